@@ -1,0 +1,54 @@
+# Writers: `make run` starts it, `make test` proves it. Both work on a fresh machine with
+# Python 3.11 and pip; everything installs into .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+export PORT
+
+.PHONY: install install-dev run test test-fast test-gpu lint migrations-check bench ci clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_superuser
+	$(VENV)/bin/honcho --procfile Procfile start
+
+# The whole suite against a throwaway PostgreSQL and Redis that scripts/services.py starts.
+test: install-dev lint
+	$(PY) scripts/services.py -- $(MAKE) --no-print-directory migrations-check test-inner
+
+test-inner:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Tests that need CUDA; run on a machine with a GPU (the device tool).
+test-gpu: install-dev
+	$(PY) scripts/services.py -- $(PY) -m pytest -m gpu $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: install-dev
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install-dev
+	$(PY) scripts/services.py -- $(PY) bench/run.py
+
+ci: test
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,54 @@
+"""DRF authentication from `Authorization: Bearer` or the httpOnly access cookie."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, CSRFCheck, get_authorization_header
+from rest_framework.request import Request
+
+from accounts.models import User
+from accounts.tokens import user_for_access_token
+
+ACCESS_COOKIE = "access_token"
+REFRESH_COOKIE = "refresh_token"
+
+
+class JWTCookieOrBearerAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[User, str] | None:
+        header = get_authorization_header(request).split()
+        if header:
+            if header[0].lower() != b"bearer" or len(header) != 2:
+                raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+            raw = header[1].decode("latin-1")
+            from_cookie = False
+        else:
+            raw = request.COOKIES.get(ACCESS_COOKIE, "")
+            from_cookie = True
+            if not raw:
+                return None
+        user = user_for_access_token(raw)
+        if user is None:
+            raise exceptions.AuthenticationFailed(
+                "Invalid or expired token.", code="token_not_valid"
+            )
+        if from_cookie:
+            enforce_csrf(request)
+        return user, raw
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+def enforce_csrf(request: Request) -> None:
+    """A cookie is sent by the browser on its own, so cookie auth needs CSRF like a session."""
+
+    def dummy_get_response(request: Any) -> None:
+        return None
+
+    check = CSRFCheck(dummy_get_response)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")

@@ -1,0 +1,46 @@
+"""The cast every test shares: alice owns, bob is another user, charlie is a stranger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accounts.models import User
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(**kwargs: Any) -> User:
+    name = kwargs.pop("name", "alice")
+    kwargs.setdefault("email", f"{name}@example.org")
+    kwargs.setdefault("username", name)
+    password = kwargs.pop("password", PASSWORD)
+    return User.objects.create_user(password=password, **kwargs)
+
+
+@pytest.fixture
+def alice(db: Any) -> User:
+    return make_user(name="alice", full_name="Alice Owner")
+
+
+@pytest.fixture
+def bob(db: Any) -> User:
+    return make_user(name="bob")
+
+
+@pytest.fixture
+def charlie(db: Any) -> User:
+    return make_user(name="charlie")
+
+
+@pytest.fixture
+def staff(db: Any) -> User:
+    return make_user(name="sam", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _storage_root(settings: Any, tmp_path: Any) -> None:
+    """Each test gets its own STORAGE_ROOT so files never leak between tests."""
+    settings.STORAGE_ROOT = tmp_path / "storage"
+    settings.STORAGE_ROOT.mkdir()

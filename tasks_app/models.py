@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    PENDING = "PENDING", _("Pending")
+    IN_PROGRESS = "IN_PROGRESS", _("Queued")
+    PROCESSING = "PROCESSING", _("Processing")
+    COMPLETED = "COMPLETED", _("Completed")
+    FAILED = "FAILED", _("Failed")
+    CANCELLED = "CANCELLED", _("Cancelled")
+
+
+class Kind(models.TextChoices):
+    TODO = "todo", _("To-do")
+    TRANSCRIPTION = "transcription", _("Transcription")
+    VIDEO = "video", _("Video")
+    TEXT = "text", _("Text")
+    FILE = "file", _("File")
+
+
+class Mode(models.TextChoices):
+    TRANSCRIBE = "transcribe", _("Transcribe")
+    TRANSLATE = "translate", _("Translate to English")
+
+
+class ErrorCode(models.TextChoices):
+    DECODE_ERROR = "DECODE_ERROR", _("The file could not be decoded as audio")
+    AUDIO_TOO_LONG = "AUDIO_TOO_LONG", _("The recording is longer than allowed")
+    MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE", _("The model is not available")
+    OUT_OF_MEMORY = "OUT_OF_MEMORY", _("The worker ran out of memory")
+    TIMEOUT = "TIMEOUT", _("The job took too long")
+    WORKER_LOST = "WORKER_LOST", _("The worker stopped responding")
+    FILE_MISSING = "FILE_MISSING", _("The uploaded file is missing")
+    INTERNAL = "INTERNAL", _("Internal error")
+
+
+TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
+ACTIVE = frozenset({Status.PENDING, Status.IN_PROGRESS, Status.PROCESSING})
+# A to-do's owner moves it freely between these; files follow the worker's pipeline instead.
+MANUAL_STATUSES = frozenset(
+    {Status.PENDING, Status.IN_PROGRESS, Status.COMPLETED, Status.CANCELLED}
+)
+
+
+class TaskQuerySet(models.QuerySet["Task"]):
+    def alive(self) -> TaskQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def owned_by(self, user: Any) -> TaskQuerySet:
+        return self.alive().filter(user=user)
+
+    def transition(self, pk: Any, sources: Any, target: Status, **fields: Any) -> bool:
+        """Move task `pk` to `target` only if it is in one of `sources`.
+
+        The conditional UPDATE is the lock: 0 rows means someone else moved it first, so a
+        late writer can never overwrite a terminal state.
+        """
+        now = timezone.now()
+        fields.setdefault("updated_at", now)
+        if target == Status.COMPLETED:
+            fields.setdefault("completed_at", now)
+        return self.filter(pk=pk, status__in=list(sources)).update(status=target, **fields) == 1
+
+
+class Task(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TODO)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    due_date = models.DateTimeField(null=True, blank=True)
+
+    # The upload. Paths are relative to STORAGE_ROOT; the user's filename never reaches a path.
+    file_path = models.CharField(max_length=500, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    file_size = models.BigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+
+    # Processing options chosen at upload.
+    model_name = models.CharField(max_length=100, blank=True)
+    language = models.CharField(max_length=16, blank=True, help_text=_("Empty means detect."))
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.TRANSCRIBE)
+    word_timestamps = models.BooleanField(default=False)
+    vad_filter = models.BooleanField(default=False)
+    initial_prompt = models.TextField(blank=True)
+    hotwords = models.TextField(blank=True)
+    batched = models.BooleanField(default=False)
+
+    # What processing found and how far it got.
+    result_path = models.CharField(max_length=500, blank=True)
+    transcript_text = models.TextField(blank=True)
+    detected_language = models.CharField(max_length=16, blank=True)
+    language_probability = models.FloatField(null=True, blank=True)
+    progress = models.FloatField(default=0)
+    processed_seconds = models.FloatField(default=0)
+    error_code = models.CharField(max_length=32, blank=True, choices=ErrorCode.choices)
+    error_message = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "status", "-created_at"], name="task_user_status_created"),
+            models.Index(fields=["user", "-created_at"], name="task_user_created"),
+            models.Index(fields=["status", "heartbeat_at"], name="task_status_heartbeat"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file_path)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL if self.has_file else False
+
+    @property
+    def is_active(self) -> bool:
+        return self.has_file and self.status in ACTIVE
+
+    def can_set_status(self, target: str) -> bool:
+        """Whether the owner may set `target` by hand (only to-dos; files follow the worker)."""
+        return not self.has_file and target in MANUAL_STATUSES
+
+    def can_cancel(self) -> bool:
+        return self.status not in TERMINAL
+
+    def can_retry(self) -> bool:
+        return self.has_file and self.status in (Status.FAILED, Status.CANCELLED)
+
+
+class Attempt(models.Model):
+    """One worker's try at a task: the history that explains why a task failed or was retried."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        LOST = "lost", _("Worker lost")
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attempt_set")
+    number = models.PositiveIntegerField()
+    worker = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.TextField(blank=True)
+    progress = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["task", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "number"], name="attempt_task_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} #{self.number}"

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Wait until Redis answers (used by `make run` so processes start in order)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--timeout", type=float, default=30)
+
+    def handle(self, *args: Any, timeout: float, **options: Any) -> None:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError as exc:
+                if time.monotonic() > deadline:
+                    raise CommandError(
+                        f"Redis at {settings.REDIS_URL} did not answer: {exc}"
+                    ) from exc
+                time.sleep(0.2)
