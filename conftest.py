@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +11,9 @@ import pytest
 from accounts.models import User
 
 PASSWORD = "correct horse battery staple"
+SHARED_DIR = Path(os.environ.get("WRITERS_SHARED_DIR", Path(__file__).parent.parent / "shared"))
+JFK_FLAC = SHARED_DIR / "audio" / "jfk.flac"
+JFK_TEXT = (SHARED_DIR / "audio" / "jfk.txt").read_text().strip() if JFK_FLAC.exists() else ""
 
 
 def make_user(**kwargs: Any) -> User:
@@ -44,3 +49,15 @@ def _storage_root(settings: Any, tmp_path: Any) -> None:
     """Each test gets its own STORAGE_ROOT so files never leak between tests."""
     settings.STORAGE_ROOT = tmp_path / "storage"
     settings.STORAGE_ROOT.mkdir()
+
+
+@pytest.fixture(autouse=True)
+def _test_model(settings: Any) -> None:
+    """tiny.en is the fast English model the tests transcribe with."""
+    settings.MODEL_NAME = "tiny.en"
+
+
+@pytest.fixture
+def jfk_flac() -> Path:
+    assert JFK_FLAC.exists(), f"test audio missing: {JFK_FLAC} (set WRITERS_SHARED_DIR)"
+    return JFK_FLAC
