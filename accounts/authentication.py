@@ -13,6 +13,11 @@ from accounts.tokens import user_for_access_token
 
 ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
+# The refresh cookie is only sent to /api/v1/auth/, so pages cannot see it. This cookie (no
+# secret in it) tells the page middleware that a refresh cookie probably exists, so an expired
+# page session is worth a detour through GET /api/v1/auth/refresh. See accounts/middleware.py.
+REFRESH_HINT_COOKIE = "refresh_hint"
+REFRESH_COOKIE_PATH = "/api/v1/auth/"
 
 
 class JWTCookieOrBearerAuthentication(BaseAuthentication):
@@ -39,6 +44,11 @@ class JWTCookieOrBearerAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+def has_authorization_header(request: Request) -> bool:
+    """A browser never adds an Authorization header on its own, so such requests need no CSRF."""
+    return bool(get_authorization_header(request))
 
 
 def enforce_csrf(request: Request) -> None:

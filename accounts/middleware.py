@@ -1,12 +1,22 @@
-"""Page requests are authenticated from the same access cookie the API reads."""
+"""Page requests are authenticated from the same access cookie the API reads.
+
+The refresh cookie is sent only to /api/v1/auth/ (as the API contract asks: a page handler never
+sees the long-lived credential), so this middleware cannot rotate it in place. When a page
+navigation arrives without a valid access token but with the refresh hint cookie, it redirects
+once through `GET /api/v1/auth/refresh?next=<page>`, which rotates the tokens, sets the new
+cookies and comes straight back; if the refresh token is no good that endpoint clears every auth
+cookie and comes back anonymous, so the detour cannot loop. HTMX requests are left to
+`accounts.decorators.login_required_page`, which sends the whole page on the same detour.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from accounts.authentication import ACCESS_COOKIE
+from accounts.authentication import ACCESS_COOKIE, REFRESH_HINT_COOKIE
+from accounts.services import refresh_redirect_url
 from accounts.tokens import user_for_access_token
 
 
@@ -15,9 +25,18 @@ class JWTCookieMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # DRF authenticates API requests itself (with CSRF rules of its own).
+        if request.path_info.startswith("/api/"):
+            return self.get_response(request)
         raw = request.COOKIES.get(ACCESS_COOKIE)
-        if raw and not request.user.is_authenticated:
-            user = user_for_access_token(raw)
-            if user is not None:
-                request.user = user
+        user = user_for_access_token(raw) if raw else None
+        if user is not None:
+            request.user = user
+        elif can_resume_session(request) and not request.headers.get("HX-Request"):
+            return HttpResponseRedirect(refresh_redirect_url(request.get_full_path()))
         return self.get_response(request)
+
+
+def can_resume_session(request: HttpRequest) -> bool:
+    """A safe request from a browser that still holds a refresh cookie, by the hint cookie."""
+    return request.method in ("GET", "HEAD") and REFRESH_HINT_COOKIE in request.COOKIES
