@@ -4,6 +4,8 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -117,6 +119,8 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Set when the audio was deleted to save space; the transcript and result stay.
+    audio_purged_at = models.DateTimeField(null=True, blank=True)
 
     objects = TaskQuerySet.as_manager()
 
@@ -126,6 +130,12 @@ class Task(models.Model):
             models.Index(fields=["user", "status", "-created_at"], name="task_user_status_created"),
             models.Index(fields=["user", "-created_at"], name="task_user_created"),
             models.Index(fields=["status", "heartbeat_at"], name="task_status_heartbeat"),
+            # Full-text search on PostgreSQL; the migration skips it on SQLite, where search
+            # falls back to icontains. tasks_app.services.search_vector() is the same expression.
+            GinIndex(
+                SearchVector("title", "description", "transcript_text", config="simple"),
+                name="task_search_gin",
+            ),
         ]
 
     def __str__(self) -> str:

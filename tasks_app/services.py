@@ -1,0 +1,365 @@
+"""Task workflows shared by the pages and the API: create, change, cancel, retry, delete, read."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from tasks_app.models import ACTIVE, Kind, Mode, Status, Task
+from tasks_app.uploads import store_upload
+from transcription.services import enqueue_task
+
+logger = logging.getLogger(__name__)
+
+BULK_LIMIT = 100
+ORDERINGS = ("created_at", "due_date", "title", "status")
+PROMPT_MAX_CHARS = 2000
+TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
+FALSE_VALUES = frozenset({"0", "false", "no", "off", ""})
+BOOLEAN_OPTIONS = ("word_timestamps", "vad_filter", "batched")
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Processing options as Task fields; unknown model or language is a ValidationError.
+
+    Keys: model, language ("auto" or empty detects), task (transcribe|translate),
+    word_timestamps, vad_filter, initial_prompt, hotwords, batched.
+    """
+    # The engine module is cheap to import by contract; importing it here keeps the web
+    # process from loading it until an upload actually names a model or a language.
+    from transcription.engine import LANGUAGES, available_models
+
+    options = options or {}
+    errors: dict[str, str] = {}
+    fields: dict[str, Any] = {}
+
+    model = str(options.get("model") or "").strip()
+    if model and model not in available_models():
+        errors["model"] = (
+            f"Unknown model '{model}'. Available: {', '.join(available_models()) or 'none'}."
+        )
+    fields["model_name"] = model
+
+    language = str(options.get("language") or "").strip().lower()
+    if language == "auto":
+        language = ""
+    if language and language not in LANGUAGES:
+        errors["language"] = f"Unknown language code '{language}'. Use a code like 'en' or 'auto'."
+    fields["language"] = language
+
+    mode = str(options.get("task") or Mode.TRANSCRIBE).strip().lower()
+    if mode not in Mode.values:
+        errors["task"] = "Choose 'transcribe' or 'translate'."
+    fields["mode"] = mode
+
+    for name in BOOLEAN_OPTIONS:
+        value = options.get(name, False)
+        if isinstance(value, bool):
+            fields[name] = value
+        elif str(value).strip().lower() in TRUE_VALUES | FALSE_VALUES:
+            fields[name] = str(value).strip().lower() in TRUE_VALUES
+        else:
+            errors[name] = "Must be true or false."
+
+    for name in ("initial_prompt", "hotwords"):
+        text = str(options.get(name) or "").strip()
+        if len(text) > PROMPT_MAX_CHARS:
+            errors[name] = f"At most {PROMPT_MAX_CHARS} characters."
+        fields[name] = text
+
+    if errors:
+        raise ValidationError(
+            {name: [ValidationError(message, code="invalid")] for name, message in errors.items()}
+        )
+    return fields
+
+
+def create_task(
+    user: Any,
+    *,
+    title: str,
+    description: str = "",
+    due_date: datetime | None = None,
+    upload: UploadedFile | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Task:
+    """Validate and save a task; with an upload, store and probe the file and enqueue on commit.
+
+    Raises UploadRejected for a bad file and ValidationError for bad fields or options. A task
+    with a file must not be created inside a caller's transaction: a rollback out there could
+    not remove the stored file, so the block is durable.
+    """
+    task = Task(
+        user=user,
+        title=(title or "").strip(),
+        description=description or "",
+        due_date=due_date,
+        kind=Kind.TODO if upload is None else Kind.TRANSCRIPTION,
+    )
+    if upload is not None:
+        for name, value in clean_options(options).items():
+            setattr(task, name, value)
+    task.full_clean(validate_unique=False, validate_constraints=False)
+    if upload is None:
+        task.save()
+        return task
+
+    stored = store_upload(upload, task.id)
+    task.file_path = stored.path
+    task.original_filename = stored.original_filename
+    task.file_size = stored.size
+    task.sha256 = stored.sha256
+    task.content_type = stored.content_type
+    task.duration_seconds = stored.duration
+    try:
+        with transaction.atomic(durable=True):
+            task.save(force_insert=True)
+            transaction.on_commit(partial(enqueue_task, task.pk), robust=True)
+    except BaseException:
+        (Path(settings.STORAGE_ROOT) / stored.path).unlink(missing_ok=True)
+        raise
+    return task
+
+
+def create_todos(user: Any, items: Iterable[Mapping[str, Any]]) -> list[Task]:
+    """Create up to BULK_LIMIT to-dos, all or none. Errors are keyed by item index."""
+    tasks = []
+    errors: dict[str, Any] = {}
+    items = list(items)
+    if not items or len(items) > BULK_LIMIT:
+        raise ValidationError(
+            {"tasks": [f"Send between 1 and {BULK_LIMIT} tasks."]}, code="bulk_size"
+        )
+    for index, item in enumerate(items):
+        task = Task(
+            user=user,
+            title=str(item.get("title") or "").strip(),
+            description=item.get("description") or "",
+            due_date=item.get("due_date"),
+            kind=Kind.TODO,
+        )
+        try:
+            task.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors[str(index)] = error.message_dict
+        tasks.append(task)
+    if errors:
+        raise ValidationError({"tasks": [json.dumps(errors)]}, code="invalid")
+    with transaction.atomic():
+        return Task.objects.bulk_create(tasks)
+
+
+def update_task(task: Task, **fields: Any) -> Task:
+    """Change title, description, due date and, for a to-do only, status."""
+    allowed = {"title", "description", "due_date", "status"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    status = fields.pop("status", None)
+    changed = set(fields)
+    for name, value in fields.items():
+        setattr(task, name, value.strip() if name == "title" and isinstance(value, str) else value)
+    if status is not None and status != task.status:
+        if task.has_file:
+            raise ValidationError(
+                {
+                    "status": [
+                        "A transcription's status follows its processing; use cancel or retry."
+                    ]
+                },
+                code="status_not_manual",
+            )
+        if not task.can_set_status(status):
+            raise ValidationError(
+                {"status": [f"A to-do cannot be set to '{status}' by hand."]},
+                code="status_not_allowed",
+            )
+        task.status = status
+        task.completed_at = timezone.now() if status == Status.COMPLETED else None
+        changed |= {"status", "completed_at"}
+    task.full_clean(validate_unique=False, validate_constraints=False)
+    if changed:
+        task.save(update_fields=[*changed, "updated_at"])
+    return task
+
+
+def cancel_task(task: Task) -> bool:
+    """Cancel a task that has not finished. A queued task is then never claimed by a worker
+    (the claim is a conditional UPDATE from IN_PROGRESS); a running one is stopped by its worker,
+    which checks the status between segments."""
+    cancelled = Task.objects.transition(task.pk, ACTIVE, Status.CANCELLED)
+    if cancelled:
+        task.refresh_from_db()
+    return cancelled
+
+
+def retry_task(task: Task) -> bool:
+    """Put a FAILED or CANCELLED transcription back in line; enqueued once the change commits."""
+    if not task.can_retry() or task.audio_purged_at is not None:
+        return False
+    with transaction.atomic():
+        retried = Task.objects.transition(
+            task.pk,
+            [Status.FAILED, Status.CANCELLED],
+            Status.PENDING,
+            error_code="",
+            error_message="",
+            progress=0,
+            processed_seconds=0,
+            queued_at=None,
+            started_at=None,
+            heartbeat_at=None,
+            completed_at=None,
+        )
+        if retried:
+            transaction.on_commit(partial(enqueue_task, task.pk), robust=True)
+    if retried:
+        task.refresh_from_db()
+    return retried
+
+
+def delete_task(task: Task) -> None:
+    """Soft delete; an active transcription is cancelled first. `manage.py purge_deleted`
+    removes the files and rows later."""
+    if task.is_active:
+        cancel_task(task)
+    Task.objects.filter(pk=task.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), updated_at=timezone.now()
+    )
+    task.refresh_from_db()
+
+
+def get_task_for_user(user: Any, task_id: Any) -> Task:
+    """The user's live task: Http404 when it does not exist or was deleted, PermissionDenied
+    when it belongs to someone else."""
+    try:
+        pk = task_id if isinstance(task_id, uuid.UUID) else uuid.UUID(str(task_id))
+    except ValueError as error:
+        raise Http404("No such task.") from error
+    task = Task.objects.alive().filter(pk=pk).first()
+    if task is None:
+        raise Http404("No such task.")
+    if task.user_id != getattr(user, "pk", None):
+        raise PermissionDenied("This task belongs to someone else.")
+    return task
+
+
+def tasks_for_user(
+    user: Any, *, status: str = "", q: str = "", ordering: str = "-created_at"
+) -> Any:
+    """The user's live tasks, filtered and ordered. `ordering` is one of ORDERINGS, optionally
+    prefixed with '-'; raises ValidationError for anything else."""
+    tasks = Task.objects.owned_by(user)
+    if status:
+        if status not in Status.values:
+            raise ValidationError(
+                {"status_filter": [f"Unknown status '{status}'."]}, code="invalid"
+            )
+        tasks = tasks.filter(status=status)
+    if q.strip():
+        tasks = search(tasks, q.strip())
+    if ordering.lstrip("-") not in ORDERINGS:
+        raise ValidationError(
+            {"ordering": [f"Order by one of: {', '.join(ORDERINGS)} (prefix '-' to reverse)."]},
+            code="invalid",
+        )
+    # The id breaks ties so that pages never repeat or skip a row.
+    return tasks.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+
+
+def search(tasks: Any, q: str) -> Any:
+    if settings.IS_POSTGRES:
+        # Same expression as the GIN index in Task.Meta, so PostgreSQL can use it.
+        return tasks.annotate(search=search_vector()).filter(
+            search=SearchQuery(q, config="simple", search_type="websearch")
+        )
+    return tasks.filter(
+        Q(title__icontains=q) | Q(description__icontains=q) | Q(transcript_text__icontains=q)
+    )
+
+
+def search_vector() -> SearchVector:
+    return SearchVector("title", "description", "transcript_text", config="simple")
+
+
+def load_result(task: Task) -> dict[str, Any] | None:
+    """The task's result JSON (possibly partial), or None while there is none."""
+    if not task.result_path:
+        return None
+    try:
+        with open(Path(settings.STORAGE_ROOT) / task.result_path, encoding="utf-8") as file:
+            return json.load(file)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def upload_path(task: Task) -> Path | None:
+    """The stored upload on disk, or None when there is none (to-do, purged, lost)."""
+    if not task.file_path or task.audio_purged_at is not None:
+        return None
+    path = Path(settings.STORAGE_ROOT) / task.file_path
+    return path if path.is_file() else None
+
+
+def purge_audio(task: Task) -> bool:
+    """Delete a finished task's audio but keep its transcript and result."""
+    if not task.file_path or task.audio_purged_at is not None or task.is_active:
+        return False
+    (Path(settings.STORAGE_ROOT) / task.file_path).unlink(missing_ok=True)
+    task.audio_purged_at = timezone.now()
+    task.save(update_fields=["audio_purged_at", "updated_at"])
+    return True
+
+
+@dataclass
+class PurgeReport:
+    tasks: int = 0
+    files: int = 0
+
+
+def purge_deleted(older_than: timedelta) -> PurgeReport:
+    """Remove tasks soft-deleted before `older_than` ago, with their files, and stored files no
+    task refers to (left by a crash between writing a file and saving its row)."""
+    report = PurgeReport()
+    cutoff = timezone.now() - older_than
+    # An upload is written a moment before its row is saved: never take a fresh file for lost.
+    orphan_cutoff = min(cutoff, timezone.now() - ORPHAN_GRACE)
+    root = Path(settings.STORAGE_ROOT)
+    for task in Task.objects.filter(deleted_at__lt=cutoff).iterator():
+        for relative in (task.file_path, task.result_path):
+            if relative and (root / relative).is_file():
+                (root / relative).unlink()
+                report.files += 1
+        task.delete()
+        report.tasks += 1
+    known = {
+        path
+        for pair in Task.objects.values_list("file_path", "result_path")
+        for path in pair
+        if path
+    }
+    for folder in ("uploads", "results"):
+        for path in (root / folder).glob("*") if (root / folder).is_dir() else ():
+            relative = str(path.relative_to(root))
+            modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+            if path.is_file() and relative not in known and modified < orphan_cutoff:
+                path.unlink()
+                report.files += 1
+    return report
