@@ -217,6 +217,9 @@ REST_FRAMEWORK = {
         "auth_ip": os.environ.get("THROTTLE_AUTH_IP", "20/min"),
         "auth_account": os.environ.get("THROTTLE_AUTH_ACCOUNT", "10/min"),
     },
+    # How many reverse proxies append to X-Forwarded-For: the throttles trust that many entries
+    # and no more (0: the peer address), so a client cannot pick its own IP for the rate limit.
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
     "EXCEPTION_HANDLER": "writers.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
