@@ -9,6 +9,7 @@ urlpatterns = [
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/auth/", include("accounts.api_urls")),
+    path("api/v1/users", include("accounts.users_api_urls")),
     path("api/v1/", include("tasks_app.api_urls")),
     path("", include("django_prometheus.urls")),
     path("", include("accounts.urls")),
