@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services
+from accounts.models import User
+
+
+class UserCreationAdminForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email", "username", "full_name")
+
+
+class UserChangeAdminForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
+    list_display = ["email", "username", "full_name", "is_active", "is_staff", "created_at"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "created_at"]
+    search_fields = ["email", "username", "full_name"]
+    ordering = ["email"]
+    readonly_fields = ["id", "last_login", "created_at", "updated_at", "token_version"]
+    actions = ["activate", "deactivate"]
+    fieldsets = (
+        (None, {"fields": ("id", "email", "username", "full_name", "password")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("History"), {"fields": ("last_login", "created_at", "updated_at", "token_version")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "username", "full_name", "usable_password"),
+            },
+        ),
+        (None, {"fields": ("password1", "password2")}),
+    )
+
+    @admin.action(description=_("Activate selected users"))
+    def activate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        count = queryset.update(is_active=True)
+        self.message_user(request, _("%d user(s) activated.") % count, messages.SUCCESS)
+
+    @admin.action(description=_("Deactivate selected users (their sessions end at once)"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        # Every token is checked against is_active, so no token needs revoking here.
+        count = queryset.exclude(pk=request.user.pk).update(is_active=False)
+        self.message_user(request, _("%d user(s) deactivated.") % count, messages.SUCCESS)
+
+
+# Staff sign in to /admin/ with the same login page and cookies as everyone else, so the admin's
+# own session-based login and logout views are replaced by the Writers pages.
+def _admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"), settings.LOGIN_URL)
+
+
+def _admin_logout(
+    request: HttpRequest, extra_context: dict[str, Any] | None = None
+) -> HttpResponse:
+    response = HttpResponseRedirect(settings.LOGIN_URL)
+    services.logout(request, response)
+    return response
+
+
+admin.site.login = _admin_login  # type: ignore[method-assign]
+admin.site.logout = _admin_logout  # type: ignore[method-assign]
