@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# One image for the web (gunicorn) and CPU workers; `--target gpu` adds the CUDA runtime
+# libraries that CTranslate2 needs for GPU workers.
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+RUN python -m venv /opt/venv
+COPY requirements.txt .
+RUN /opt/venv/bin/pip install -r requirements.txt
+COPY . .
+# Static files are collected at build time so the runtime image needs no write access to code.
+RUN DEBUG=0 SECRET_KEY=build-only STORAGE_ROOT=/tmp/storage \
+    /opt/venv/bin/python manage.py collectstatic --noinput \
+ && /opt/venv/bin/python -c "import compileall,sys; sys.exit(not compileall.compile_dir('.', quiet=1))"
+
+FROM ${PYTHON_IMAGE} AS cpu
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    DEBUG=0 \
+    STORAGE_ROOT=/data \
+    HF_HUB_OFFLINE=1 \
+    PORT=8000
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --create-home --home-dir /home/writers writers \
+ && mkdir -p /data && chown writers:writers /data
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build --chown=writers:writers /app /app
+WORKDIR /app
+USER writers
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD curl -fsS "http://127.0.0.1:${PORT}/health" || exit 1
+CMD ["gunicorn", "writers.wsgi", "--config", "deploy/gunicorn.conf.py"]
+
+FROM cpu AS gpu
+USER root
+# CTranslate2 4.x wheels link against CUDA 12 cuBLAS and cuDNN 9, shipped as pip wheels.
+RUN /opt/venv/bin/pip install --no-cache-dir nvidia-cublas-cu12==12.9.1.4 nvidia-cudnn-cu12==9.13.0.50
+ENV LD_LIBRARY_PATH=/opt/venv/lib/python3.11/site-packages/nvidia/cublas/lib:/opt/venv/lib/python3.11/site-packages/nvidia/cudnn/lib \
+    MODEL_DEVICE=cuda \
+    CUDA_DEVICE_ORDER=PCI_BUS_ID
+USER writers
+CMD ["python", "manage.py", "transcription_worker"]

@@ -1,0 +1,79 @@
+"""Liveness and readiness for load balancers, orchestrators and people."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+
+import django_rq
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from writers.metrics import live_workers
+
+
+@require_GET
+@never_cache
+def live(request: HttpRequest) -> JsonResponse:
+    """The process answers: no database, no Redis, nothing that could be slow."""
+    return JsonResponse({"status": "ok"})
+
+
+def _database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return connection.vendor
+
+
+def _redis() -> str:
+    django_rq.get_connection("media").ping()
+    return "pong"
+
+
+def _storage() -> str:
+    with tempfile.NamedTemporaryFile(dir=settings.STORAGE_ROOT, prefix=".ready-") as probe:
+        probe.write(b"ok")
+        probe.flush()
+    return str(settings.STORAGE_ROOT)
+
+
+def _workers() -> str:
+    ready = [worker["name"] for worker in live_workers() if worker.get("model")]
+    if not ready:
+        raise RuntimeError("no worker alive with its model loaded")
+    return f"{len(ready)} ready: {', '.join(sorted(ready))}"
+
+
+CHECKS: dict[str, Callable[[], str]] = {
+    "database": _database,
+    "redis": _redis,
+    "storage": _storage,
+    "workers": _workers,
+}
+
+
+@require_GET
+@never_cache
+def ready(request: HttpRequest) -> JsonResponse:
+    """Each dependency with its status and latency; 503 as soon as one is not ready."""
+    checks = {}
+    for name, check in CHECKS.items():
+        started = time.perf_counter()
+        try:
+            detail, ok = check(), True
+        except Exception as exc:  # any failure of a dependency is "not ready", never a 500
+            detail, ok = f"{type(exc).__name__}: {exc}", False
+        checks[name] = {
+            "status": "ok" if ok else "error",
+            "detail": detail,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+    healthy = all(check["status"] == "ok" for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )

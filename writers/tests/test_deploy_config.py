@@ -1,0 +1,208 @@
+"""Docker cannot run here, so the deployment files are checked by the tools that read them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+DEPLOY = ROOT / "deploy"
+NGINX_VARS = (
+    "WRITERS_UPSTREAM",
+    "SERVER_NAME",
+    "HTTP_PORT",
+    "HTTPS_PORT",
+    "STATUS_PORT",
+    "CERT_DIR",
+    "SNIPPETS_DIR",
+)
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool) or (
+        f"/usr/sbin/{tool}" if Path(f"/usr/sbin/{tool}").exists() else None
+    )
+    assert path, f"{tool} is not installed (.ci/run installs it)"
+    return path
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_it_parses_the_compose_file_with_every_service():
+    services = compose()["services"]
+    for name in (
+        "postgres",
+        "redis",
+        "migrate",
+        "web",
+        "worker-gpu0",
+        "sweeper",
+        "nginx",
+        "prometheus",
+        "alertmanager",
+        "grafana",
+        "node-exporter",
+        "postgres-exporter",
+        "redis-exporter",
+        "nginx-exporter",
+        "gpu-exporter",
+        "loki",
+        "promtail",
+    ):
+        assert name in services, name
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "healthcheck" in services["postgres"]
+    assert "--appendonly" in services["redis"]["command"]
+    assert "ports" not in services["redis"]
+    gpu = services["worker-gpu0"]["deploy"]["resources"]["reservations"]["devices"][0]
+    assert gpu["device_ids"] == ["0"]
+    assert services["prometheus"]["profiles"] == ["monitoring"]
+    assert services["loki"]["profiles"] == ["logging"]
+
+
+def test_it_mounts_only_files_that_exist():
+    for name, service in compose()["services"].items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+
+
+def test_it_documents_every_setting_in_env_example():
+    documented = set(
+        re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    )
+    source = (ROOT / "writers" / "settings.py").read_text()
+    used = set(re.findall(r"env(?:bool|int|float|list)?\(\s*\"([A-Z][A-Z0-9_]+)\"", source))
+    used |= set(re.findall(r"os\.environ\.get\(\"([A-Z][A-Z0-9_]+)\"", source))
+    assert used - documented == set()
+
+
+def test_prometheus_config_and_rules_pass_promtool():
+    promtool = need("promtool")
+    for args in (
+        ["check", "config", "prometheus.yml"],
+        ["check", "rules", "alerts.yml"],
+        ["test", "rules", "alerts_test.yml"],
+    ):
+        result = subprocess.run(
+            [promtool, *args], cwd=DEPLOY / "prometheus", capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def render_nginx(directory: Path, upstream: str, ports: dict[str, int]) -> Path:
+    """The compose nginx renders its template with envsubst; do the same into `directory`."""
+    certs = directory / "certs"
+    snippets = directory / "snippets"
+    conf_d = directory / "conf.d"
+    for path in (certs, snippets, conf_d):
+        path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            certs / "privkey.pem",
+            "-out",
+            certs / "fullchain.pem",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    shutil.copy(DEPLOY / "nginx" / "security-headers.conf", snippets)
+    values = {
+        "WRITERS_UPSTREAM": upstream,
+        "SERVER_NAME": "localhost",
+        "CERT_DIR": str(certs),
+        "SNIPPETS_DIR": str(snippets),
+        **{k: str(v) for k, v in ports.items()},
+    }
+    template = (DEPLOY / "nginx" / "templates" / "writers.conf.template").read_text()
+    rendered = re.sub(
+        r"\$\{(\w+)\}",
+        lambda m: values[m.group(1)] if m.group(1) in values else m.group(0),
+        template,
+    )
+    assert "${" not in rendered
+    (conf_d / "writers.conf").write_text(rendered)
+    main = (DEPLOY / "nginx" / "nginx.conf").read_text()
+    main = main.replace("/etc/nginx/conf.d", str(conf_d)).replace(
+        "/tmp/nginx", str(directory / "tmp-")
+    )
+    main = main.replace("pid /tmp/nginx.pid", f"pid {directory / 'nginx.pid'}")
+    main = main.replace("include /etc/nginx/mime.types", "include /etc/nginx/mime.types")
+    if os.geteuid() == 0:
+        main = "user root;\n" + main
+    (directory / "nginx.conf").write_text(main)
+    return directory / "nginx.conf"
+
+
+def test_nginx_config_passes_nginx_t(tmp_path):
+    nginx = need("nginx")
+    conf = render_nginx(
+        tmp_path, "127.0.0.1:8000", {"HTTP_PORT": 18080, "HTTPS_PORT": 18443, "STATUS_PORT": 18081}
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-c", conf, "-p", tmp_path, "-e", tmp_path / "error.log"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    for var in NGINX_VARS:
+        assert (
+            f"${{{var}}}" in (DEPLOY / "nginx" / "templates" / "writers.conf.template").read_text()
+        )
+
+
+def exported_metric_names() -> set[str]:
+    from writers import metrics
+
+    source = Path(metrics.__file__).read_text()
+    names = set(re.findall(r'"(writers_[a-z_]+)"', source))
+    # Histograms and counters gain suffixes in the exposition format.
+    names |= {f"{n}_{suffix}" for n in names for suffix in ("bucket", "sum", "count", "total")}
+    return names
+
+
+@pytest.mark.parametrize(
+    "path", sorted((DEPLOY / "grafana" / "dashboards").glob("*.json")), ids=lambda p: p.name
+)
+def test_grafana_dashboards_are_valid_and_use_exported_metrics(path: Path):
+    dashboard = json.loads(path.read_text())
+    assert dashboard["uid"] and dashboard["panels"]
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    used = {name for expr in exprs for name in re.findall(r"\b(writers_[a-z_]+)", expr)}
+    assert used <= exported_metric_names(), used - exported_metric_names()
+
+
+def test_alert_rules_refer_to_exported_writers_metrics():
+    rules = (DEPLOY / "prometheus" / "alerts.yml").read_text()
+    used = set(re.findall(r"\b(writers_[a-z_]+)", rules))
+    assert used and used <= exported_metric_names()
+
+
+def test_dockerfile_runs_as_non_root_with_a_healthcheck_and_a_gpu_target():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "USER writers" in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    assert re.search(r"^FROM .* AS gpu$", dockerfile, re.M)
+    assert "collectstatic" in dockerfile
