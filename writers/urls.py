@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from writers import health, metrics
+
 urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
@@ -11,7 +13,9 @@ urlpatterns = [
     path("api/v1/auth/", include("accounts.api_urls")),
     path("api/v1/users", include("accounts.users_api_urls")),
     path("api/v1/", include("tasks_app.api_urls")),
-    path("", include("django_prometheus.urls")),
+    path("health", health.live, name="health"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("", include("accounts.urls")),
     path("", include("tasks_app.urls")),
 ]
