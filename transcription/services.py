@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import django_rq
 from django.conf import settings
@@ -52,3 +56,74 @@ def enqueue_task(task_id: uuid.UUID | str) -> bool:
         Task.objects.transition(task.pk, [Status.IN_PROGRESS], Status.PENDING, queued_at=None)
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Eta:
+    # 0 while running, 1 for the next task to start, None for tasks not waiting for a worker.
+    queue_position: int | None
+    estimated_start: datetime | None
+    estimated_finish: datetime | None
+
+
+# Used until a worker has measured a model: whole 30-second windows per second on one CPU core.
+DEFAULT_REAL_TIME_FACTOR = 10.0
+# Recordings whose length is unknown are assumed to be this long.
+DEFAULT_DURATION_SECONDS = 60.0
+
+
+def eta_for_tasks(tasks: Iterable[Task]) -> dict[uuid.UUID, Eta]:
+    """Queue position and estimated start and finish for each of `tasks`, in three queries.
+
+    Workers take tasks first in, first out; each takes the next task when it finishes its
+    current one, at the speed its model was last measured at.
+    """
+    from transcription.engine import WINDOW_SECONDS
+    from transcription.models import ModelSpeed, WorkerProcess
+
+    wanted = {task.pk for task in tasks}
+    if not wanted:
+        return {}
+    active = list(
+        Task.objects.alive()
+        .exclude(file_path="")
+        .filter(status__in=[Status.PENDING, Status.IN_PROGRESS, Status.PROCESSING])
+        .order_by("queued_at", "created_at")
+        .values("pk", "status", "model_name", "duration_seconds", "processed_seconds", "started_at")
+    )
+    speeds: dict[str, list[float]] = {}
+    for model_name, rtf in ModelSpeed.objects.values_list("model_name", "real_time_factor"):
+        speeds.setdefault(model_name, []).append(rtf)
+    workers = WorkerProcess.objects.alive().count()
+
+    def seconds_for(row: dict[str, Any], remaining: float) -> float:
+        measured = speeds.get(row["model_name"] or settings.MODEL_NAME)
+        rtf = sum(measured) / len(measured) if measured else DEFAULT_REAL_TIME_FACTOR
+        return max(remaining, WINDOW_SECONDS) / rtf
+
+    now = timezone.now()
+    running = [row for row in active if row["status"] == Status.PROCESSING]
+    # IN_PROGRESS tasks are on the queue in queued_at order; PENDING ones join after them.
+    waiting = [row for row in active if row["status"] == Status.IN_PROGRESS]
+    waiting += [row for row in active if row["status"] == Status.PENDING]
+    free_at: list[datetime] = []
+    etas: dict[uuid.UUID, Eta] = {}
+    for row in running:
+        duration = row["duration_seconds"] or DEFAULT_DURATION_SECONDS
+        finish = now + timedelta(seconds=seconds_for(row, duration - row["processed_seconds"]))
+        free_at.append(finish)
+        etas[row["pk"]] = Eta(0, row["started_at"], finish)
+    # Running tasks beyond the live worker count mean workers died; do not double count them.
+    free_at = sorted(free_at)[:workers] if workers else []
+    free_at += [now] * (workers - len(free_at))
+    for position, row in enumerate(waiting, start=1):
+        if not free_at:
+            etas[row["pk"]] = Eta(position, None, None)
+            continue
+        slot = min(range(len(free_at)), key=free_at.__getitem__)
+        start = max(free_at[slot], now)
+        duration = row["duration_seconds"] or DEFAULT_DURATION_SECONDS
+        finish = start + timedelta(seconds=seconds_for(row, duration))
+        free_at[slot] = finish
+        etas[row["pk"]] = Eta(position, start, finish)
+    return {pk: etas.get(pk, Eta(None, None, None)) for pk in wanted}

