@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from tasks_app.models import MANUAL_STATUSES, Mode, Status, Task
+from tasks_app.uploads import ACCEPTED_EXTENSIONS
+from transcription import engine
+
+# The picker offers what the server accepts; the server checks the real content again.
+ACCEPT_ATTRIBUTE = ",".join(ACCEPTED_EXTENSIONS)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *Status.choices]
+    )
+
+
+class TaskFieldsForm(forms.Form):
+    """The fields every task has, whether it carries a file or is a plain to-do."""
+
+    title = forms.CharField(label=_("Title"), max_length=255)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    due_date = forms.DateTimeField(label=_("Due date"), required=False, widget=DateTimeInput())
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Show a service's ValidationError on the field it names, or above the form."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError(_("Give the task a title."), code="required")
+        return title
+
+
+class TodoForm(TaskFieldsForm):
+    pass
+
+
+class TaskEditForm(TaskFieldsForm):
+    def __init__(self, *args: Any, task: Task, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.task = task
+        if not task.has_file:
+            # Only to-dos are moved between statuses by hand; files follow the worker.
+            self.fields["status"] = forms.ChoiceField(
+                label=_("Status"),
+                choices=[
+                    (value, label) for value, label in Status.choices if value in MANUAL_STATUSES
+                ],
+            )
+
+
+class UploadForm(TaskFieldsForm):
+    file = forms.FileField(
+        label=_("Recording"),
+        help_text=_("MP3, WAV, FLAC, M4A, AAC or OGG, up to %(size)s MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    model = forms.ChoiceField(label=_("Model"), required=False)
+    mode = forms.ChoiceField(
+        label=_("Task"), choices=Mode.choices, initial=Mode.TRANSCRIBE, widget=forms.RadioSelect
+    )
+
+    field_order = ["file", "title", "description", "due_date", "language", "model", "mode"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The title comes from the file name when left empty (the page's script fills it too).
+        self.fields["title"].required = False
+        self.fields["file"].help_text = self.fields["file"].help_text % {
+            "size": settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        }
+        self.fields["language"].choices = [
+            ("", _("Detect automatically")),
+            *sorted(engine.LANGUAGES.items(), key=lambda item: item[1]),
+        ]
+        models = engine.available_models()
+        self.fields["model"].choices = [(name, name) for name in models]
+        if settings.MODEL_NAME in models:
+            self.fields["model"].initial = settings.MODEL_NAME
+
+    @property
+    def max_bytes(self) -> int:
+        return settings.MAX_UPLOAD_BYTES
+
+    @property
+    def max_megabytes(self) -> int:
+        return settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+
+    @property
+    def accept_extensions(self) -> str:
+        return ",".join(ACCEPTED_EXTENSIONS)
+
+    def clean_title(self) -> str:
+        return self.cleaned_data["title"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is not None:
+            if upload.size > settings.MAX_UPLOAD_BYTES:
+                self.add_error(
+                    "file",
+                    forms.ValidationError(
+                        _("The file is larger than %(size)s MB."),
+                        code="too_large",
+                        params={"size": settings.MAX_UPLOAD_BYTES // (1024 * 1024)},
+                    ),
+                )
+            if not cleaned.get("title"):
+                cleaned["title"] = (Path(upload.name).stem or upload.name)[:255]
+        return cleaned
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "language": self.cleaned_data.get("language") or "",
+            "model": self.cleaned_data.get("model") or "",
+            "task": self.cleaned_data["mode"],
+        }

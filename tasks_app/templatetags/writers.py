@@ -1,0 +1,89 @@
+"""Presentation helpers shared by every page: status badges, durations, Persian digits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+from django.utils.translation import get_language
+
+register = template.Library()
+
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+# The colour is only a second signal: every badge also carries its label as text.
+STATUS_CLASS = {
+    "PENDING": "pending",
+    "IN_PROGRESS": "queued",
+    "PROCESSING": "processing",
+    "COMPLETED": "completed",
+    "FAILED": "failed",
+    "CANCELLED": "cancelled",
+}
+
+
+def _persian() -> bool:
+    return (get_language() or "").startswith("fa")
+
+
+@register.filter
+def localdigits(value: Any) -> str:
+    """Write digits in the reader's script: Persian readers get ۰۱۲۳۴۵۶۷۸۹."""
+    text = str(value)
+    return text.translate(PERSIAN_DIGITS) if _persian() else text
+
+
+@register.filter
+def clock(seconds: float | None) -> str:
+    """Seconds as h:mm:ss (or m:ss under an hour), in the reader's digits."""
+    if seconds is None:
+        return ""
+    total = int(round(float(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return localdigits(text)
+
+
+@register.filter
+def timestamp(seconds: float | None) -> str:
+    """A segment's start as mm:ss.s, the precision a reader scanning a transcript wants."""
+    if seconds is None:
+        return ""
+    value = float(seconds)
+    minutes, secs = divmod(value, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    text = f"{minutes:02d}:{secs:04.1f}"
+    return localdigits(f"{hours}:{text}" if hours else text)
+
+
+@register.filter
+def percent(fraction: float | None) -> int:
+    """A 0–1 progress fraction as a whole percentage, clamped for the progress bar."""
+    if not fraction:
+        return 0
+    return max(0, min(100, int(float(fraction) * 100)))
+
+
+@register.filter
+def status_class(status: str) -> str:
+    return STATUS_CLASS.get(status, "pending")
+
+
+@register.inclusion_tag("tasks_app/_status_badge.html")
+def status_badge(task: Any) -> dict[str, Any]:
+    return {"status": task.status, "label": task.get_status_display()}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: Any) -> str:
+    """The current query string with some parameters replaced (for pagination links)."""
+    query: QueryDict = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
