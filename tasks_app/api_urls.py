@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import path
+
+from tasks_app import api
+
+app_name = "tasks_api"
+
+# No trailing slashes, as the API has always been spelled. `<str:…>` rather than `<uuid:…>` so a
+# malformed id gets the API's JSON 404 instead of the site's HTML one.
+urlpatterns = [
+    path("tasks", api.TasksView.as_view(), name="list"),
+    path("tasks/bulk", api.TasksBulkView.as_view(), name="bulk"),
+    path("tasks/<str:task_id>", api.TaskDetailView.as_view(), name="detail"),
+    path("tasks/<str:task_id>/cancel", api.TaskCancelView.as_view(), name="cancel"),
+    path("tasks/<str:task_id>/retry", api.TaskRetryView.as_view(), name="retry"),
+    path("tasks/<str:task_id>/file", api.TaskFileView.as_view(), name="file"),
+    path("tasks/<str:task_id>/result", api.TaskResultView.as_view(), name="result"),
+]

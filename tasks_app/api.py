@@ -1,0 +1,316 @@
+"""The /api/v1/tasks endpoints: thin views over tasks_app.services."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tasks_app import services
+from tasks_app.models import Task
+from tasks_app.serializers import (
+    MAX_LIMIT,
+    BulkCreateSerializer,
+    ErrorSerializer,
+    TaskCreateSerializer,
+    TaskListQuerySerializer,
+    TaskListSerializer,
+    TaskSerializer,
+    TaskUpdateSerializer,
+)
+from tasks_app.uploads import UploadRejected, content_disposition, limit_upload_size
+from transcription.formats import RENDERERS, render
+from transcription import services as transcription
+
+RESULT_CONTENT_TYPES = {
+    "json": "application/json",
+    "txt": "text/plain; charset=utf-8",
+    "srt": "application/x-subrip; charset=utf-8",
+    "vtt": "text/vtt; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+}
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; field errors per field."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+    403: OpenApiResponse(ErrorSerializer, description="The task belongs to someone else."),
+    404: OpenApiResponse(ErrorSerializer, description="No such task."),
+    409: OpenApiResponse(ErrorSerializer, description="Not possible in the task's state."),
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in codes}
+
+
+def error_response(code: str, detail: str, http_status: int) -> Response:
+    return Response({"detail": detail, "code": code}, status=http_status)
+
+
+class TaskAPIView(APIView):
+    """Turns the services' errors into JSON answers and limits upload size before parsing."""
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        # Authentication may parse the body (cookie auth checks CSRF in POST data), so the
+        # streaming limit goes on before DRF touches the request.
+        limit_upload_size(request)
+        return super().initialize_request(request, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, UploadRejected):
+            return error_response(exc.code, exc.message, exc.http_status)
+        if isinstance(exc, DjangoValidationError):
+            detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+            exc = ValidationError(detail)
+        return super().handle_exception(exc)
+
+    def task_response(self, task: Task, http_status: int = status.HTTP_200_OK) -> Response:
+        data = TaskSerializer(task, context={"etas": transcription.eta_for_tasks([task])}).data
+        return Response(data, status=http_status)
+
+
+class TasksView(TaskAPIView):
+    @extend_schema(
+        operation_id="tasks_list",
+        parameters=[TaskListQuerySerializer],
+        responses={200: TaskListSerializer, **errors(400, 401)},
+    )
+    def get(self, request: Request) -> Response:
+        query = TaskListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        tasks = services.tasks_for_user(
+            request.user,
+            status=params.get("status_filter", ""),
+            q=params.get("q", ""),
+            ordering=params["ordering"],
+        )
+        limit = min(params["limit"], MAX_LIMIT)
+        page = list(tasks[params["skip"] : params["skip"] + limit])
+        context = {"etas": transcription.eta_for_tasks(page)}
+        return Response(
+            {"tasks": TaskSerializer(page, many=True, context=context).data, "total": tasks.count()}
+        )
+
+    @extend_schema(
+        operation_id="tasks_create",
+        request={
+            "multipart/form-data": TaskCreateSerializer,
+            "application/json": TaskCreateSerializer,
+        },
+        responses={
+            201: OpenApiResponse(TaskSerializer, description="A to-do was created."),
+            202: OpenApiResponse(TaskSerializer, description="The upload was queued."),
+            413: OpenApiResponse(ErrorSerializer, description="The file is too large."),
+            415: OpenApiResponse(ErrorSerializer, description="The file is not accepted audio."),
+            422: OpenApiResponse(ErrorSerializer, description="The audio is damaged or too long."),
+            **errors(400, 401),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TaskCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        upload = data.pop("file", None)
+        title = data.pop("title")
+        description = data.pop("description")
+        due_date = data.pop("due_date")
+        task = services.create_task(
+            request.user,
+            title=title,
+            description=description,
+            due_date=due_date,
+            upload=upload,
+            options=data,
+        )
+        if upload is None:
+            return self.task_response(task, status.HTTP_201_CREATED)
+        response = self.task_response(task, status.HTTP_202_ACCEPTED)
+        response["Location"] = request.build_absolute_uri(
+            reverse("tasks_api:detail", args=[task.pk])
+        )
+        return response
+
+
+class TasksBulkView(TaskAPIView):
+    @extend_schema(
+        operation_id="tasks_bulk_create",
+        request=BulkCreateSerializer,
+        responses={201: TaskListSerializer, **errors(400, 401)},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = BulkCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tasks = services.create_todos(request.user, serializer.validated_data["tasks"])
+        data = TaskSerializer(tasks, many=True, context={"etas": {}}).data
+        return Response({"tasks": data, "total": len(tasks)}, status=status.HTTP_201_CREATED)
+
+
+class TaskDetailView(TaskAPIView):
+    @extend_schema(
+        operation_id="tasks_retrieve", responses={200: TaskSerializer, **errors(401, 403, 404)}
+    )
+    def get(self, request: Request, task_id: str) -> Response:
+        return self.task_response(services.get_task_for_user(request.user, task_id))
+
+    @extend_schema(
+        operation_id="tasks_partial_update",
+        request=TaskUpdateSerializer(partial=True),
+        responses={200: TaskSerializer, **errors(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, task_id: str) -> Response:
+        return self._update(request, task_id, partial=True)
+
+    @extend_schema(
+        operation_id="tasks_update",
+        request=TaskUpdateSerializer,
+        responses={200: TaskSerializer, **errors(400, 401, 403, 404)},
+    )
+    def put(self, request: Request, task_id: str) -> Response:
+        return self._update(request, task_id, partial=False)
+
+    def _update(self, request: Request, task_id: str, *, partial: bool) -> Response:
+        task = services.get_task_for_user(request.user, task_id)
+        serializer = TaskUpdateSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return self.task_response(services.update_task(task, **serializer.validated_data))
+
+    @extend_schema(
+        operation_id="tasks_destroy",
+        responses={204: OpenApiResponse(description="Deleted."), **errors(401, 403, 404)},
+    )
+    def delete(self, request: Request, task_id: str) -> Response:
+        services.delete_task(services.get_task_for_user(request.user, task_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TaskCancelView(TaskAPIView):
+    @extend_schema(
+        operation_id="tasks_cancel",
+        request=None,
+        responses={202: TaskSerializer, **errors(401, 403, 404, 409)},
+    )
+    def post(self, request: Request, task_id: str) -> Response:
+        task = services.get_task_for_user(request.user, task_id)
+        if not services.cancel_task(task):
+            return error_response(
+                "not_cancellable", f"The task is already {task.get_status_display()}.", 409
+            )
+        return self.task_response(task, status.HTTP_202_ACCEPTED)
+
+
+class TaskRetryView(TaskAPIView):
+    @extend_schema(
+        operation_id="tasks_retry",
+        request=None,
+        responses={202: TaskSerializer, **errors(401, 403, 404, 409)},
+    )
+    def post(self, request: Request, task_id: str) -> Response:
+        task = services.get_task_for_user(request.user, task_id)
+        if not services.retry_task(task):
+            return error_response(
+                "not_retryable",
+                "Only a failed or cancelled transcription whose audio is kept can be retried.",
+                409,
+            )
+        return self.task_response(task, status.HTTP_202_ACCEPTED)
+
+
+class JSONErrorsOnly(BaseContentNegotiation):
+    """Downloads answer in their own type; DRF renders only their errors, always as JSON, and
+    `?format=` names the transcript format rather than a DRF renderer."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(
+        self, request: Request, renderers: list[Any], format_suffix: str | None = None
+    ) -> tuple[Any, str]:
+        return renderers[0], renderers[0].media_type
+
+
+def download(stream: Any, filename: str, content_type: str) -> FileResponse:
+    response = FileResponse(stream, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class TaskFileView(TaskAPIView):
+    content_negotiation_class = JSONErrorsOnly
+
+    @extend_schema(
+        operation_id="tasks_file",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The original upload."
+            ),
+            410: OpenApiResponse(ErrorSerializer, description="The audio was deleted."),
+            **errors(401, 403, 404),
+        },
+    )
+    def get(self, request: Request, task_id: str) -> Response | FileResponse:
+        task = services.get_task_for_user(request.user, task_id)
+        if not task.has_file:
+            return error_response("no_file", "This task has no file.", 404)
+        path = services.upload_path(task)
+        if path is None:
+            return error_response("file_gone", "The audio of this task was deleted.", 410)
+        content_type = task.content_type if task.content_type.startswith("audio/") else ""
+        return download(
+            path.open("rb"),
+            f"{task.title}{Path(task.file_path).suffix}",
+            content_type or "application/octet-stream",
+        )
+
+
+class TaskResultView(TaskAPIView):
+    content_negotiation_class = JSONErrorsOnly
+
+    @extend_schema(
+        operation_id="tasks_result",
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=list(RENDERERS),
+                default="json",
+                description="Transcript format.",
+            )
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The transcript in the asked format."
+            ),
+            **errors(400, 401, 403, 404, 409),
+        },
+    )
+    def get(self, request: Request, task_id: str) -> Response | FileResponse:
+        task = services.get_task_for_user(request.user, task_id)
+        fmt = request.query_params.get("format", "json")
+        if fmt not in RENDERERS:
+            return error_response(
+                "unknown_format", f"Choose a format among: {', '.join(RENDERERS)}.", 400
+            )
+        result = services.load_result(task)
+        if result is None:
+            return error_response(
+                "result_not_ready",
+                f"No transcript yet: the task is {task.get_status_display().lower()}. "
+                "Try again when it has completed.",
+                409,
+            )
+        body = render(result, fmt).encode("utf-8")
+        return download(io.BytesIO(body), f"{task.title}.{fmt}", RESULT_CONTENT_TYPES[fmt])

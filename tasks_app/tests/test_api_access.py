@@ -1,0 +1,105 @@
+"""Every task URL, read from the URLconf so a new route is covered the day it is added: a
+stranger gets 403, an anonymous client 401, and a missing task 404."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, reverse
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from tasks_app import api_urls
+from tasks_app.models import Status, Task
+
+HANDLER_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def routes() -> Iterator[tuple[str, str, bool]]:
+    """(url name, HTTP method, whether the URL names a task) for every route in the API."""
+    for pattern in api_urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        view_class = pattern.callback.view_class
+        for method in HANDLER_METHODS:
+            if hasattr(view_class, method):
+                yield pattern.name, method, "task_id" in pattern.pattern.converters
+
+
+TASK_ROUTES = [(name, method) for name, method, per_task in routes() if per_task]
+ALL_ROUTES = [(name, method) for name, method, _per_task in routes()]
+
+
+def call(client: APIClient, name: str, method: str, task_id: Any = None) -> Any:
+    args = [task_id] if task_id is not None else []
+    url = reverse(f"tasks_api:{name}", args=args)
+    return getattr(client, method)(url, {"title": "Changed"}, format="json")
+
+
+def test_it_enumerates_every_task_action() -> None:
+    assert {name for name, _method in TASK_ROUTES} >= {
+        "detail",
+        "cancel",
+        "retry",
+        "file",
+        "result",
+    }
+    assert {method for name, method in TASK_ROUTES if name == "detail"} == {
+        "get",
+        "put",
+        "patch",
+        "delete",
+    }
+
+
+@pytest.mark.parametrize(("name", "method"), TASK_ROUTES)
+def test_it_forbids_a_stranger(
+    name: str,
+    method: str,
+    alice: User,
+    charlie: User,
+    api: Callable[[User | None], APIClient],
+    make_task: Callable[..., Task],
+) -> None:
+    task = make_task(alice, file=True, status=Status.FAILED)
+    response = call(api(charlie), name, method, task.pk)
+    assert response.status_code == 403
+    assert response.json()["detail"]
+    task.refresh_from_db()
+    assert task.title == "Interview"
+    assert task.status == Status.FAILED
+    assert task.deleted_at is None
+
+
+@pytest.mark.parametrize(("name", "method"), ALL_ROUTES)
+def test_it_requires_a_signed_in_user(
+    name: str,
+    method: str,
+    alice: User,
+    api: Callable[[User | None], APIClient],
+    make_task: Callable[..., Task],
+) -> None:
+    task = make_task(alice, file=True)
+    per_task = (name, method) in TASK_ROUTES
+    response = call(api(None), name, method, task.pk if per_task else None)
+    assert response.status_code == 401
+    assert response.json()["detail"]
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(("name", "method"), TASK_ROUTES)
+def test_it_answers_404_for_missing_and_deleted_tasks(
+    name: str,
+    method: str,
+    alice: User,
+    api: Callable[[User | None], APIClient],
+    make_task: Callable[..., Task],
+) -> None:
+    client = api(alice)
+    assert call(client, name, method, uuid.uuid4()).status_code == 404
+    assert call(client, name, method, "not-a-uuid").json()["detail"]
+    deleted = make_task(alice, file=True, status=Status.FAILED)
+    Task.objects.filter(pk=deleted.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    assert call(client, name, method, deleted.pk).status_code == 404

@@ -1,0 +1,314 @@
+"""POST /api/v1/tasks: to-dos, uploads in every accepted format, and every file we refuse."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import django_rq
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from scripts.services import free_port
+from tasks_app.models import Kind, Mode, Status, Task
+from tasks_app.uploads import ACCEPTED_EXTENSIONS
+
+URL = "/api/v1/tasks"
+
+
+def stored_uploads() -> list[Path]:
+    folder = settings.STORAGE_ROOT / "uploads"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "not audio " * 100)
+    return buffer.getvalue()
+
+
+def test_it_creates_a_todo_without_a_file(
+    alice: User, api: Callable[..., APIClient], queues: dict[str, Any]
+) -> None:
+    response = api(alice).post(
+        URL, {"title": "Buy tape", "due_date": "2026-12-01T10:00:00Z"}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["kind"] == Kind.TODO
+    assert body["status"] == Status.PENDING
+    assert body["file"] is None
+    assert body["due_date"] == "2026-12-01T10:00:00Z"
+    assert Task.objects.get(pk=body["id"]).user == alice
+    assert queues["media"].count == 0
+
+
+@pytest.mark.parametrize("extension", ACCEPTED_EXTENSIONS)
+def test_it_queues_each_accepted_format(
+    extension: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    upload: Callable[..., SimpleUploadedFile],
+    audio_files: dict[str, Path],
+    queues: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api(alice).post(
+            URL, {"title": "JFK", "file": upload(extension)}, format="multipart"
+        )
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert response["Location"].endswith(f"/api/v1/tasks/{body['id']}")
+    assert len(callbacks) >= 1
+    task = Task.objects.get(pk=body["id"])
+    assert task.kind == Kind.TRANSCRIPTION
+    assert task.status == Status.IN_PROGRESS
+    assert task.file_path == f"uploads/{task.pk}{extension}"
+    content = audio_files[extension].read_bytes()
+    assert (settings.STORAGE_ROOT / task.file_path).read_bytes() == content
+    assert task.sha256 == hashlib.sha256(content).hexdigest()
+    assert task.file_size == len(content)
+    assert task.duration_seconds == pytest.approx(11.0, abs=0.3)
+    assert body["file"]["name"] == f"jfk{extension}"
+    assert queues["media"].count == 1
+    assert queues["media"].job_ids == [f"task-{task.pk}-1"]
+
+
+def test_it_enqueues_only_after_commit(
+    alice: User,
+    api: Callable[..., APIClient],
+    upload: Callable[..., SimpleUploadedFile],
+    queues: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = api(alice).post(URL, {"title": "JFK", "file": upload()}, format="multipart")
+    assert response.status_code == 202
+    assert queues["media"].count == 0
+    assert Task.objects.get().status == Status.PENDING
+    assert len(callbacks) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()
+    assert queues["media"].count == 1
+    assert Task.objects.get().status == Status.IN_PROGRESS
+
+
+# A real commit: the on-commit enqueue then runs outside any transaction, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_it_accepts_the_upload_while_redis_is_down(
+    alice: User,
+    api: Callable[..., APIClient],
+    upload: Callable[..., SimpleUploadedFile],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    down = f"redis://127.0.0.1:{free_port()}/2"
+    monkeypatch.setitem(
+        django_rq.settings.QUEUES, "media", {**django_rq.settings.QUEUES["media"], "URL": down}
+    )
+    response = api(alice).post(URL, {"title": "JFK", "file": upload()}, format="multipart")
+    assert response.status_code == 202
+    task = Task.objects.get()
+    assert task.status == Status.PENDING
+    assert (settings.STORAGE_ROOT / task.file_path).is_file()
+
+
+def test_it_records_processing_options(
+    alice: User,
+    api: Callable[..., APIClient],
+    upload: Callable[..., SimpleUploadedFile],
+    queues: dict[str, Any],
+) -> None:
+    response = api(alice).post(
+        URL,
+        {
+            "title": "JFK",
+            "file": upload(),
+            "model": "tiny.en",
+            "language": "en",
+            "task": "translate",
+            "word_timestamps": "true",
+            "vad_filter": "true",
+            "initial_prompt": "Inaugural address.",
+            "hotwords": "Americans",
+            "batched": "false",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 202, response.json()
+    task = Task.objects.get()
+    assert (task.model_name, task.language, task.mode) == ("tiny.en", "en", Mode.TRANSLATE)
+    assert task.word_timestamps and task.vad_filter and not task.batched
+    assert (task.initial_prompt, task.hotwords) == ("Inaugural address.", "Americans")
+    assert response.json()["options"]["task"] == "translate"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("model", "large-v99"), ("language", "klingon"), ("task", "summarize")],
+)
+def test_it_refuses_unknown_options(
+    field: str,
+    value: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    upload: Callable[..., SimpleUploadedFile],
+    queues: dict[str, Any],
+) -> None:
+    response = api(alice).post(
+        URL, {"title": "JFK", "file": upload(), field: value}, format="multipart"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"]
+    assert field in body
+    assert not Task.objects.exists()
+    assert stored_uploads() == []
+    assert queues["media"].count == 0
+
+
+def test_it_requires_a_title(alice: User, api: Callable[..., APIClient]) -> None:
+    response = api(alice).post(URL, {"title": "  "}, format="json")
+    assert response.status_code == 400
+    assert "title" in response.json()
+
+
+def cut(extension: str, size: int | None = None) -> Callable[[dict[str, Path]], bytes]:
+    """The first `size` bytes of the test recording in that format (all of it for None)."""
+    return lambda files: files[extension].read_bytes()[:size]
+
+
+HTML = b"<!doctype html><html><body>hi</body></html>" * 50
+REJECTED = [
+    # (what, file name, bytes or cut(...), declared type, status, code)
+    ("renamed text", "notes.mp3", b"just notes\n" * 200, "audio/mpeg", 415, "not_audio"),
+    ("renamed HTML", "page.wav", HTML, "audio/wav", 415, "not_audio"),
+    ("renamed zip", "archive.m4a", zip_bytes(), "audio/x-m4a", 415, "not_audio"),
+    ("zero bytes", "empty.mp3", b"", "audio/mpeg", 400, "empty_file"),
+    ("truncated flac", "cut.flac", cut(".flac", 100_000), "audio/flac", 422, "corrupt_audio"),
+    ("truncated wav", "cut.wav", cut(".wav", 50_000), "audio/wav", 422, "truncated_audio"),
+    ("truncated mp3", "cut.mp3", cut(".mp3", 30_000), "audio/mpeg", 422, "truncated_audio"),
+    ("text extension", "talk.txt", cut(".mp3"), "text/plain", 415, "unsupported_extension"),
+    ("video extension", "talk.mp4", cut(".m4a"), "video/mp4", 415, "unsupported_extension"),
+    ("declared as HTML", "talk.mp3", cut(".mp3"), "text/html", 415, "unsupported_media_type"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "status", "code"),
+    [case[1:] for case in REJECTED],
+    ids=[case[0] for case in REJECTED],
+)
+def test_it_refuses_files_that_are_not_whole_audio(
+    name: str,
+    content: bytes | Callable[[dict[str, Path]], bytes],
+    content_type: str,
+    status: int,
+    code: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    audio_files: dict[str, Path],
+    queues: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    data = content if isinstance(content, bytes) else content(audio_files)
+    file = SimpleUploadedFile(name, data, content_type=content_type)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api(alice).post(URL, {"title": "Bad", "file": file}, format="multipart")
+    assert response.status_code == status, response.json()
+    assert response.json()["code"] == code
+    assert len(response.json()["detail"]) > 10
+    assert callbacks == []
+    assert not Task.objects.exists()
+    assert stored_uploads() == []
+    assert queues["media"].count == 0
+
+
+def test_it_refuses_audio_longer_than_the_limit(
+    alice: User,
+    api: Callable[..., APIClient],
+    upload: Callable[..., SimpleUploadedFile],
+    settings: Any,
+    queues: dict[str, Any],
+) -> None:
+    settings.MAX_AUDIO_SECONDS = 5
+    response = api(alice).post(URL, {"title": "Long", "file": upload(".mp3")}, format="multipart")
+    assert response.status_code == 422
+    assert response.json()["code"] == "audio_too_long"
+    assert "11 seconds" in response.json()["detail"]
+    assert not Task.objects.exists()
+    assert stored_uploads() == []
+    assert queues["media"].count == 0
+
+
+@pytest.mark.parametrize("limit", [64 * 1024, 512 * 1024], ids=["by length", "while streaming"])
+def test_it_refuses_an_oversize_upload_without_keeping_it(
+    limit: int,
+    alice: User,
+    api: Callable[..., APIClient],
+    upload: Callable[..., SimpleUploadedFile],
+    settings: Any,
+    tmp_path: Path,
+    queues: dict[str, Any],
+) -> None:
+    # jfk.flac is 1.1 MB: with a 64 KB limit its Content-Length alone gives it away; with 512 KB
+    # the body is within the form allowance, so the byte count while streaming must stop it.
+    settings.MAX_UPLOAD_BYTES = limit
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "incoming")
+    (tmp_path / "incoming").mkdir()
+    response = api(alice).post(URL, {"title": "Big", "file": upload()}, format="multipart")
+    assert response.status_code == 413
+    assert response.json()["code"] == "file_too_large"
+    assert "MB limit" in response.json()["detail"]
+    assert list((tmp_path / "incoming").iterdir()) == []
+    assert not Task.objects.exists()
+    assert stored_uploads() == []
+    assert queues["media"].count == 0
+
+
+def raw_multipart(disposition: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart body sent byte for byte: the test client would clean the filename itself."""
+    boundary = "writers-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nEvil\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; {disposition}\r\n'
+            "Content-Type: audio/flac\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize(
+    ("disposition", "shown"),
+    [
+        ('filename="../../../../etc/cron.d/evil.flac"', "evil.flac"),
+        ('filename="..\\..\\windows\\evil.flac"', "evil.flac"),
+        ("filename*=UTF-8''talk%0D%0AX-Injected%3A%201.flac", "talkX-Injected: 1.flac"),
+    ],
+    ids=["posix traversal", "windows traversal", "CRLF"],
+)
+def test_it_never_lets_the_filename_reach_the_path(
+    disposition: str,
+    shown: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    audio_files: dict[str, Path],
+    queues: dict[str, Any],
+) -> None:
+    body, content_type = raw_multipart(disposition, audio_files[".flac"].read_bytes())
+    response = api(alice).generic("POST", URL, body, content_type=content_type)
+    assert response.status_code == 202, response.json()
+    task = Task.objects.get()
+    assert stored_uploads() == [settings.STORAGE_ROOT / "uploads" / f"{task.pk}.flac"]
+    assert task.original_filename == shown
