@@ -1,0 +1,164 @@
+"""Fixtures for the transcription tests: file tasks, clean queues, a worker that drains them.
+
+Worker tests use `transactional_db`: the worker runs in another thread (or process) with its
+own database connection, so it must see committed rows.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import django_rq
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import User
+from conftest import JFK_TEXT, make_user
+from tasks_app.models import Kind, Status, Task
+from transcription import worker
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"[^\w\s']", " ", text.lower()).split()
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    ref, hyp = words(reference), words(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, ref_word in enumerate(ref, start=1):
+        current = [i] + [0] * len(hyp)
+        for j, hyp_word in enumerate(hyp, start=1):
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word)
+            )
+        previous = current
+    return previous[-1] / max(len(ref), 1)
+
+
+def assert_jfk(text: str) -> None:
+    assert word_error_rate(JFK_TEXT, text) <= 0.1, text
+
+
+@pytest.fixture(scope="session")
+def long_flac(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """jfk.flac twelve times over: 132 s, long enough to stop, kill or time out mid-job."""
+    from conftest import JFK_FLAC
+
+    target = tmp_path_factory.mktemp("audio") / "jfk_x12.flac"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-stream_loop", "11", "-i", str(JFK_FLAC), str(target)],
+        check=True,
+        timeout=60,
+    )
+    return target
+
+
+@pytest.fixture
+def queues() -> Iterator[dict[str, Any]]:
+    """The real RQ queues, emptied before and after so no test sees another's jobs."""
+    found = {name: django_rq.get_queue(name) for name in ("media", "default")}
+    connection_ = found["media"].connection
+    connection_.flushdb()
+    yield found
+    connection_.flushdb()
+
+
+@pytest.fixture
+def owner(transactional_db: Any) -> User:
+    return make_user(name="alice")
+
+
+@pytest.fixture
+def file_task(owner: User, jfk_flac: Path) -> Callable[..., Task]:
+    """`file_task(path=jfk, **fields)`: a PENDING transcription task whose upload is a copy."""
+
+    def make(path: Path = jfk_flac, **fields: Any) -> Task:
+        fields.setdefault("title", path.name)
+        task = Task(user=owner, kind=Kind.TRANSCRIPTION, status=Status.PENDING, **fields)
+        relative = f"uploads/{task.id}{path.suffix}"
+        (settings.STORAGE_ROOT / "uploads").mkdir(exist_ok=True)
+        shutil.copyfile(path, settings.STORAGE_ROOT / relative)
+        task.file_path = relative
+        task.original_filename = path.name
+        task.file_size = path.stat().st_size
+        task.save()
+        return task
+
+    return make
+
+
+@pytest.fixture
+def drain(queues: Any) -> Callable[..., bool]:
+    """Run a burst worker in a thread, as the UI tests do, until the queues are empty."""
+
+    def run(timeout: float = 120) -> bool:
+        outcome: dict[str, bool] = {}
+        thread = threading.Thread(
+            target=lambda: outcome.setdefault("worked", worker.work(burst=True)), daemon=True
+        )
+        thread.start()
+        thread.join(timeout)
+        assert not thread.is_alive(), "worker did not finish"
+        return outcome["worked"]
+
+    return run
+
+
+@pytest.fixture
+def background_worker(queues: Any) -> Iterator[Callable[[], threading.Thread]]:
+    """A burst worker started in a thread; the test acts while it works and joins it."""
+    threads: list[threading.Thread] = []
+
+    def start() -> threading.Thread:
+        thread = threading.Thread(target=lambda: worker.work(burst=True), daemon=True)
+        thread.start()
+        threads.append(thread)
+        return thread
+
+    yield start
+    for thread in threads:
+        thread.join(120)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 60, step: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(step)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def status_of(task: Task) -> str:
+    return Task.objects.values_list("status", flat=True).get(pk=task.pk)
+
+
+def database_url() -> str:
+    """The test database, for a worker subprocess."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def test_env(**extra: str) -> dict[str, str]:
+    """Environment for a subprocess worker or sweeper against this test's database."""
+    import os
+
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url(),
+        STORAGE_ROOT=str(settings.STORAGE_ROOT),
+        MODEL_NAME="tiny.en",
+        MODEL_DEVICE="cpu",
+        ENABLE_RESOURCE_MONITORING="0",
+    )
+    env.update(extra)
+    return env

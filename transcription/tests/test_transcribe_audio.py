@@ -1,0 +1,332 @@
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from tasks_app.models import Attempt, Status, Task
+from tasks_app.services import cancel_task
+from transcription import engine
+from transcription.attempts import Claim
+from transcription.jobs import transcribe_audio
+from transcription.models import ModelSpeed
+from transcription.services import enqueue_task
+from transcription.sweeper import recover
+from transcription.tests.conftest import assert_jfk, status_of, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_transcribes_an_upload_to_completed(file_task: Any, drain: Any) -> None:
+    task = file_task()
+    assert enqueue_task(task.pk)
+    assert status_of(task) == Status.IN_PROGRESS
+
+    assert drain()
+
+    task.refresh_from_db()
+    assert task.status == Status.COMPLETED
+    assert task.progress == 1
+    assert task.attempts == 1
+    assert task.completed_at is not None
+    assert task.detected_language == "en"
+    assert task.result_path == f"results/{task.pk}_transcription.json"
+    assert_jfk(task.transcript_text)
+    result = json.loads((settings.STORAGE_ROOT / task.result_path).read_text())
+    assert result["partial"] is False
+    assert result["task_id"] == str(task.pk)
+    assert result["text"] == task.transcript_text
+    assert result["duration"] == pytest.approx(11.0, abs=0.1)
+    assert 0 < result["confidence"] <= 1
+    assert {"id", "start", "end", "text", "avg_logprob", "compression_ratio", "no_speech_prob"} <= (
+        set(result["segments"][0])
+    )
+    run = result["run"]
+    assert (run["model"], run["compute_type"], run["device"]) == ("tiny.en", "int8", "cpu")
+    assert run["versions"]["faster_whisper"] == "1.2.1"
+    assert run["wall_seconds"] > 0 and run["real_time_factor"] > 1
+    attempt = Attempt.objects.get(task=task)
+    assert (attempt.number, attempt.outcome, attempt.progress) == (1, "completed", 1)
+    assert attempt.worker and attempt.device == "cpu" and attempt.ended_at
+    assert ModelSpeed.objects.get(model_name="tiny.en").real_time_factor > 1
+
+
+def test_it_passes_the_task_options_through(file_task: Any, drain: Any) -> None:
+    task = file_task(word_timestamps=True, language="en", initial_prompt="Kennedy, 1961.")
+    enqueue_task(task.pk)
+
+    drain()
+
+    task.refresh_from_db()
+    result = json.loads((settings.STORAGE_ROOT / task.result_path).read_text())
+    assert result["run"]["options"]["initial_prompt"] == "Kennedy, 1961."
+    assert result["run"]["options"]["language"] == "en"
+    words = [word for segment in result["segments"] for word in segment["words"]]
+    assert [word["word"].strip(" ,.").lower() for word in words][:3] == ["and", "so", "my"]
+    assert all(word["start"] <= word["end"] for word in words)
+
+
+def test_it_loads_the_model_once_for_two_jobs(
+    file_task: Any, drain: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine.unload_models()
+    first, second = file_task(), file_task()
+    enqueue_task(first.pk)
+    enqueue_task(second.pk)
+
+    with caplog.at_level(logging.INFO, logger="transcription"):
+        drain()
+
+    assert status_of(first) == status_of(second) == Status.COMPLETED
+    loads = [r for r in caplog.records if r.getMessage().startswith("Loaded model tiny.en")]
+    assert len(loads) == 1
+
+
+def test_it_logs_resources_at_each_stage(
+    file_task: Any, drain: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine.unload_models()
+    enqueue_task(file_task().pk)
+
+    with caplog.at_level(logging.INFO, logger="transcription.monitoring"):
+        drain()
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "transcription.monitoring"]
+    stages = [re.match(r"\[([^\]]+)\]", line).group(1) for line in lines]
+    assert stages == [
+        "Task start",
+        "Model loaded",
+        "Before transcription",
+        "After transcription",
+        "Task completed",
+    ]
+    assert all(re.fullmatch(r"\[[^\]]+\] RAM: \d+MB / \d+MB \(\d+\.\d%\)", x) for x in lines)
+
+
+def test_it_warns_when_ram_is_above_the_threshold(
+    file_task: Any, drain: Any, caplog: pytest.LogCaptureFixture, settings: Any
+) -> None:
+    settings.RAM_WARNING_THRESHOLD = 0.0
+    enqueue_task(file_task().pk)
+
+    with caplog.at_level(logging.INFO, logger="transcription.monitoring"):
+        drain()
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(re.match(r"\[Task start\] RAM use .* above the 0% warning", w) for w in warnings)
+
+
+def corrupt_copy(source: Path, target: Path) -> Path:
+    data = bytearray(source.read_bytes())
+    data[200:] = bytes(len(data) - 200)
+    target.write_bytes(data)
+    return target
+
+
+def test_it_fails_bad_audio_and_keeps_serving(
+    file_task: Any, drain: Any, jfk_flac: Path, tmp_path: Path
+) -> None:
+    truncated = tmp_path / "truncated.flac"
+    truncated.write_bytes(jfk_flac.read_bytes()[:60_000])
+    noise = tmp_path / "noise.flac"
+    noise.write_bytes(bytes(range(256)) * 200)
+    bad = [
+        file_task(corrupt_copy(jfk_flac, tmp_path / "corrupt.flac")),
+        file_task(truncated),
+        file_task(noise),
+    ]
+    good = file_task()
+    for task in [*bad, good]:
+        enqueue_task(task.pk)
+
+    drain()
+
+    for task in bad:
+        task.refresh_from_db()
+        assert (task.status, task.error_code) == (Status.FAILED, "DECODE_ERROR"), task.title
+        assert task.error_message and "Traceback" not in task.error_message
+        attempt = Attempt.objects.get(task=task)
+        assert (attempt.outcome, attempt.error_code) == ("failed", "DECODE_ERROR")
+    good.refresh_from_db()
+    assert good.status == Status.COMPLETED
+    assert_jfk(good.transcript_text)
+
+
+def test_it_fails_a_recording_over_the_length_limit(
+    file_task: Any, drain: Any, settings: Any
+) -> None:
+    settings.MAX_AUDIO_SECONDS = 5
+    task = file_task()
+    enqueue_task(task.pk)
+
+    drain()
+
+    task.refresh_from_db()
+    assert (task.status, task.error_code) == (Status.FAILED, "AUDIO_TOO_LONG")
+
+
+def test_it_fails_when_the_upload_is_missing(file_task: Any, drain: Any) -> None:
+    task = file_task()
+    (settings.STORAGE_ROOT / task.file_path).unlink()
+    enqueue_task(task.pk)
+
+    drain()
+
+    task.refresh_from_db()
+    assert (task.status, task.error_code) == (Status.FAILED, "FILE_MISSING")
+
+
+def test_it_fails_with_model_unavailable(file_task: Any, drain: Any) -> None:
+    task = file_task(model_name="large-v9")
+    enqueue_task(task.pk)
+
+    drain()
+
+    task.refresh_from_db()
+    assert (task.status, task.error_code) == (Status.FAILED, "MODEL_UNAVAILABLE")
+    assert "HF_HUB_OFFLINE" in task.error_message
+
+
+def test_it_never_starts_a_task_cancelled_while_queued(file_task: Any, drain: Any) -> None:
+    task = file_task()
+    enqueue_task(task.pk)
+    assert cancel_task(task)
+
+    drain()
+
+    task.refresh_from_db()
+    assert task.status == Status.CANCELLED
+    assert task.attempts == 0 and task.started_at is None
+    assert not Attempt.objects.filter(task=task).exists()
+
+
+def test_it_stops_a_running_task_within_seconds_when_cancelled(
+    file_task: Any, background_worker: Any, long_flac: Path, settings: Any
+) -> None:
+    settings.HEARTBEAT_SECONDS = 0.5
+    task = file_task(long_flac)
+    enqueue_task(task.pk)
+    thread = background_worker()
+    wait_for(lambda: Task.objects.filter(pk=task.pk, processed_seconds__gt=0).exists())
+
+    assert cancel_task(task)
+    cancelled_at = time.monotonic()
+    wait_for(lambda: Attempt.objects.filter(task=task, outcome="cancelled").exists(), 10)
+    thread.join(30)
+
+    assert time.monotonic() - cancelled_at < 5
+    task.refresh_from_db()
+    assert task.status == Status.CANCELLED
+    result = json.loads((settings.STORAGE_ROOT / task.result_path).read_text())
+    assert result["partial"] is True
+    assert 0 < result["segments"][-1]["end"] < 132
+    assert task.transcript_text == result["text"]
+
+
+def test_it_ignores_a_duplicate_delivery(file_task: Any, drain: Any) -> None:
+    task = file_task()
+    enqueue_task(task.pk)
+    drain()
+    task.refresh_from_db()
+    completed_at = task.completed_at
+
+    transcribe_audio(str(task.pk), str(settings.STORAGE_ROOT / task.file_path))
+
+    task.refresh_from_db()
+    assert (task.status, task.attempts, task.completed_at) == (
+        Status.COMPLETED,
+        1,
+        completed_at,
+    )
+    assert Attempt.objects.filter(task=task).count() == 1
+
+
+def test_it_delays_through_enqueue_task(file_task: Any, drain: Any) -> None:
+    task = file_task()
+
+    assert transcribe_audio.delay(task_id=task.pk, audio_file_path="ignored")
+    assert status_of(task) == Status.IN_PROGRESS
+    drain()
+
+    assert status_of(task) == Status.COMPLETED
+
+
+def test_it_fails_with_timeout(file_task: Any, drain: Any, long_flac: Path, settings: Any) -> None:
+    settings.JOB_TIMEOUT_SECONDS = 1
+    task = file_task(long_flac)
+    enqueue_task(task.pk)
+
+    drain()
+
+    task.refresh_from_db()
+    assert (task.status, task.error_code) == (Status.FAILED, "TIMEOUT")
+
+
+def test_it_rejects_a_frozen_workers_late_writes(file_task: Any, settings: Any) -> None:
+    settings.HEARTBEAT_GRACE_SECONDS = 0
+    task = file_task()
+    enqueue_task(task.pk)
+    frozen = Claim.take(task.pk, "frozen", "cpu")
+    assert frozen is not None
+    assert recover(task.pk, frozen.number) == "retried"
+    enqueue_task(task.pk)
+    fresh = Claim.take(task.pk, "fresh", "cpu")
+    assert fresh is not None and fresh.number == 2
+    result = {"text": "late", "duration": 11.0, "language": "en", "language_probability": 1.0}
+
+    assert not frozen.beat()
+    assert not frozen.save_progress({**result, "processed_seconds": 5.0}, "results/x.json")
+    assert not frozen.complete(result, "results/x.json")
+    assert not frozen.fail("INTERNAL", "late", None, "")
+
+    task.refresh_from_db()
+    assert (task.status, task.attempts, task.transcript_text) == (Status.PROCESSING, 2, "")
+    outcomes = dict(Attempt.objects.filter(task=task).values_list("number", "outcome"))
+    assert outcomes == {1: "lost", 2: "running"}
+
+
+def test_it_keeps_partial_segments_while_running(
+    file_task: Any, background_worker: Any, long_flac: Path, settings: Any
+) -> None:
+    settings.HEARTBEAT_SECONDS = 0.2
+    task = file_task(long_flac)
+    enqueue_task(task.pk)
+    thread = background_worker()
+
+    seen = wait_for(
+        lambda: (
+            Task.objects.filter(pk=task.pk, status=Status.PROCESSING, progress__gt=0)
+            .values("progress", "transcript_text", "result_path", "heartbeat_at")
+            .first()
+        )
+    )
+    thread.join(60)
+
+    assert 0 < seen["progress"] < 1 and seen["transcript_text"] and seen["heartbeat_at"]
+    assert seen["result_path"] == f"results/{task.pk}_transcription.json"
+    assert status_of(task) == Status.COMPLETED
+
+
+@pytest.mark.parametrize("args", [["-c:a", "libmp3lame"], ["-c:a", "aac"]])
+def test_it_transcribes_other_formats(
+    file_task: Any, drain: Any, jfk_flac: Path, tmp_path: Path, args: list[str]
+) -> None:
+    target = tmp_path / ("jfk.mp3" if "libmp3lame" in args else "jfk.m4a")
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(jfk_flac), *args, str(target)], check=True
+    )
+    task = file_task(target)
+    enqueue_task(task.pk)
+
+    drain()
+
+    task.refresh_from_db()
+    assert task.status == Status.COMPLETED
+    assert_jfk(task.transcript_text)
