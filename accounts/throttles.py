@@ -1,9 +1,10 @@
 """Rate limits for the endpoints that check passwords or send mail, per client IP and per account.
 
-The counters live in the Redis cache, so every gunicorn worker counts against the same limit. Each
-is a fixed window counted with an atomic INCR: DRF's SimpleRateThrottle reads, appends and writes
-a list, and two workers racing there both see room and both let a request through. If Redis is
-unreachable the limit is skipped (logged) rather than refusing every login.
+The counters live in the Redis cache, so every gunicorn worker counts against the same limit.
+Each window opens with the first request and is counted with an atomic INCR: DRF's
+SimpleRateThrottle reads, appends and writes a list, and two workers racing there both see room
+and both let a request through. If Redis is unreachable the limit is skipped (logged) rather
+than refusing every login.
 """
 
 from __future__ import annotations
@@ -39,19 +40,21 @@ class AuthThrottle(BaseThrottle):
             return True
         limit, period = parse_rate(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
         now = time.time()
-        window = int(now // period)
-        digest = hashlib.sha256(identity.encode()).hexdigest()
-        key = f"throttle:{self.scope}:{digest}:{window}"
+        key = f"throttle:{self.scope}:{hashlib.sha256(identity.encode()).hexdigest()}"
         try:
-            cache.add(key, 0, timeout=period + 1)
+            # The window opens at the first request and the counter expires with it, so a
+            # burst cannot straddle two clock-aligned windows.
+            if cache.add(key, 0, timeout=period):
+                cache.set(f"{key}:opened", now, timeout=period)
             count = cache.incr(key)
+            opened = cache.get(f"{key}:opened", now)
         except (RedisError, ValueError):
-            # ValueError: the key expired between add and incr, at a window's very end.
+            # ValueError: the counter expired between add and incr, as its window closed.
             logger.warning("Throttle %s skipped: Redis is unreachable", self.scope)
             return True
         if count <= limit:
             return True
-        self.retry_after = (window + 1) * period - now
+        self.retry_after = max(1.0, opened + period - now)
         return False
 
     def wait(self) -> float | None:

@@ -1,0 +1,91 @@
+"""Login, register, forgot and token endpoints are limited per client IP and per account."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from conftest import PASSWORD
+
+LOGIN = "/api/v1/auth/login"
+TOKEN = "/api/v1/auth/token"
+
+
+@pytest.fixture(autouse=True)
+def low_rates(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_ip": "4/min", "auth_account": "2/min"},
+    }
+
+
+def attempt(client, email: str, ip: str = "10.0.0.1", url: str = TOKEN, **extra):
+    return client.post(url, {"email": email, "password": "guess"}, REMOTE_ADDR=ip, **extra)
+
+
+def test_it_answers_429_with_retry_after_once_an_account_had_its_tries(script, alice):
+    for ip in ("10.0.0.1", "10.0.0.2"):
+        assert attempt(script, "alice@example.org", ip).status_code == 401
+    response = attempt(script, "alice@example.org", "10.0.0.3")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response.json()["detail"]
+
+
+def test_it_counts_an_account_in_any_case_and_across_endpoints(script, browser, alice):
+    attempt(script, "alice@example.org", "10.0.0.1")
+    browser.post_with_csrf(LOGIN, {"email": "ALICE@example.org", "password": "guess"})
+    response = attempt(script, "Alice@Example.org", "10.0.0.3")
+    assert response.status_code == 429
+
+
+def test_it_stops_even_the_right_password_once_limited(script, alice):
+    attempt(script, "alice@example.org")
+    attempt(script, "alice@example.org")
+    response = script.post(TOKEN, {"email": "alice@example.org", "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_it_answers_429_once_an_ip_had_its_tries_whatever_the_accounts(script, db):
+    for number in range(4):
+        assert attempt(script, f"user{number}@example.org").status_code == 401
+    assert attempt(script, "user9@example.org").status_code == 429
+    assert attempt(script, "user9@example.org", "10.0.0.2").status_code == 401
+
+
+def test_a_forged_forwarded_for_header_does_not_give_a_new_ip(script, db):
+    for number in range(4):
+        attempt(script, f"user{number}@example.org", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
+    response = attempt(script, "user9@example.org", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert response.status_code == 429
+
+
+def test_behind_one_proxy_it_limits_the_address_the_proxy_saw(script, db, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    for number in range(4):
+        attempt(script, f"user{number}@example.org", HTTP_X_FORWARDED_FOR="192.0.2.7")
+    assert attempt(script, "user9@example.org", HTTP_X_FORWARDED_FOR="192.0.2.7").status_code == 429
+    assert attempt(script, "user9@example.org", HTTP_X_FORWARDED_FOR="192.0.2.8").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/api/v1/auth/register", {"email": "x@example.org", "username": "x", "password": "p"}),
+        ("/api/v1/auth/login", {"email": "x@example.org", "password": "p"}),
+        ("/api/v1/auth/password/forgot", {"email": "x@example.org"}),
+        ("/api/v1/auth/token", {"email": "x@example.org", "password": "p"}),
+    ],
+)
+def test_it_limits_every_endpoint_that_checks_passwords_or_sends_mail(browser, url, data):
+    statuses = [browser.post_with_csrf(url, data).status_code for _ in range(3)]
+    assert statuses[:2] != [429, 429]
+    assert statuses[2] == 429
+
+
+def test_it_keeps_the_count_in_the_shared_cache_not_in_the_process(script, alice):
+    attempt(script, "alice@example.org")
+    attempt(script, "alice@example.org")
+    assert attempt(script, "alice@example.org").status_code == 429
+    cache.clear()
+    assert attempt(script, "alice@example.org").status_code == 401
