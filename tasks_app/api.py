@@ -31,8 +31,8 @@ from tasks_app.serializers import (
     TaskUpdateSerializer,
 )
 from tasks_app.uploads import UploadRejected, content_disposition, limit_upload_size
-from transcription.formats import RENDERERS, render
 from transcription import services as transcription
+from transcription.formats import RENDERERS, render
 
 RESULT_CONTENT_TYPES = {
     "json": "application/json",

@@ -141,7 +141,7 @@ def create_task(
 def create_todos(user: Any, items: Iterable[Mapping[str, Any]]) -> list[Task]:
     """Create up to BULK_LIMIT to-dos, all or none. Errors are keyed by item index."""
     tasks = []
-    errors: dict[str, Any] = {}
+    errors: list[str] = []
     items = list(items)
     if not items or len(items) > BULK_LIMIT:
         raise ValidationError(
@@ -158,10 +158,14 @@ def create_todos(user: Any, items: Iterable[Mapping[str, Any]]) -> list[Task]:
         try:
             task.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as error:
-            errors[str(index)] = error.message_dict
+            errors += [
+                f"Task {index}: {field}: {message}"
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
         tasks.append(task)
     if errors:
-        raise ValidationError({"tasks": [json.dumps(errors)]}, code="invalid")
+        raise ValidationError({"tasks": errors}, code="invalid")
     with transaction.atomic():
         return Task.objects.bulk_create(tasks)
 

@@ -126,9 +126,12 @@ def display_filename(name: str, fallback: str = "upload") -> str:
 def content_disposition(filename: str) -> str:
     """`attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266 / RFC 5987)."""
     filename = display_filename(filename, fallback="download")
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r"[^A-Za-z0-9._ ()-]", "_", ascii_name).strip() or "download"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    path = Path(filename)
+    stem = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^A-Za-z0-9._ ()-]", "_", stem).strip(" ._") or "download"
+    suffix = re.sub(r"[^A-Za-z0-9.]", "", path.suffix)
+    quoted = quote(filename, safe="")
+    return f"attachment; filename=\"{stem}{suffix}\"; filename*=UTF-8''{quoted}"
 
 
 def upload_extension(upload: UploadedFile) -> str:

@@ -1,0 +1,140 @@
+"""GET /api/v1/tasks: the owner's tasks, paged, filtered, searched and ordered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from tasks_app.models import Status, Task
+
+URL = "/api/v1/tasks"
+
+
+def titles(response: Any) -> list[str]:
+    return [task["title"] for task in response.json()["tasks"]]
+
+
+def test_it_lists_only_the_owners_live_tasks(
+    alice: User, charlie: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
+) -> None:
+    make_task(alice, title="Mine")
+    make_task(charlie, title="Charlie's")
+    gone = make_task(alice, title="Deleted")
+    Task.objects.filter(pk=gone.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    response = api(alice).get(URL)
+    assert response.status_code == 200
+    assert titles(response) == ["Mine"]
+    assert response.json()["total"] == 1
+
+
+def test_it_pages_with_skip_and_limit(
+    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
+) -> None:
+    for number in range(5):
+        make_task(alice, title=f"Task {number}")
+    response = api(alice).get(URL, {"skip": 1, "limit": 2, "ordering": "title"})
+    assert titles(response) == ["Task 1", "Task 2"]
+    assert response.json()["total"] == 5
+
+
+def test_it_caps_the_limit_at_100(
+    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
+) -> None:
+    Task.objects.bulk_create([Task(user=alice, title=f"T{n}") for n in range(105)])
+    response = api(alice).get(URL, {"limit": 1000})
+    assert response.status_code == 200
+    assert len(response.json()["tasks"]) == 100
+    assert response.json()["total"] == 105
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"limit": 0}, {"skip": -1}, {"limit": "many"}, {"status_filter": "DONE"}, {"ordering": "id"}],
+)
+def test_it_refuses_bad_parameters_with_400(
+    query: dict[str, Any], alice: User, api: Callable[..., APIClient]
+) -> None:
+    response = api(alice).get(URL, query)
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_it_filters_by_status(
+    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
+) -> None:
+    make_task(alice, title="Done", status=Status.COMPLETED)
+    make_task(alice, title="Open", status=Status.PENDING)
+    response = api(alice).get(URL, {"status_filter": "COMPLETED"})
+    assert titles(response) == ["Done"]
+    assert response.json()["total"] == 1
+
+
+def test_it_searches_title_description_and_transcript(
+    alice: User, charlie: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
+) -> None:
+    make_task(alice, title="Budget meeting")
+    make_task(alice, title="Call", description="Discuss the budget with Bob")
+    make_task(alice, title="Speech", transcript_text="the budget for next year is fixed")
+    make_task(alice, title="Unrelated", description="lunch")
+    make_task(charlie, title="Charlie's budget")
+    response = api(alice).get(URL, {"q": "budget", "ordering": "title"})
+    assert titles(response) == ["Budget meeting", "Call", "Speech"]
+    assert response.json()["total"] == 3
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("title", ["a", "b", "c"]),
+        ("-title", ["c", "b", "a"]),
+        ("due_date", ["c", "a", "b"]),
+        ("-created_at", ["c", "b", "a"]),
+        ("created_at", ["a", "b", "c"]),
+    ],
+)
+def test_it_orders(
+    ordering: str,
+    expected: list[str],
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+) -> None:
+    make_task(alice, title="a", due_date="2026-02-01T00:00:00Z")
+    make_task(alice, title="b", due_date="2026-03-01T00:00:00Z")
+    make_task(alice, title="c", due_date="2026-01-01T00:00:00Z")
+    assert titles(api(alice).get(URL, {"ordering": ordering})) == expected
+
+
+def test_it_uses_the_same_number_of_queries_for_any_page_size(
+    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
+) -> None:
+    client = api(alice)
+    make_task(alice, file=True, status=Status.IN_PROGRESS)
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(URL).json()["tasks"]) == 1
+    for number in range(30):
+        make_task(alice, file=True, title=f"T{number}", status=Status.IN_PROGRESS)
+    make_task(alice, title="To-do")
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(URL).json()["tasks"]) == 32
+    assert len(many) == len(one)
+
+
+def test_it_answers_in_at_most_a_handful_of_queries(
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = api(alice)
+    for number in range(10):
+        make_task(alice, file=True, title=f"T{number}", status=Status.IN_PROGRESS)
+    # The user, the page, the total, and what the ETA needs.
+    with django_assert_max_num_queries(6):
+        client.get(URL)
