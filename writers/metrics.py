@@ -40,8 +40,8 @@ PREFIX = "writers:metrics"
 WORKER_KEY = f"{PREFIX}:worker:"
 WORKER_TTL_SECONDS = 120
 QUEUES = ("media", "default")
-DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200)
-RTF_BUCKETS = (0.5, 1, 2, 5, 10, 20, 40, 80, 160)
+DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0)
+RTF_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0)
 
 
 def _redis():  # noqa: ANN202 (a redis.Redis; typed loosely to keep rq's stubs out)

@@ -178,6 +178,9 @@ RQ_QUEUES = {
     for name in ("media", "default")
 }
 RQ_SHOW_ADMIN_LINK = True
+# django-rq would defer every enqueue to the end of the transaction on its own; Writers calls
+# enqueue_task from transaction.on_commit itself and needs to see a Redis failure where it happens.
+RQ = {"COMMIT_MODE": "auto"}
 
 # Accounts and auth
 AUTH_USER_MODEL = "accounts.User"

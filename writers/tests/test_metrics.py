@@ -120,7 +120,7 @@ def test_it_requires_the_token_when_one_is_set(client: Client, settings):
     settings.METRICS_TOKEN = "s3cret"
     assert client.get("/metrics").status_code == 403
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
-    assert "writers_tasks" in scrape(client, HTTP_AUTHORIZATION="Bearer s3cret")
+    assert "writers_workers_alive" in scrape(client, HTTP_AUTHORIZATION="Bearer s3cret")
 
 
 def test_it_refuses_addresses_outside_the_allowed_networks(client: Client, settings):

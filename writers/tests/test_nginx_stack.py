@@ -1,0 +1,186 @@
+"""Gunicorn behind the real nginx config on loopback, as compose runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from scripts.services import free_port, wait_for_port
+from writers.tests.test_deploy_config import need, render_nginx
+
+SECURITY_HEADERS = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+@dataclass
+class Stack:
+    https: str
+    http: str
+    gunicorn: str
+    app_log: Path
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
+    assert connection.vendor == "postgresql", "run through `make test` (PostgreSQL)"
+    app_port, http_port, https_port, status_port = (free_port() for _ in range(4))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "STORAGE_ROOT": str(settings.STORAGE_ROOT),
+        "PORT": str(app_port),
+        "WEB_CONCURRENCY": "2",
+        "PYTHONUNBUFFERED": "1",
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+    }
+    gunicorn = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "writers.wsgi",
+            "--config",
+            "deploy/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{app_port}",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=open(tmp_path / "gunicorn.log", "wb"),
+        stderr=subprocess.STDOUT,
+    )
+    conf = render_nginx(
+        tmp_path / "nginx",
+        f"127.0.0.1:{app_port}",
+        {"HTTP_PORT": http_port, "HTTPS_PORT": https_port, "STATUS_PORT": status_port},
+    )
+    nginx = subprocess.Popen(
+        [
+            need("nginx"),
+            "-c",
+            conf,
+            "-p",
+            tmp_path / "nginx",
+            "-e",
+            tmp_path / "nginx-error.log",
+            "-g",
+            "daemon off;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(app_port, process=gunicorn)
+        wait_for_port(https_port, process=nginx)
+        yield Stack(
+            f"https://localhost:{https_port}",
+            f"http://localhost:{http_port}",
+            f"http://127.0.0.1:{app_port}",
+            tmp_path / "gunicorn.log",
+        )
+    finally:
+        for process in (nginx, gunicorn):
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def fetch(
+    url: str, method: str = "GET", data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    request = urllib.request.Request(url, method=method, data=data, headers=headers or {})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=context))
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, single_headers(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, single_headers(error.headers), error.read()
+
+
+def single_headers(headers: Message) -> dict[str, str]:
+    """Headers as a dict, failing on any header sent twice (app and proxy both adding it)."""
+    names = [name.lower() for name in headers]
+    assert len(names) == len(set(names)), f"duplicate headers: {headers.items()}"
+    return dict(headers)
+
+
+def test_it_serves_health_over_tls_with_the_security_headers(stack: Stack):
+    status, headers, body = fetch(f"{stack.https}/health")
+    assert status == 200, body
+    for name, expected in SECURITY_HEADERS.items():
+        assert headers[name] == expected
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["Server"] == "nginx"  # server_tokens off: no version
+    assert headers["X-Request-ID"]
+
+
+def test_it_redirects_plain_http_to_https(stack: Stack):
+    status, headers, _ = fetch(f"{stack.http}/login")
+    assert status == 301
+    assert headers["Location"].startswith("https://localhost:")
+
+
+def test_it_hides_metrics_from_outside(stack: Stack):
+    assert fetch(f"{stack.https}/metrics")[0] == 404
+    assert fetch(f"{stack.gunicorn}/metrics")[0] == 200
+
+
+def test_it_refuses_a_101_mb_body_before_the_app_reads_it(stack: Stack):
+    """nginx answers 413 after the headers; the app's log shows no request at all."""
+    https_port = int(stack.https.rsplit(":", 1)[1])
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    size = 101 * 1024 * 1024
+    with (
+        socket.create_connection(("127.0.0.1", https_port)) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        tls.sendall(
+            (
+                f"POST /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\nContent-Type: audio/flac\r\n"
+                f"Content-Length: {size}\r\nConnection: close\r\n\r\n"
+            ).encode()
+        )
+        tls.settimeout(10)
+        answer = tls.recv(4096).decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 413"), answer
+    assert fetch(f"{stack.https}/health")[0] == 200
+    deadline = time.monotonic() + 10
+    while "GET /health" not in (log := stack.app_log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)  # gunicorn writes the access line just after answering
+    assert "GET /health" in log
+    assert "/api/v1/tasks" not in log
