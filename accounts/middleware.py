@@ -39,4 +39,4 @@ class JWTCookieMiddleware:
 
 def can_resume_session(request: HttpRequest) -> bool:
     """A safe request from a browser that still holds a refresh cookie, by the hint cookie."""
-    return request.method in ("GET", "HEAD") and REFRESH_HINT_COOKIE in request.COOKIES
+    return request.method in ("GET", "HEAD") and bool(request.COOKIES.get(REFRESH_HINT_COOKIE))
