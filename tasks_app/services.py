@@ -344,7 +344,7 @@ def purge_deleted(older_than: timedelta) -> PurgeReport:
     report = PurgeReport()
     cutoff = timezone.now() - older_than
     # An upload is written a moment before its row is saved: never take a fresh file for lost.
-    orphan_cutoff = min(cutoff, timezone.now() - ORPHAN_GRACE)
+    orphan_cutoff = timezone.now() - ORPHAN_GRACE
     root = Path(settings.STORAGE_ROOT)
     for task in Task.objects.filter(deleted_at__lt=cutoff).iterator():
         for relative in (task.file_path, task.result_path):
