@@ -182,7 +182,8 @@ def reset_password_page(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.reset_password(token, form.cleaned_data["new_password"])
         except ValidationError as error:
-            form.add_service_error(error, None if error.code == "invalid_token" else "new_password")
+            invalid_link = getattr(error, "code", None) == "invalid_token"
+            form.add_service_error(error, None if invalid_link else "new_password")
         else:
             messages.success(request, _("Your password was changed. Log in with the new one."))
             return redirect(settings.LOGIN_URL)

@@ -113,9 +113,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return _upload(request)
     except UploadRejected as rejected:
         # Refused while the body was read: nothing of the form survived, only the reason.
-        form = UploadForm()
-        form.add_error(None, rejected.message)
-        return _render_upload(request, form, rejected.http_status)
+        return _render_upload(request, UploadForm(), rejected.http_status, rejected.message)
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -123,10 +121,12 @@ def _wants_fragment(request: HttpRequest) -> bool:
     return bool(request.htmx) or request.headers.get("X-Requested-With") == "XMLHttpRequest"
 
 
-def _render_upload(request: HttpRequest, form: UploadForm, status: int) -> HttpResponse:
+def _render_upload(
+    request: HttpRequest, form: UploadForm, status: int, refusal: str = ""
+) -> HttpResponse:
     fragment = _wants_fragment(request)
     template = "tasks_app/_upload_form.html" if fragment else "tasks_app/upload.html"
-    return render(request, template, {"form": form}, status=status)
+    return render(request, template, {"form": form, "refusal": refusal}, status=status)
 
 
 @csrf_protect

@@ -1,0 +1,50 @@
+"""POST /dashboard/tasks/<id>/cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.test import Client
+
+from accounts.models import User
+from accounts.tokens import issue_tokens
+from tasks_app.models import Status, Task
+
+
+def test_it_cancels_an_active_transcription(
+    client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, file=True, status=Status.PROCESSING)
+    client.cookies["access_token"] = issue_tokens(alice)[0]
+    response = client.post(f"/dashboard/tasks/{task.pk}/cancel")
+    assert response["Location"] == f"/dashboard/tasks/{task.pk}"
+    task.refresh_from_db()
+    assert task.status == Status.CANCELLED
+    assert "Task cancelled." in client.get(response["Location"]).content.decode()
+
+
+def test_it_says_when_a_task_is_already_over(
+    client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, file=True, status=Status.COMPLETED)
+    client.cookies["access_token"] = issue_tokens(alice)[0]
+    response = client.post(f"/dashboard/tasks/{task.pk}/cancel", follow=True)
+    assert "This task can no longer be cancelled." in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == Status.COMPLETED
+
+
+def test_it_is_403_for_a_stranger(
+    client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, file=True, status=Status.PROCESSING)
+    client.cookies["access_token"] = issue_tokens(charlie)[0]
+    assert client.post(f"/dashboard/tasks/{task.pk}/cancel").status_code == 403
+    task.refresh_from_db()
+    assert task.status == Status.PROCESSING
+
+
+def test_it_only_accepts_post(client: Client, alice: User, make_task: Callable[..., Task]) -> None:
+    task = make_task(alice, file=True, status=Status.PROCESSING)
+    client.cookies["access_token"] = issue_tokens(alice)[0]
+    assert client.get(f"/dashboard/tasks/{task.pk}/cancel").status_code == 405

@@ -1,0 +1,54 @@
+"""GET and POST /dashboard/tasks/<id>/edit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.test import Client
+
+from accounts.models import User
+from accounts.tokens import issue_tokens
+from tasks_app.models import Status, Task
+
+
+def signed_in(client: Client, user: User) -> Client:
+    client.cookies["access_token"] = issue_tokens(user)[0]
+    return client
+
+
+def test_it_edits_a_todo_and_its_status(
+    client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, title="Old")
+    url = f"/dashboard/tasks/{task.pk}/edit"
+    body = signed_in(client, alice).get(url).content.decode()
+    assert 'value="Old"' in body and 'name="status"' in body
+    response = client.post(url, {"title": "New", "description": "d", "status": "COMPLETED"})
+    assert response["Location"] == f"/dashboard/tasks/{task.pk}"
+    task.refresh_from_db()
+    assert (task.title, task.description, task.status) == ("New", "d", Status.COMPLETED)
+
+
+def test_it_offers_no_status_for_a_transcription(
+    client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, file=True, status=Status.PROCESSING)
+    body = signed_in(client, alice).get(f"/dashboard/tasks/{task.pk}/edit").content.decode()
+    assert 'name="status"' not in body
+
+
+def test_it_shows_errors(client: Client, alice: User, make_task: Callable[..., Task]) -> None:
+    task = make_task(alice)
+    response = signed_in(client, alice).post(f"/dashboard/tasks/{task.pk}/edit", {"title": ""})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+
+
+def test_it_is_403_for_a_stranger(
+    client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, title="Mine")
+    response = signed_in(client, charlie).post(f"/dashboard/tasks/{task.pk}/edit", {"title": "X"})
+    assert response.status_code == 403
+    task.refresh_from_db()
+    assert task.title == "Mine"

@@ -1,0 +1,114 @@
+"""GET and POST /dashboard/upload: the form, with and without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from accounts.models import User
+from accounts.tokens import issue_tokens
+from tasks_app.models import Mode, Task
+
+XHR = {"X-Requested-With": "XMLHttpRequest"}
+
+
+@pytest.fixture
+def alice_client(client: Client, alice: User) -> Client:
+    client.cookies["access_token"] = issue_tokens(alice)[0]
+    return client
+
+
+def form(file: SimpleUploadedFile, **fields: Any) -> dict[str, Any]:
+    return {"file": file, "title": "", "description": "", "mode": "transcribe", **fields}
+
+
+def test_it_requires_login(client: Client, db: None) -> None:
+    response = client.get("/dashboard/upload")
+    assert response["Location"] == "/login?next=/dashboard/upload"
+
+
+def test_it_shows_the_form_with_the_limits_the_browser_checks(alice_client: Client) -> None:
+    body = alice_client.get("/dashboard/upload").content.decode()
+    assert 'enctype="multipart/form-data"' in body
+    assert 'accept=".mp3,.wav,.m4a,.aac,.ogg,.flac"' in body
+    assert f'data-max-bytes="{100 * 1024 * 1024}"' in body
+    assert 'id="dropzone"' in body and 'tabindex="0"' in body
+    assert '<option value="" selected>Detect automatically</option>' in body
+    assert 'value="tiny.en"' in body
+
+
+def test_it_creates_the_task_and_goes_to_the_dashboard(
+    alice_client: Client, alice: User, upload: Callable[..., SimpleUploadedFile], queues: Any
+) -> None:
+    response = alice_client.post(
+        "/dashboard/upload",
+        form(upload(".flac"), description="Kennedy", language="en", model="tiny.en"),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard"
+    task = Task.objects.get(user=alice)
+    assert task.title == "jfk"
+    assert (task.description, task.language, task.model_name) == ("Kennedy", "en", "tiny.en")
+    assert task.mode == Mode.TRANSCRIBE
+    assert task.has_file
+
+
+def test_it_answers_the_pages_script_with_a_client_redirect(
+    alice_client: Client, alice: User, upload: Callable[..., SimpleUploadedFile], queues: Any
+) -> None:
+    response = alice_client.post(
+        "/dashboard/upload",
+        form(upload(".flac"), title="My speech", mode="translate"),
+        headers=XHR,
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/dashboard"
+    task = Task.objects.get(user=alice)
+    assert (task.title, task.mode) == ("My speech", Mode.TRANSCRIBE.TRANSLATE)
+
+
+def test_it_shows_the_servers_words_for_a_rejected_file(
+    alice_client: Client, alice: User, upload: Callable[..., SimpleUploadedFile]
+) -> None:
+    fake = upload(".flac", name="notes.txt", content=b"plain text", content_type="text/plain")
+    response = alice_client.post("/dashboard/upload", form(fake), headers=XHR)
+    assert response.status_code == 415
+    body = response.content.decode()
+    assert body.startswith('<form id="upload-form"')
+    assert ".mp3, .wav, .m4a, .aac, .ogg, .flac" in body
+    assert not Task.objects.filter(user=alice).exists()
+
+
+def test_it_refuses_a_file_over_the_limit(
+    alice_client: Client,
+    alice: User,
+    upload: Callable[..., SimpleUploadedFile],
+    settings: Any,
+) -> None:
+    settings.MAX_UPLOAD_BYTES = 50_000
+    response = alice_client.post("/dashboard/upload", form(upload(".flac")))
+    assert response.status_code == 413
+    assert "larger than" in response.content.decode()
+    assert "<html" in response.content.decode()
+    assert not Task.objects.filter(user=alice).exists()
+
+
+def test_it_checks_the_csrf_token_itself(alice: User, upload: Callable[..., Any]) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies["access_token"] = issue_tokens(alice)[0]
+    response = browser.post("/dashboard/upload", form(upload(".flac")))
+    assert response.status_code == 403
+    assert not Task.objects.filter(user=alice).exists()
+
+
+def test_it_rejects_an_unknown_model(
+    alice_client: Client, alice: User, upload: Callable[..., SimpleUploadedFile]
+) -> None:
+    response = alice_client.post("/dashboard/upload", form(upload(".flac"), model="huge-v9"))
+    assert response.status_code == 400
+    assert "huge-v9" in response.content.decode()
+    assert not Task.objects.filter(user=alice).exists()
