@@ -305,6 +305,7 @@ def token_refresh(request: Request) -> Response:
         OpenApiParameter("q", str, description="Search in email, username and full name"),
     ],
     responses=UserListSerializer,
+    operation_id="users_list",
 )
 @api_view(["GET"])
 @permission_classes([IsAdminUser])
@@ -333,7 +334,7 @@ def _int_param(request: Request, name: str, default: int, *, minimum: int) -> in
     return value
 
 
-@extend_schema(methods=["GET"], responses=StaffUserSerializer)
+@extend_schema(methods=["GET"], responses=StaffUserSerializer, operation_id="users_retrieve")
 @extend_schema(methods=["PATCH"], request=StaffUserUpdateSerializer, responses=StaffUserSerializer)
 @extend_schema(methods=["DELETE"], responses={204: None})
 @api_view(["GET", "PATCH", "DELETE"])

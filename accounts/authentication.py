@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, CSRFCheck, get_authorization_header
 from rest_framework.request import Request
@@ -62,3 +63,19 @@ def enforce_csrf(request: Request) -> None:
     reason = check.process_view(request, None, (), {})
     if reason:
         raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+
+
+class JWTCookieOrBearerScheme(OpenApiAuthenticationExtension):
+    """Documents the two ways in for the OpenAPI schema: either one is enough."""
+
+    target_class = JWTCookieOrBearerAuthentication
+    name = ["bearerAuth", "cookieAuth"]
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:
+        return [
+            {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            {"type": "apiKey", "in": "cookie", "name": ACCESS_COOKIE},
+        ]
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:
+        return [{"bearerAuth": []}, {"cookieAuth": []}]

@@ -4,8 +4,8 @@ from django.urls import path
 
 from accounts import api
 
-# Mounted at /api/v1/users (staff only), without trailing slashes.
+# Mounted at /api/v1/ (staff only), without trailing slashes.
 urlpatterns = [
-    path("", api.user_list, name="api-user-list"),
-    path("/<uuid:user_id>", api.user_detail, name="api-user-detail"),
+    path("users", api.user_list, name="api-user-list"),
+    path("users/<uuid:user_id>", api.user_detail, name="api-user-detail"),
 ]

@@ -304,6 +304,9 @@ SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Preloading is a lasting promise for the whole domain that the operator makes on purpose, so it
+# stays off by default and the deploy check's reminder about it (W021) is silenced until then.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = AUTH_COOKIE_SECURE
 CSRF_COOKIE_SECURE = AUTH_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -11,7 +11,7 @@ urlpatterns = [
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/auth/", include("accounts.api_urls")),
-    path("api/v1/users", include("accounts.users_api_urls")),
+    path("api/v1/", include("accounts.users_api_urls")),
     path("api/v1/", include("tasks_app.api_urls")),
     path("health", health.live, name="health"),
     path("health/ready", health.ready, name="health-ready"),
