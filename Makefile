@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8000
-export PORT
+# honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
+export WEB_PORT := $(PORT)
 
 .PHONY: install install-dev run test test-fast test-gpu lint migrations-check bench ci clean
 
