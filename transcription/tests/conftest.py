@@ -47,18 +47,29 @@ def assert_jfk(text: str) -> None:
     assert word_error_rate(JFK_TEXT, text) <= 0.1, text
 
 
-@pytest.fixture(scope="session")
-def long_flac(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """jfk.flac twelve times over: 132 s, long enough to stop, kill or time out mid-job."""
+def looped_jfk(directory: Path, times: int) -> Path:
     from conftest import JFK_FLAC
 
-    target = tmp_path_factory.mktemp("audio") / "jfk_x12.flac"
+    target = directory / f"jfk_x{times}.flac"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-stream_loop", "11", "-i", str(JFK_FLAC), str(target)],
+        ["ffmpeg", "-loglevel", "error", "-stream_loop", str(times - 1), "-i", str(JFK_FLAC)]
+        + [str(target)],
         check=True,
         timeout=60,
     )
     return target
+
+
+@pytest.fixture(scope="session")
+def long_flac(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """jfk.flac twelve times over: 132 s, long enough to stop or time out mid-job."""
+    return looped_jfk(tmp_path_factory.mktemp("audio"), 12)
+
+
+@pytest.fixture(scope="session")
+def medium_flac(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """jfk.flac three times over: 33 s, two decoding windows."""
+    return looped_jfk(tmp_path_factory.mktemp("audio"), 3)
 
 
 @pytest.fixture
@@ -148,7 +159,7 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def test_env(**extra: str) -> dict[str, str]:
+def subprocess_env(**extra: str) -> dict[str, str]:
     """Environment for a subprocess worker or sweeper against this test's database."""
     import os
 

