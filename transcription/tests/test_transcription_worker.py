@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 
 from tasks_app.models import Attempt, Status, Task
+from transcription import worker
 from transcription.models import WorkerProcess
 from transcription.services import enqueue_task
 from transcription.sweeper import sweep
@@ -106,3 +107,11 @@ def test_it_runs_a_burst_worker_in_process_and_exits(file_task: Any, start_worke
     assert process.wait(120) == 0
     assert status_of(task) == Status.COMPLETED
     assert not WorkerProcess.objects.exists()
+
+
+def test_it_plans_one_process_per_core_or_round_robin_over_gpus() -> None:
+    assert [slot.gpu for slot in worker.plan_slots(0, [])] == [None] * worker.cpu_count()
+    assert [slot.gpu for slot in worker.plan_slots(0, [0, 1])] == [0, 1]
+    assert [slot.gpu for slot in worker.plan_slots(3, [2, 5])] == [2, 5, 2]
+    assert worker.child_env(worker.Slot(gpu=None))["MODEL_DEVICE"] == "cpu"
+    assert worker.child_env(worker.Slot(gpu=5))["MODEL_DEVICE_INDEX"] == "5"
