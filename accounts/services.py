@@ -79,7 +79,14 @@ def update_profile(user: User, **fields: Any) -> User:
     for name, value in fields.items():
         setattr(user, name, value)
     if fields:
-        user.save(update_fields=[*fields, "updated_at"])
+        try:
+            with transaction.atomic():
+                user.save(update_fields=[*fields, "updated_at"])
+        except IntegrityError as error:
+            # Another request took the email or username since the checks above.
+            field = "email" if "email" in fields else "username"
+            taken = ValidationError(_("This is already taken."), f"{field}_taken")
+            raise ValidationError({field: taken}) from error
     return user
 
 

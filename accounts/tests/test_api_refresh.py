@@ -34,6 +34,16 @@ def test_it_answers_401_when_an_old_refresh_token_is_reused(browser, alice):
     assert response.json()["code"] == "token_not_valid"
 
 
+def test_a_failed_refresh_leaves_the_cookies_alone(browser, alice):
+    # Two tabs may refresh at once: the loser must not wipe the cookies the winner just set.
+    login = browser.login_as(alice)
+    browser.post_with_csrf(URL)
+    browser.cookies["refresh_token"] = login.cookies["refresh_token"].value
+    response = browser.post_with_csrf(URL)
+    assert response.status_code == 401
+    assert not response.cookies
+
+
 def test_it_answers_401_without_a_refresh_cookie(browser):
     assert browser.post_with_csrf(URL).status_code == 401
 

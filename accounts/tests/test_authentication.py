@@ -114,3 +114,16 @@ def test_a_bearer_header_wins_over_the_cookie_and_skips_csrf(browser, alice, bob
     response = browser.patch(ME, {"full_name": "Bob B"}, format="json", **bearer(bob_access))
     assert response.status_code == 200
     assert response.json()["username"] == "bob"
+
+
+def test_it_still_authenticates_when_redis_is_unreachable(script, alice, settings):
+    # Uploads must keep working through a Redis outage; the deny list fails open (and logs).
+    access, _refresh = issue_tokens(alice)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/1",
+        }
+    }
+    assert script.get(ME, **bearer(access)).status_code == 200
+    assert script.post("/api/v1/auth/logout", **bearer(access)).status_code == 204
