@@ -184,7 +184,9 @@ class TaskSerializer(serializers.ModelSerializer):
     @extend_schema_field(EtaSerializer(allow_null=True))
     def get_eta(self, task: Task) -> dict[str, Any] | None:
         eta = self._eta(task)
-        return EtaSerializer(eta).data if eta is not None else None
+        if eta is None or (eta.estimated_start is None and eta.estimated_finish is None):
+            return None
+        return EtaSerializer(eta).data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_queue_position(self, task: Task) -> int | None:

@@ -43,7 +43,19 @@ def test_it_shows_a_task_with_its_progress_and_file(
     assert body["urls"]["file"] == f"/api/v1/tasks/{task.pk}/file"
     assert body["urls"]["result"] is None
     assert body["has_result"] is False
-    assert "queue_position" in body and "eta" in body
+
+
+def test_it_shows_the_place_in_the_queue(
+    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
+) -> None:
+    first = make_task(alice, file=True, status=Status.IN_PROGRESS, queued_at="2026-01-01T00:00Z")
+    second = make_task(alice, file=True, status=Status.IN_PROGRESS, queued_at="2026-01-01T00:01Z")
+    done = make_task(alice, file=True, status=Status.COMPLETED)
+    client = api(alice)
+    assert client.get(url(first)).json()["queue_position"] == 1
+    assert client.get(url(second)).json()["queue_position"] == 2
+    assert client.get(url(done)).json()["queue_position"] is None
+    assert client.get(url(done)).json()["eta"] is None
 
 
 def test_it_renames_and_describes_a_task(
