@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tokens import issue_tokens
 from scripts.services import free_port
 from tasks_app.models import Kind, Mode, Status, Task
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
@@ -312,3 +313,58 @@ def test_it_never_lets_the_filename_reach_the_path(
     task = Task.objects.get()
     assert stored_uploads() == [settings.STORAGE_ROOT / "uploads" / f"{task.pk}.flac"]
     assert task.original_filename == shown
+
+
+CSRF = "k" * 32
+
+
+def cookie_client(user: User, *, csrf: bool) -> APIClient:
+    client = APIClient(enforce_csrf_checks=True)
+    client.cookies["access_token"] = issue_tokens(user)[0]
+    client.cookies["csrftoken"] = CSRF
+    if csrf:
+        client.credentials(HTTP_X_CSRFTOKEN=CSRF)
+    return client
+
+
+def test_it_accepts_an_upload_from_the_browser_cookie_with_csrf(
+    alice: User, upload: Callable[..., SimpleUploadedFile], queues: dict[str, Any]
+) -> None:
+    response = cookie_client(alice, csrf=True).post(
+        URL, {"title": "JFK", "file": upload()}, format="multipart"
+    )
+    assert response.status_code == 202, response.json()
+
+
+def test_it_refuses_a_cookie_upload_without_csrf(
+    alice: User, upload: Callable[..., SimpleUploadedFile], queues: dict[str, Any]
+) -> None:
+    response = cookie_client(alice, csrf=False).post(
+        URL, {"title": "JFK", "file": upload()}, format="multipart"
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert not Task.objects.exists()
+    assert stored_uploads() == []
+
+
+def test_it_limits_size_even_when_csrf_checking_reads_the_body(
+    alice: User, upload: Callable[..., SimpleUploadedFile], settings: Any
+) -> None:
+    # Cookie auth checks CSRF in the form data, so the body is parsed during authentication.
+    settings.MAX_UPLOAD_BYTES = 512 * 1024
+    response = cookie_client(alice, csrf=True).post(
+        URL, {"title": "Big", "file": upload()}, format="multipart"
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "file_too_large"
+
+
+def test_it_answers_400_to_a_broken_multipart_body(
+    alice: User, api: Callable[..., APIClient]
+) -> None:
+    response = api(alice).generic(
+        "POST", URL, b"--x\r\nnonsense", content_type="multipart/form-data; boundary=x"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"]
