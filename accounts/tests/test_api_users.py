@@ -59,12 +59,3 @@ def test_it_lists_in_a_constant_number_of_queries(script, staff, django_assert_m
         make_user(name=f"user{number:02}", password=None)
     with django_assert_max_num_queries(3):
         assert client.get(URL).status_code == 200
-
-
-def test_it_answers_403_to_a_user_who_is_not_staff(script, charlie):
-    response = as_user(script, charlie).get(URL)
-    assert response.status_code == 403
-
-
-def test_it_answers_401_to_anonymous(script):
-    assert script.get(URL).status_code == 401
