@@ -340,6 +340,8 @@ def _int_param(request: Request, name: str, default: int, *, minimum: int) -> in
 @api_view(["GET", "PATCH", "DELETE"])
 @permission_classes([IsAdminUser])
 def user_detail(request: Request, user_id: Any) -> Response:
+    """DELETE removes the account and its task rows at once; their stored files become orphans
+    that `manage.py purge_deleted` removes on its next run (tasks_app.services.purge_deleted)."""
     user = get_object_or_404(User, pk=user_id)
     if request.method == "GET":
         return Response(StaffUserSerializer(user).data)
