@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from transcription import engine, worker
 
+logger = logging.getLogger("transcription.worker")
+
 
 class Command(BaseCommand):
     help = (
@@ -57,4 +59,11 @@ class Command(BaseCommand):
             gpus = list(range(engine.cuda_device_count()))
             if not gpus and settings.MODEL_DEVICE == "cuda":
                 raise CommandError("MODEL_DEVICE=cuda but no CUDA device is visible.")
+        try:
+            # Resolving here assembles a packaged model once, before the children race to it,
+            # and says at startup, not at the first upload, that the default model is missing.
+            location = engine.resolve_model(settings.MODEL_NAME)
+            logger.info("Default model %s: %s", settings.MODEL_NAME, location.source)
+        except engine.ModelUnavailable as exc:
+            logger.error("%s Tasks using it will fail with MODEL_UNAVAILABLE.", exc.message)
         worker.supervise(queues, options["concurrency"], gpus, max_jobs)
