@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rest_framework.test import APIClient
 
@@ -36,4 +37,15 @@ def test_it_refuses_more_than_100_or_none(alice: User, api: Callable[..., APICli
     assert api(alice).post(URL, {"tasks": too_many}, format="json").status_code == 400
     assert api(alice).post(URL, {"tasks": []}, format="json").status_code == 400
     assert api(alice).post(URL, {"tasks": "nope"}, format="json").status_code == 400
+    assert not Task.objects.exists()
+
+
+def test_it_refuses_an_oversize_json_body_before_reading_it(
+    alice: User, api: Callable[..., APIClient], settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    items = [{"title": f"Item {n}", "description": "x" * 50} for n in range(20)]
+    response = api(alice).post(URL, {"tasks": items}, format="json")
+    assert response.status_code == 413
+    assert response.json()["detail"] == "The request body is too large."
     assert not Task.objects.exists()
