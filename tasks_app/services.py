@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,9 +22,8 @@ from django.utils import timezone
 
 from tasks_app.models import ACTIVE, Kind, Mode, Status, Task
 from tasks_app.uploads import store_upload
+from transcription.engine import LANGUAGES, available_models
 from transcription.services import enqueue_task
-
-logger = logging.getLogger(__name__)
 
 BULK_LIMIT = 100
 ORDERINGS = ("created_at", "due_date", "title", "status")
@@ -42,10 +40,6 @@ def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     Keys: model, language ("auto" or empty detects), task (transcribe|translate),
     word_timestamps, vad_filter, initial_prompt, hotwords, batched.
     """
-    # The engine module is cheap to import by contract; importing it here keeps the web
-    # process from loading it until an upload actually names a model or a language.
-    from transcription.engine import LANGUAGES, available_models
-
     options = options or {}
     errors: dict[str, str] = {}
     fields: dict[str, Any] = {}
