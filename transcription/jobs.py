@@ -21,6 +21,7 @@ from tasks_app.models import Attempt, ErrorCode, Status, Task
 from transcription import engine, monitoring
 from transcription.attempts import Claim
 from transcription.models import ModelSpeed
+from transcription.worker import signals_to_main_thread
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ class Transcription:
         task = Task.objects.get(pk=self.task_id)
         options = engine.Options.for_task(task)
         self.heartbeat = Heartbeat(claim, self.deadline)
-        self.heartbeat.start()
+        with signals_to_main_thread():
+            self.heartbeat.start()
         try:
             result = engine.transcribe(
                 self.audio_path, options, task_id=self.task_id, on_segment=self.on_segment

@@ -9,6 +9,7 @@ keeps its model across jobs, and parallelism comes from several such processes s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,25 @@ TIMER_GRACE_SECONDS = 30
 CRASH_LOOP_SECONDS = 10
 
 
+@contextlib.contextmanager
+def signals_to_main_thread() -> Iterator[None]:
+    """Threads started in this block never receive SIGINT or SIGTERM.
+
+    The kernel hands a process signal to any thread that does not block it. If a helper thread
+    (RQ's pubsub listener, a heartbeat) gets SIGTERM, the main thread stays asleep in Redis's
+    BLPOP for minutes and RQ's shutdown handler never runs. Threads inherit the signal mask of
+    the thread that starts them, so blocking the signals around their start fixes that.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 class GraceTimerDeathPenalty(TimerDeathPenalty):
     """RQ's thread-based job timeout: works when the worker runs in a non-main thread (tests,
     the browser test) where SIGALRM cannot be used."""
@@ -56,6 +76,10 @@ class TranscriptionWorker(SimpleWorker):
         # Signal handlers can only be installed from the main thread.
         if threading.current_thread() is threading.main_thread():
             super()._install_signal_handlers()
+
+    def subscribe(self) -> None:
+        with signals_to_main_thread():
+            super().subscribe()
 
     def execute_job(self, job: Any, queue: Any) -> None:
         WorkerProcess.objects.filter(name=self.name).update(
@@ -126,7 +150,8 @@ def work(
 
     worker = make_worker(queues)
     presence = Presence(worker.name, jobs.device_label(), queues)
-    presence.start()
+    with signals_to_main_thread():
+        presence.start()
     try:
         return worker.work(burst=burst, max_jobs=max_jobs, logging_level=settings.WORKER_LOG_LEVEL)
     finally:

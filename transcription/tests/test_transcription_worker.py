@@ -115,3 +115,14 @@ def test_it_plans_one_process_per_core_or_round_robin_over_gpus() -> None:
     assert [slot.gpu for slot in worker.plan_slots(3, [2, 5])] == [2, 5, 2]
     assert worker.child_env(worker.Slot(gpu=None))["MODEL_DEVICE"] == "cpu"
     assert worker.child_env(worker.Slot(gpu=5))["MODEL_DEVICE_INDEX"] == "5"
+
+
+def test_it_stops_idle_worker_processes_promptly_on_sigterm(start_worker: Any) -> None:
+    supervisor = start_worker("--concurrency", "2")
+    wait_for(lambda: WorkerProcess.objects.count() == 2, timeout=60)
+
+    supervisor.send_signal(signal.SIGTERM)
+
+    # Idle workers sleep in Redis BLPOP; the signal must reach the thread RQ handles it in.
+    assert supervisor.wait(15) == 0
+    assert not WorkerProcess.objects.exists()
