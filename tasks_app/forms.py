@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.models import MANUAL_STATUSES, Mode, Status, Task
+from tasks_app.templatetags.writers import localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
 from transcription import engine
 
@@ -81,7 +82,10 @@ class UploadForm(TaskFieldsForm):
     language = forms.ChoiceField(label=_("Language"), required=False)
     model = forms.ChoiceField(label=_("Model"), required=False)
     mode = forms.ChoiceField(
-        label=_("Task"), choices=Mode.choices, initial=Mode.TRANSCRIBE, widget=forms.RadioSelect
+        label=_("Transcribe or translate"),
+        choices=Mode.choices,
+        initial=Mode.TRANSCRIBE,
+        widget=forms.RadioSelect,
     )
 
     field_order = ["file", "title", "description", "due_date", "language", "model", "mode"]
@@ -91,7 +95,7 @@ class UploadForm(TaskFieldsForm):
         # The title comes from the file name when left empty (the page's script fills it too).
         self.fields["title"].required = False
         self.fields["file"].help_text = self.fields["file"].help_text % {
-            "size": settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+            "size": localdigits(self.max_megabytes)
         }
         self.fields["language"].choices = [
             ("", _("Detect automatically")),
@@ -99,6 +103,8 @@ class UploadForm(TaskFieldsForm):
         ]
         models = engine.available_models()
         self.fields["model"].choices = [(name, name) for name in models]
+        # Left empty the server picks its default model; with models to pick from, pick one.
+        self.fields["model"].required = bool(models)
         if settings.MODEL_NAME in models:
             self.fields["model"].initial = settings.MODEL_NAME
 
@@ -127,7 +133,7 @@ class UploadForm(TaskFieldsForm):
                     forms.ValidationError(
                         _("The file is larger than %(size)s MB."),
                         code="too_large",
-                        params={"size": settings.MAX_UPLOAD_BYTES // (1024 * 1024)},
+                        params={"size": localdigits(self.max_megabytes)},
                     ),
                 )
             if not cleaned.get("title"):

@@ -23,7 +23,14 @@ def alice_client(client: Client, alice: User) -> Client:
 
 
 def form(file: SimpleUploadedFile, **fields: Any) -> dict[str, Any]:
-    return {"file": file, "title": "", "description": "", "mode": "transcribe", **fields}
+    return {
+        "file": file,
+        "title": "",
+        "description": "",
+        "mode": "transcribe",
+        "model": "tiny.en",
+        **fields,
+    }
 
 
 def test_it_requires_login(client: Client, db: None) -> None:
