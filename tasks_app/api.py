@@ -32,8 +32,8 @@ from tasks_app.serializers import (
     TaskUpdateSerializer,
 )
 from tasks_app.uploads import UploadRejected, content_disposition, limit_upload_size
-from transcription import services as transcription
 from transcription.formats import RENDERERS, render
+from transcription.services import eta_for_tasks
 
 RESULT_CONTENT_TYPES = {
     "json": "application/json",
@@ -93,7 +93,7 @@ class TaskAPIView(APIView):
         return super().handle_exception(exc)
 
     def task_response(self, task: Task, http_status: int = status.HTTP_200_OK) -> Response:
-        data = TaskSerializer(task, context={"etas": transcription.eta_for_tasks([task])}).data
+        data = TaskSerializer(task, context={"etas": eta_for_tasks([task])}).data
         return Response(data, status=http_status)
 
 
@@ -115,7 +115,7 @@ class TasksView(TaskAPIView):
         )
         limit = min(params["limit"], MAX_LIMIT)
         page = list(tasks[params["skip"] : params["skip"] + limit])
-        context = {"etas": transcription.eta_for_tasks(page)}
+        context = {"etas": eta_for_tasks(page)}
         return Response(
             {"tasks": TaskSerializer(page, many=True, context=context).data, "total": tasks.count()}
         )
