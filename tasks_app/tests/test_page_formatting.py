@@ -1,0 +1,57 @@
+"""The template filters every page uses to write numbers, times and dates for its reader."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import translation
+
+from tasks_app.templatetags.writers import (
+    clock,
+    gregorian_to_jalali,
+    localdigits,
+    percent,
+    timestamp,
+    when,
+)
+
+
+@pytest.mark.parametrize(
+    ("gregorian", "jalali"),
+    [
+        ((2025, 3, 21), (1404, 1, 1)),  # Nowruz
+        ((2025, 3, 20), (1403, 12, 30)),  # the last day of a leap year
+        ((2026, 11, 22), (1405, 9, 1)),
+        ((2000, 1, 1), (1378, 10, 11)),
+    ],
+)
+def test_it_converts_to_the_jalali_calendar(
+    gregorian: tuple[int, int, int], jalali: tuple[int, int, int]
+) -> None:
+    assert gregorian_to_jalali(*gregorian) == jalali
+
+
+def test_it_writes_dates_in_the_readers_calendar(settings: object) -> None:
+    moment = datetime(2026, 11, 22, 9, 5, tzinfo=UTC)
+    with translation.override("fa"):
+        assert when(moment) == "۱ آذر ۱۴۰۵، ساعت ۹:۰۵"
+    with translation.override("en"):
+        assert when(moment) == "Nov. 22, 2026, 9:05 a.m."
+    assert when(None) == ""
+
+
+def test_it_uses_persian_digits_only_for_persian_readers() -> None:
+    with translation.override("fa"):
+        assert localdigits("42% of 1,000") == "۴۲% of ۱,۰۰۰"
+        assert timestamp(65.25) == "۰۱:۰۵.۲"
+        assert clock(3725) == "۱:۰۲:۰۵"
+    with translation.override("en"):
+        assert timestamp(65.25) == "01:05.2"
+        assert clock(71) == "1:11"
+
+
+def test_it_turns_progress_into_a_clamped_percentage() -> None:
+    assert percent(0.426) == 42
+    assert percent(None) == 0
+    assert percent(1.7) == 100
