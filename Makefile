@@ -26,6 +26,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_superuser
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/honcho --procfile Procfile start
 
 # The whole suite against a throwaway PostgreSQL and Redis that scripts/services.py starts.
