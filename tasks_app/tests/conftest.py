@@ -61,6 +61,15 @@ def audio_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             timeout=60,
         )
         files[extension] = target
+    # A picture and no sound, in the container .m4a uses.
+    silent = directory / "video-only.m4a"
+    subprocess.run(
+        ["/usr/bin/ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi"]
+        + ["-i", "testsrc=duration=2:size=64x64:rate=5", "-c:v", "mpeg4", "-f", "mp4", str(silent)],
+        check=True,
+        timeout=60,
+    )
+    files["video-only"] = silent
     return files
 
 

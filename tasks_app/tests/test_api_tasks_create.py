@@ -194,6 +194,7 @@ REJECTED = [
     ("renamed HTML", "page.wav", HTML, "audio/wav", 415, "not_audio"),
     ("renamed zip", "archive.m4a", zip_bytes(), "audio/x-m4a", 415, "not_audio"),
     ("zero bytes", "empty.mp3", b"", "audio/mpeg", 400, "empty_file"),
+    ("video, no sound", "clip.m4a", cut("video-only"), "audio/mp4", 415, "no_audio_stream"),
     ("truncated flac", "cut.flac", cut(".flac", 100_000), "audio/flac", 422, "corrupt_audio"),
     ("truncated wav", "cut.wav", cut(".wav", 50_000), "audio/wav", 422, "truncated_audio"),
     ("truncated mp3", "cut.mp3", cut(".mp3", 30_000), "audio/mpeg", 422, "truncated_audio"),
