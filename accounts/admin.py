@@ -10,10 +10,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import User
+from accounts.models import ApiToken, User, Webhook, WebhookDelivery
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -67,6 +68,44 @@ class UserAdmin(BaseUserAdmin):
         # Every token is checked against is_active, so no token needs revoking here.
         count = queryset.exclude(pk=request.user.pk).update(is_active=False)
         self.message_user(request, _("%d user(s) deactivated.") % count, messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at", "created_at"]
+    search_fields = ["name", "prefix", "user__email"]
+    list_select_related = ["user"]
+    # The hash is useless to a reader and a token is only ever made by its owner.
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke selected API tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, _("%d token(s) revoked.") % count, messages.SUCCESS)
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["url", "user", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "user__email"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "secret", "created_at"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["event", "webhook", "status", "attempts", "response_status", "created_at"]
+    list_filter = ["status", "event"]
+    search_fields = ["webhook__url", "webhook__user__email"]
+    list_select_related = ["webhook"]
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
 
 
 # Staff sign in to /admin/ with the same login page and cookies as everyone else, so the admin's

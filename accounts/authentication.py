@@ -9,7 +9,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, CSRFCheck, get_authorization_header
 from rest_framework.request import Request
 
-from accounts.models import User
+from accounts.api_tokens import looks_like_api_token, user_for_api_token
+from accounts.models import ApiToken, User
 from accounts.tokens import user_for_access_token
 
 ACCESS_COOKIE = "access_token"
@@ -22,13 +23,20 @@ REFRESH_COOKIE_PATH = "/api/v1/auth/"
 
 
 class JWTCookieOrBearerAuthentication(BaseAuthentication):
-    def authenticate(self, request: Request) -> tuple[User, str] | None:
+    """A JWT from the header or the cookie, or a personal API token (`wrt_…`) from the header.
+
+    `request.auth` is the raw JWT, or the ApiToken row for an API token.
+    """
+
+    def authenticate(self, request: Request) -> tuple[User, str | ApiToken] | None:
         header = get_authorization_header(request).split()
         if header:
             if header[0].lower() != b"bearer" or len(header) != 2:
                 raise exceptions.AuthenticationFailed("Malformed Authorization header.")
             raw = header[1].decode("latin-1")
             from_cookie = False
+            if looks_like_api_token(raw):
+                return self._api_token(raw)
         else:
             raw = request.COOKIES.get(ACCESS_COOKIE, "")
             from_cookie = True
@@ -42,6 +50,14 @@ class JWTCookieOrBearerAuthentication(BaseAuthentication):
         if from_cookie:
             enforce_csrf(request)
         return user, raw
+
+    def _api_token(self, raw: str) -> tuple[User, ApiToken]:
+        found = user_for_api_token(raw)
+        if found is None:
+            raise exceptions.AuthenticationFailed(
+                "Invalid or revoked API token.", code="token_not_valid"
+            )
+        return found
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
@@ -73,7 +89,11 @@ class JWTCookieOrBearerScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:
         return [
-            {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT or personal API token (wrt_…)",
+            },
             {"type": "apiKey", "in": "cookie", "name": ACCESS_COOKIE},
         ]
 

@@ -263,6 +263,17 @@ VRAM_WARNING_THRESHOLD = envfloat("VRAM_WARNING_THRESHOLD", 0.85)
 RAM_WARNING_THRESHOLD = envfloat("RAM_WARNING_THRESHOLD", 0.90)
 DASHBOARD_POLL_SECONDS = envint("DASHBOARD_POLL_SECONDS", 10)
 
+# Integrations (accounts.integrations): webhooks, notifications, retention, the OpenAI endpoint.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+INTEGRATIONS_TICK_SECONDS = envfloat("INTEGRATIONS_TICK_SECONDS", 5)
+WEBHOOK_TIMEOUT_SECONDS = envfloat("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = envfloat("WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Webhooks never go to loopback or private addresses, except to these networks (CIDR).
+WEBHOOK_ALLOWED_NETWORKS = envlist("WEBHOOK_ALLOWED_NETWORKS")
+# How long POST /v1/audio/transcriptions waits for its task before answering 202.
+OPENAI_WAIT_SECONDS = envfloat("OPENAI_WAIT_SECONDS", 120)
+
 # Mail: files under the storage dir unless an SMTP host is configured.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:

@@ -1,0 +1,115 @@
+"""Shapes of the integrations API: API tokens, webhooks, notifications, preferences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts import notifications
+from accounts.models import ApiToken, Notification, User, Webhook, WebhookDelivery
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class ApiTokenCreatedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    token = serializers.CharField(help_text="Shown once: store it now.")
+
+
+class ApiTokenListSerializer(serializers.Serializer):
+    tokens = ApiTokenSerializer(many=True)
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=500)
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Webhook
+        fields = ["id", "url", "secret", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class WebhookListSerializer(serializers.Serializer):
+    webhooks = WebhookSerializer(many=True)
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event",
+            "payload",
+            "status",
+            "attempts",
+            "response_status",
+            "error",
+            "created_at",
+            "last_attempt_at",
+            "next_attempt_at",
+        ]
+        read_only_fields = fields
+
+
+class DeliveryListSerializer(serializers.Serializer):
+    deliveries = DeliverySerializer(many=True)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "event", "task_id", "title", "message", "created_at", "read_at"]
+        read_only_fields = fields
+
+    def get_message(self, notification: Notification) -> str:
+        return notifications.message(notification)
+
+
+class NotificationListSerializer(serializers.Serializer):
+    notifications = NotificationSerializer(many=True)
+    unread = serializers.IntegerField()
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Leave out to mark all read."
+    )
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+class PreferencesSerializer(serializers.ModelSerializer):
+    audio_retention_days = serializers.IntegerField(
+        min_value=1, max_value=3650, allow_null=True, required=False
+    )
+
+    class Meta:
+        model = User
+        fields = ["notify_by_email", "audio_retention_days"]
+
+
+class RetentionSerializer(serializers.Serializer):
+    delete_after = serializers.DateTimeField(
+        allow_null=True, help_text="When to delete the audio; null: the owner's default."
+    )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        value = instance["delete_after"]
+        return {"delete_after": serializers.DateTimeField().to_representation(value) if value else None}
