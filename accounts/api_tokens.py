@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, User
 
-TOKEN_PREFIX = "wrt_"
+TOKEN_PREFIX = "wrt_"  # noqa: S105 (a marker, not a secret)
 NAME_MAX_CHARS = 100
 MAX_TOKENS_PER_USER = 50
 # Writing last_used_at on every request would turn every API read into a write; once a minute is
@@ -40,9 +40,7 @@ def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     if not name:
         raise ValidationError({"name": ValidationError(_("Give the token a name."), "required")})
     if len(name) > NAME_MAX_CHARS:
-        raise ValidationError(
-            {"name": ValidationError(_("At most 100 characters."), "max_length")}
-        )
+        raise ValidationError({"name": ValidationError(_("At most 100 characters."), "max_length")})
     if active_tokens(user).count() >= MAX_TOKENS_PER_USER:
         raise ValidationError(
             {"name": ValidationError(_("Revoke a token before creating another."), "too_many")}

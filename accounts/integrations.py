@@ -77,7 +77,9 @@ def finished_untold() -> list[Any]:
     since = timezone.now() - EVENT_LOOKBACK
     found: list[Any] = []
     for status, event in EVENT_FOR_STATUS.items():
-        told = TaskEvent.objects.filter(task=OuterRef("pk"), event=event, attempt=OuterRef("attempts"))
+        told = TaskEvent.objects.filter(
+            task=OuterRef("pk"), event=event, attempt=OuterRef("attempts")
+        )
         found += (
             Task.objects.alive()
             .exclude(file_path="")

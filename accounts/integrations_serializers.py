@@ -112,4 +112,6 @@ class RetentionSerializer(serializers.Serializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         value = instance["delete_after"]
-        return {"delete_after": serializers.DateTimeField().to_representation(value) if value else None}
+        return {
+            "delete_after": serializers.DateTimeField().to_representation(value) if value else None
+        }

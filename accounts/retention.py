@@ -41,8 +41,10 @@ def delete_after(task: Task) -> datetime | None:
 def purge_expired_audio() -> int:
     """Delete every audio file whose time has come; returns how many were deleted."""
     now = timezone.now()
-    kept = Task.objects.alive().exclude(file_path="").filter(
-        audio_purged_at__isnull=True, status__in=list(TERMINAL)
+    kept = (
+        Task.objects.alive()
+        .exclude(file_path="")
+        .filter(audio_purged_at__isnull=True, status__in=list(TERMINAL))
     )
     has_own = AudioRetention.objects.filter(task=OuterRef("pk"))
     due = list(kept.filter(retention__delete_after__lte=now))

@@ -128,9 +128,7 @@ def queue_event(event: TaskEvent) -> int:
     }
     now = timezone.now()
     deliveries = [
-        WebhookDelivery(
-            webhook=webhook, event=event.event, payload=payload, next_attempt_at=now
-        )
+        WebhookDelivery(webhook=webhook, event=event.event, payload=payload, next_attempt_at=now)
         for webhook in Webhook.objects.filter(user_id=task.user_id, is_active=True)
     ]
     WebhookDelivery.objects.bulk_create(deliveries)

@@ -220,6 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": os.environ.get("THROTTLE_AUTH_IP", "20/min"),
         "auth_account": os.environ.get("THROTTLE_AUTH_ACCOUNT", "10/min"),
+        "openai": os.environ.get("THROTTLE_OPENAI", "60/min"),
     },
     # How many reverse proxies append to X-Forwarded-For: the throttles trust that many entries
     # and no more (0: the peer address), so a client cannot pick its own IP for the rate limit.
@@ -236,6 +237,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Task and webhook delivery both have a `status`; each gets its own enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "tasks_app.models.Status",
+        "DeliveryStatusEnum": "accounts.models.DeliveryStatus",
+    },
 }
 
 # Uploads and transcription

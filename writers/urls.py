@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.users_api_urls")),
     path("api/v1/", include("tasks_app.api_urls")),
     path("api/v1/", include("accounts.integrations_api_urls")),
+    path("v1/", include("tasks_app.openai_urls")),
     path("health", health.live, name="health"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics_view, name="metrics"),
