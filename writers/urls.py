@@ -19,5 +19,6 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("", include("accounts.urls")),
+    path("", include("accounts.integrations_urls")),
     path("", include("tasks_app.urls")),
 ]
