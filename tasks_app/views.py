@@ -65,7 +65,6 @@ def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) 
         "page": page,
         "filter_form": filter_form,
         "filtered": bool(request.GET.get("q") or request.GET.get("status")),
-        "has_any_task": Task.objects.owned_by(request.user).exists(),
         "polling": polling,
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         "todo_form": todo_form or TodoForm(),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
@@ -165,3 +167,16 @@ def test_it_speaks_persian_right_to_left(
     assert '<html lang="fa" dir="rtl">' in body
     assert "در انتظار" in body
     assert "کارهای شما" in body
+
+
+def test_its_queries_do_not_grow_with_the_number_of_tasks(
+    alice_client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    make_task(alice, file=True, status=Status.PROCESSING)
+    with CaptureQueriesContext(connection) as one:
+        alice_client.get("/dashboard")
+    for _number in range(10):
+        make_task(alice, file=True, status=Status.IN_PROGRESS)
+    with CaptureQueriesContext(connection) as eleven:
+        alice_client.get("/dashboard")
+    assert len(eleven) == len(one)
