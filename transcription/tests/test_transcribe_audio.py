@@ -183,6 +183,48 @@ def test_it_fails_when_the_upload_is_missing(file_task: Any, drain: Any) -> None
     assert (task.status, task.error_code) == (Status.FAILED, "FILE_MISSING")
 
 
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (MemoryError(), "OUT_OF_MEMORY"),
+        (RuntimeError("CUDA failed with error out of memory"), "OUT_OF_MEMORY"),
+        (RuntimeError("unexpected index"), "INTERNAL"),
+    ],
+)
+def test_it_fails_unexpected_errors_with_a_code_and_keeps_serving(
+    file_task: Any,
+    drain: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    code: str,
+) -> None:
+    real = engine.transcribe
+    calls: list[str] = []
+
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append("x")
+        if len(calls) == 1:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "transcribe", failing_once)
+    broken, fine = file_task(), file_task()
+    enqueue_task(broken.pk)
+    enqueue_task(fine.pk)
+
+    with caplog.at_level(logging.ERROR, logger="transcription.jobs"):
+        drain()
+
+    broken.refresh_from_db()
+    assert (broken.status, broken.error_code) == (Status.FAILED, code)
+    # The user reads a sentence; the exception and its traceback go to the log.
+    assert broken.error_message.endswith(".") and "Error" not in broken.error_message
+    assert not str(error) or str(error) not in broken.error_message
+    assert "Traceback" in caplog.text
+    assert status_of(fine) == Status.COMPLETED
+
+
 def test_it_fails_with_model_unavailable(file_task: Any, drain: Any) -> None:
     task = file_task(model_name="large-v9")
     enqueue_task(task.pk)
