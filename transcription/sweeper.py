@@ -20,15 +20,20 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from redis.exceptions import RedisError
-from rq.job import Job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from tasks_app.models import Attempt, ErrorCode, Status, Task
+from transcription.models import WorkerProcess
 from transcription.services import QUEUE_FOR_KIND, enqueue_task, job_id_for
 
 logger = logging.getLogger(__name__)
 
 # Uploads enqueue on commit; give that a moment before calling a task forgotten.
 ENQUEUE_GRACE_SECONDS = 10
+# Registry rows of workers silent this long (killed without a goodbye) are removed.
+FORGET_WORKER_SECONDS = 3600
+ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
 @dataclass
@@ -58,9 +63,10 @@ def sweep() -> SweepReport:
 
     queued = file_tasks.filter(status=Status.IN_PROGRESS, queued_at__lt=waiting_since)
     for task in queued.only("pk", "kind", "attempts"):
-        if job_exists(task) is not False:
+        if job_waiting(task) is not False:
             continue
-        # Redis lost the job; put the task back and enqueue it again, unless it moved meanwhile.
+        # Redis lost the job (or it ended without claiming the task, say the database was
+        # down): put the task back and enqueue it again, unless it moved meanwhile.
         if Task.objects.filter(attempts=task.attempts).transition(
             task.pk, [Status.IN_PROGRESS], Status.PENDING, queued_at=None
         ):
@@ -74,14 +80,20 @@ def sweep() -> SweepReport:
             enqueue_task(task.pk)
         elif outcome == "lost":
             report.lost += 1
+    WorkerProcess.objects.filter(
+        last_seen_at__lt=now - timedelta(seconds=FORGET_WORKER_SECONDS)
+    ).delete()
     return report
 
 
-def job_exists(task: Task) -> bool | None:
-    """Whether the RQ job for the task's next attempt is in Redis; None when Redis is down."""
+def job_waiting(task: Task) -> bool | None:
+    """Whether the RQ job for the task's next attempt is still to run; None if Redis is down."""
     connection = django_rq.get_connection(QUEUE_FOR_KIND.get(task.kind, "media"))
+    job_id = job_id_for(task.pk, task.attempts + 1)
     try:
-        return Job.exists(job_id_for(task.pk, task.attempts + 1), connection=connection)
+        return Job.fetch(job_id, connection=connection).get_status() not in ENDED
+    except NoSuchJobError:
+        return False
     except RedisError:
         logger.warning("Redis unreachable; cannot check queued task %s", task.pk)
         return None

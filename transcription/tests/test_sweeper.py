@@ -10,8 +10,9 @@ from rq.job import Job
 
 from tasks_app.models import Attempt, Status, Task
 from transcription.attempts import Claim
+from transcription.models import WorkerProcess
 from transcription.services import enqueue_task, job_id_for
-from transcription.sweeper import ENQUEUE_GRACE_SECONDS, sweep
+from transcription.sweeper import ENQUEUE_GRACE_SECONDS, FORGET_WORKER_SECONDS, sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -140,3 +141,33 @@ def test_it_runs_once_from_the_command_line(
     call_command("sweeper", "--once")
 
     assert "enqueued 1 waiting" in capsys.readouterr().out
+
+
+def test_it_enqueues_again_a_queued_task_whose_job_ended_without_claiming_it(
+    file_task: Any, queues: Any
+) -> None:
+    task = file_task()
+    enqueue_task(task.pk)
+    age(task, queued_at=True)
+    job = Job.fetch(job_id_for(task.pk, 1), connection=queues["media"].connection)
+    job.set_status("failed")
+
+    report = sweep()
+
+    assert report.requeued == 1
+    assert Job.fetch(job.id, connection=job.connection).get_status() == "queued"
+
+
+def test_it_forgets_workers_silent_for_an_hour(owner: Any) -> None:
+    WorkerProcess.objects.create(name="alive", hostname="h", pid=1, device="cpu")
+    WorkerProcess.objects.create(
+        name="gone",
+        hostname="h",
+        pid=2,
+        device="cpu",
+        last_seen_at=timezone.now() - timedelta(seconds=FORGET_WORKER_SECONDS + 1),
+    )
+
+    sweep()
+
+    assert list(WorkerProcess.objects.values_list("name", flat=True)) == ["alive"]
