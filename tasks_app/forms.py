@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.models import MANUAL_STATUSES, Mode, Status, Task
-from tasks_app.templatetags.writers import localdigits
+from tasks_app.templatetags.writers import language_name, localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
 from transcription import engine
 
@@ -76,7 +76,7 @@ class TaskEditForm(TaskFieldsForm):
 class UploadForm(TaskFieldsForm):
     file = forms.FileField(
         label=_("Recording"),
-        help_text=_("MP3, WAV, FLAC, M4A, AAC or OGG, up to %(size)s MB."),
+        help_text=_("%(types)s, up to %(size)s MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
     language = forms.ChoiceField(label=_("Language"), required=False)
@@ -95,11 +95,13 @@ class UploadForm(TaskFieldsForm):
         # The title comes from the file name when left empty (the page's script fills it too).
         self.fields["title"].required = False
         self.fields["file"].help_text = self.fields["file"].help_text % {
-            "size": localdigits(self.max_megabytes)
+            "types": ", ".join(extension.lstrip(".").upper() for extension in ACCEPTED_EXTENSIONS),
+            "size": localdigits(self.max_megabytes),
         }
+        names = [(code, language_name(code)) for code in engine.LANGUAGES]
         self.fields["language"].choices = [
             ("", _("Detect automatically")),
-            *sorted(engine.LANGUAGES.items(), key=lambda item: item[1]),
+            *sorted(names, key=lambda item: item[1]),
         ]
         models = engine.available_models()
         self.fields["model"].choices = [(name, name) for name in models]

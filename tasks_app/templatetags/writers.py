@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 
 register = template.Library()
 
@@ -91,6 +91,19 @@ def localdigits(value: Any) -> str:
     """Write digits in the reader's script: Persian readers get ۰۱۲۳۴۵۶۷۸۹."""
     text = str(value)
     return text.translate(PERSIAN_DIGITS) if _persian() else text
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language code as its name in the reader's language where Django knows it."""
+    from transcription.engine import LANGUAGES
+
+    if not code:
+        return ""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return LANGUAGES.get(code, code)
 
 
 @register.filter

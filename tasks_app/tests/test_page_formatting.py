@@ -10,6 +10,7 @@ from django.utils import translation
 from tasks_app.templatetags.writers import (
     clock,
     gregorian_to_jalali,
+    language_name,
     localdigits,
     percent,
     timestamp,
@@ -55,3 +56,12 @@ def test_it_turns_progress_into_a_clamped_percentage() -> None:
     assert percent(0.426) == 42
     assert percent(None) == 0
     assert percent(1.7) == 100
+
+
+def test_it_names_languages_in_the_readers_language() -> None:
+    with translation.override("fa"):
+        assert language_name("de") == "آلمانی"
+    with translation.override("en"):
+        assert language_name("de") == "German"
+        assert language_name("haw") == "Hawaiian"
+    assert language_name("") == ""

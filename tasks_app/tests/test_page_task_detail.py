@@ -57,7 +57,7 @@ def test_it_shows_a_finished_transcript_with_downloads(
     for fmt in ("txt", "srt", "vtt", "json"):
         assert f'href="/api/v1/tasks/{task.pk}/result?format={fmt}"' in body
     assert f'href="/api/v1/tasks/{task.pk}/file"' in body
-    assert "en (97%)" in body
+    assert "English (97%)" in body
     assert "hx-trigger" not in body
     assert "Partial transcript" not in body
 

@@ -12,6 +12,7 @@ from django.test import Client
 from accounts.models import User
 from accounts.tokens import issue_tokens
 from tasks_app.models import Mode, Task
+from tasks_app.uploads import ACCEPTED_EXTENSIONS
 
 XHR = {"X-Requested-With": "XMLHttpRequest"}
 
@@ -41,7 +42,8 @@ def test_it_requires_login(client: Client, db: None) -> None:
 def test_it_shows_the_form_with_the_limits_the_browser_checks(alice_client: Client) -> None:
     body = alice_client.get("/dashboard/upload").content.decode()
     assert 'enctype="multipart/form-data"' in body
-    assert 'accept=".mp3,.wav,.m4a,.aac,.ogg,.flac"' in body
+    assert f'accept="{",".join(ACCEPTED_EXTENSIONS)}"' in body
+    assert "MP3, WAV" in body
     assert f'data-max-bytes="{100 * 1024 * 1024}"' in body
     assert 'id="dropzone"' in body and 'tabindex="0"' in body
     assert '<option value="" selected>Detect automatically</option>' in body
@@ -86,7 +88,7 @@ def test_it_shows_the_servers_words_for_a_rejected_file(
     assert response.status_code == 415
     body = response.content.decode()
     assert body.startswith('<form id="upload-form"')
-    assert ".mp3, .wav, .m4a, .aac, .ogg, .flac" in body
+    assert ", ".join(ACCEPTED_EXTENSIONS) in body
     assert not Task.objects.filter(user=alice).exists()
 
 
