@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -182,7 +182,11 @@ def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
 @require_GET
 def task_status(request: HttpRequest, task_id: str) -> HttpResponse:
     """The poll behind the task page: the same partial the page includes, 286 once it is over."""
-    task = services.get_task_for_user(request.user, task_id)
+    try:
+        task = services.get_task_for_user(request.user, task_id)
+    except Http404:
+        # Deleted elsewhere while the page polled: the whole page shows its 404 and stops.
+        return HttpResponseClientRedirect(reverse("task_detail", args=[task_id]))
     context = _task_context(task)
     response = render(request, "tasks_app/_task_status.html", context)
     if not context["polling"]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
@@ -70,3 +71,14 @@ def test_it_sends_the_whole_page_to_login_when_the_session_expired(
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"/login?next={page}"
     assert response.content == b""
+
+
+def test_it_sends_the_page_to_its_404_when_the_task_was_deleted_meanwhile(
+    alice_client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, file=True, status=Status.PROCESSING)
+    Task.objects.filter(pk=task.pk).update(deleted_at=timezone.now())
+    response = alice_client.get(url(task), headers=HTMX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/dashboard/tasks/{task.pk}"
+    assert alice_client.get(response["HX-Redirect"]).status_code == 404
