@@ -20,5 +20,6 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("", include("accounts.urls")),
     path("", include("accounts.integrations_urls")),
+    path("", include("tasks_app.analytics_urls")),
     path("", include("tasks_app.urls")),
 ]
