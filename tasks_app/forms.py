@@ -75,7 +75,7 @@ class TaskEditForm(TaskFieldsForm):
 
 class UploadForm(TaskFieldsForm):
     file = forms.FileField(
-        label=_("Recording"),
+        label=_("File"),
         help_text=_("%(types)s, up to %(size)s MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )

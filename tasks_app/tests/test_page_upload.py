@@ -83,7 +83,7 @@ def test_it_answers_the_pages_script_with_a_client_redirect(
 def test_it_shows_the_servers_words_for_a_rejected_file(
     alice_client: Client, alice: User, upload: Callable[..., SimpleUploadedFile]
 ) -> None:
-    fake = upload(".flac", name="notes.txt", content=b"plain text", content_type="text/plain")
+    fake = upload(".flac", name="notes.exe", content=b"MZ binary", content_type="text/plain")
     response = alice_client.post("/dashboard/upload", form(fake), headers=XHR)
     assert response.status_code == 415
     body = response.content.decode()
