@@ -80,11 +80,16 @@ def finished_untold() -> list[Any]:
         told = TaskEvent.objects.filter(
             task=OuterRef("pk"), event=event, attempt=OuterRef("attempts")
         )
+        tasks = Task.objects.alive().exclude(file_path="").filter(status=status)
+        if status == Status.COMPLETED:
+            tasks = tasks.filter(completed_at__gte=since)
+        else:
+            # Failing or cancelling has no timestamp of its own. Deleting the audio of an old task
+            # (retention) touches updated_at too, and must not make it news: the tick tells
+            # events before it deletes audio, so a purged task was told already if ever.
+            tasks = tasks.filter(updated_at__gte=since, audio_purged_at__isnull=True)
         found += (
-            Task.objects.alive()
-            .exclude(file_path="")
-            .filter(status=status, updated_at__gte=since)
-            .filter(~Exists(told))
+            tasks.filter(~Exists(told))
             .order_by("updated_at")
             .values_list("pk", flat=True)
         )

@@ -28,6 +28,8 @@ def api(user: Any) -> APIClient:
 
 def transcription(user: Any, status: str, **fields: Any) -> Task:
     fields.setdefault("title", "Interview")
+    if status == Status.COMPLETED:
+        fields.setdefault("completed_at", timezone.now())
     return Task.objects.create(
         user=user, kind=Kind.TRANSCRIPTION, file_path="uploads/x.flac", status=status, **fields
     )

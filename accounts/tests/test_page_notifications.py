@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.test import Client
+from django.utils import timezone
 
 from accounts.integrations import tick
 from accounts.models import Notification, User
@@ -12,7 +13,12 @@ from tasks_app.models import Kind, Status, Task
 
 def completed(user: User, title: str) -> Task:
     return Task.objects.create(
-        user=user, title=title, kind=Kind.TRANSCRIPTION, file_path="u.flac", status=Status.COMPLETED
+        user=user,
+        title=title,
+        kind=Kind.TRANSCRIPTION,
+        file_path="u.flac",
+        status=Status.COMPLETED,
+        completed_at=timezone.now(),
     )
 
 

@@ -70,6 +70,8 @@ def api(user: Any) -> Any:
 
 
 def finished(user: Any, status: str = Status.COMPLETED, **fields: Any) -> Task:
+    if status == Status.COMPLETED:
+        fields.setdefault("completed_at", timezone.now())
     return Task.objects.create(
         user=user,
         title="Interview",
@@ -176,7 +178,9 @@ def test_it_leaves_out_other_users_active_tasks_and_old_news(
 ) -> None:
     create_webhook(alice, receiver.url)
     finished(bob)
-    Task.objects.filter(pk=finished(alice).pk).update(updated_at=timezone.now() - timedelta(days=2))
+    two_days_ago = timezone.now() - timedelta(days=2)
+    finished(alice, completed_at=two_days_ago)
+    Task.objects.filter(pk=finished(alice, Status.FAILED).pk).update(updated_at=two_days_ago)
     finished(alice, Status.PROCESSING)
     Task.objects.create(user=alice, title="To-do", status=Status.COMPLETED)
     tick()
