@@ -11,7 +11,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -25,11 +30,15 @@ from tasks_app.serializers import (
     MAX_LIMIT,
     BulkCreateSerializer,
     ErrorSerializer,
+    FileResultSerializer,
     TaskCreateSerializer,
     TaskListQuerySerializer,
     TaskListSerializer,
     TaskSerializer,
     TaskUpdateSerializer,
+    TextResultSerializer,
+    TranscriptResultSerializer,
+    VideoResultSerializer,
 )
 from tasks_app.uploads import UploadRejected, content_disposition, limit_upload_size
 from transcription.formats import RENDERERS, render
@@ -42,6 +51,7 @@ RESULT_CONTENT_TYPES = {
     "vtt": "text/vtt; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
 }
+MEDIA_TYPES = ("audio/", "video/")
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; field errors per field."),
     401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
@@ -128,10 +138,16 @@ class TasksView(TaskAPIView):
         },
         responses={
             201: OpenApiResponse(TaskSerializer, description="A to-do was created."),
-            202: OpenApiResponse(TaskSerializer, description="The upload was queued."),
+            202: OpenApiResponse(TaskSerializer, description="The upload or text was queued."),
             413: OpenApiResponse(ErrorSerializer, description="The file is too large."),
-            415: OpenApiResponse(ErrorSerializer, description="The file is not accepted audio."),
-            422: OpenApiResponse(ErrorSerializer, description="The audio is damaged or too long."),
+            415: OpenApiResponse(
+                ErrorSerializer,
+                description="The file is not of an accepted type, or not what its name says.",
+            ),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="The file is damaged, too long, or a document without text.",
+            ),
             **errors(400, 401),
         },
     )
@@ -143,6 +159,8 @@ class TasksView(TaskAPIView):
         title = data.pop("title")
         description = data.pop("description")
         due_date = data.pop("due_date")
+        text = data.pop("text", "") or None
+        any_file = data.pop("kind") == "file"
         task = services.create_task(
             request.user,
             title=title,
@@ -150,8 +168,10 @@ class TasksView(TaskAPIView):
             due_date=due_date,
             upload=upload,
             options=data,
+            text=text,
+            any_file=any_file,
         )
-        if upload is None:
+        if not task.has_file:
             return self.task_response(task, status.HTTP_201_CREATED)
         response = self.task_response(task, status.HTTP_202_ACCEPTED)
         response["Location"] = request.build_absolute_uri(
@@ -285,12 +305,101 @@ class TaskFileView(TaskAPIView):
         path = services.upload_path(task)
         if path is None:
             return error_response("file_gone", "The audio of this task was deleted.", 410)
-        content_type = task.content_type if task.content_type.startswith("audio/") else ""
+        # Only media types are passed on; anything else (a document, any file) is bytes.
+        content_type = task.content_type if task.content_type.startswith(MEDIA_TYPES) else ""
         return download(
             path.open("rb"),
             f"{task.title}{Path(task.file_path).suffix}",
             content_type or "application/octet-stream",
         )
+
+
+class TaskThumbnailView(TaskAPIView):
+    content_negotiation_class = JSONErrorsOnly
+
+    @extend_schema(
+        operation_id="tasks_thumbnail",
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="A still of the video, 320 pixels wide."
+            ),
+            **errors(401, 403, 404),
+        },
+    )
+    def get(self, request: Request, task_id: str) -> Response | FileResponse:
+        task = services.get_task_for_user(request.user, task_id)
+        path = services.thumbnail_file(task)
+        if path is None:
+            return error_response("no_thumbnail", "This task has no thumbnail.", 404)
+        response = FileResponse(path.open("rb"), content_type="image/jpeg")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class TaskAudioView(TaskAPIView):
+    content_negotiation_class = JSONErrorsOnly
+
+    @extend_schema(
+        operation_id="tasks_audio",
+        responses={
+            (200, "audio/flac"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="A video's sound track as 16 kHz mono FLAC (option normalized_audio).",
+            ),
+            **errors(401, 403, 404),
+        },
+    )
+    def get(self, request: Request, task_id: str) -> Response | FileResponse:
+        task = services.get_task_for_user(request.user, task_id)
+        path = services.normalized_audio_file(task)
+        if path is None:
+            return error_response(
+                "no_audio", "This task keeps no normalized copy of its sound.", 404
+            )
+        return download(path.open("rb"), f"{task.title}.flac", "audio/flac")
+
+
+class TaskAnalyzeView(TaskAPIView):
+    @extend_schema(
+        operation_id="tasks_analyze",
+        request=None,
+        responses={
+            202: OpenApiResponse(
+                TaskSerializer,
+                description="The analysis is queued; the result gains `analysis` when it is "
+                "done (`analysis_status`: completed).",
+            ),
+            503: OpenApiResponse(ErrorSerializer, description="The queue is unreachable."),
+            **errors(401, 403, 404, 409),
+        },
+    )
+    def post(self, request: Request, task_id: str) -> Response:
+        task = services.get_task_for_user(request.user, task_id)
+        if not task.can_analyze():
+            return error_response(
+                "not_analyzable",
+                "Only a completed transcription with a transcript can be analysed, and only "
+                "one analysis at a time.",
+                409,
+            )
+        if not services.request_analysis(task):
+            return error_response(
+                "queue_unavailable", "The analysis could not be queued; try again shortly.", 503
+            )
+        return self.task_response(task, status.HTTP_202_ACCEPTED)
+
+
+RESULT_SHAPES = PolymorphicProxySerializer(
+    component_name="TaskResult",
+    serializers=[
+        TranscriptResultSerializer,
+        VideoResultSerializer,
+        TextResultSerializer,
+        FileResultSerializer,
+    ],
+    resource_type_field_name=None,
+)
 
 
 class TaskResultView(TaskAPIView):
@@ -308,6 +417,12 @@ class TaskResultView(TaskAPIView):
             )
         ],
         responses={
+            (200, "application/json"): OpenApiResponse(
+                RESULT_SHAPES,
+                description="format=json: the result document, shaped by the task's kind "
+                "(transcription, video, text, file). Transcripts, videos and texts may carry "
+                "`analysis`.",
+            ),
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The transcript in the asked format."
             ),

@@ -16,4 +16,7 @@ urlpatterns = [
     path("tasks/<str:task_id>/retry", api.TaskRetryView.as_view(), name="retry"),
     path("tasks/<str:task_id>/file", api.TaskFileView.as_view(), name="file"),
     path("tasks/<str:task_id>/result", api.TaskResultView.as_view(), name="result"),
+    path("tasks/<str:task_id>/thumbnail", api.TaskThumbnailView.as_view(), name="thumbnail"),
+    path("tasks/<str:task_id>/audio", api.TaskAudioView.as_view(), name="audio"),
+    path("tasks/<str:task_id>/analyze", api.TaskAnalyzeView.as_view(), name="analyze"),
 ]

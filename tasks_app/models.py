@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -41,15 +42,39 @@ class ErrorCode(models.TextChoices):
     TIMEOUT = "TIMEOUT", _("The job took too long")
     WORKER_LOST = "WORKER_LOST", _("The worker stopped responding")
     FILE_MISSING = "FILE_MISSING", _("The uploaded file is missing")
+    DOCUMENT_ERROR = "DOCUMENT_ERROR", _("The document could not be read")
+    NO_TEXT = "NO_TEXT", _("The document holds no text")
     INTERNAL = "INTERNAL", _("Internal error")
 
 
+class AnalysisStatus(models.TextChoices):
+    """The follow-up text analysis of a finished transcript (a text task analyses at once)."""
+
+    NONE = "", _("Not requested")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+
+
+# A follow-up analysis takes seconds; one still unfinished after this was lost.
+ANALYSIS_STALE = timedelta(minutes=10)
 TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
 ACTIVE = frozenset({Status.PENDING, Status.IN_PROGRESS, Status.PROCESSING})
 # A to-do's owner moves it freely between these; files follow the worker's pipeline instead.
 MANUAL_STATUSES = frozenset(
     {Status.PENDING, Status.IN_PROGRESS, Status.COMPLETED, Status.CANCELLED}
 )
+
+
+def thumbnail_relpath(task_id: Any) -> str:
+    """Where a video task's JPEG still is written, relative to STORAGE_ROOT."""
+    return f"results/{task_id}_thumbnail.jpg"
+
+
+def normalized_audio_relpath(task_id: Any) -> str:
+    """Where a video task's sound track is kept as 16 kHz mono FLAC, when asked for."""
+    return f"results/{task_id}_audio.flac"
 
 
 class TaskQuerySet(models.QuerySet["Task"]):
@@ -100,6 +125,8 @@ class Task(models.Model):
     initial_prompt = models.TextField(blank=True)
     hotwords = models.TextField(blank=True)
     batched = models.BooleanField(default=False)
+    # Videos: keep the sound track as 16 kHz mono FLAC beside the result.
+    normalized_audio = models.BooleanField(default=False)
 
     # What processing found and how far it got.
     result_path = models.CharField(max_length=500, blank=True)
@@ -115,6 +142,12 @@ class Task(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # A video's JPEG still, relative to STORAGE_ROOT.
+    thumbnail_path = models.CharField(max_length=500, blank=True)
+    analysis_status = models.CharField(
+        max_length=16, blank=True, choices=AnalysisStatus.choices, default=AnalysisStatus.NONE
+    )
+    analysis_requested_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -162,6 +195,23 @@ class Task(models.Model):
 
     def can_retry(self) -> bool:
         return self.has_file and self.status in (Status.FAILED, Status.CANCELLED)
+
+    def can_analyze(self) -> bool:
+        """A finished transcript can be analysed as text, once at a time."""
+        return (
+            self.kind in (Kind.TRANSCRIPTION, Kind.VIDEO)
+            and self.status == Status.COMPLETED
+            and bool(self.transcript_text.strip())
+            and not self.analysis_busy()
+        )
+
+    def analysis_busy(self) -> bool:
+        # A request whose job never ran (Redis lost it, the worker died) may be made again.
+        return (
+            self.analysis_status in (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
+            and self.analysis_requested_at is not None
+            and timezone.now() - self.analysis_requested_at < ANALYSIS_STALE
+        )
 
 
 class Attempt(models.Model):

@@ -1,9 +1,11 @@
-"""Probe an audio file with PyAV in a child process: `python -m tasks_app.probe PATH MAX_SECONDS`.
+"""Probe an upload in a child process: `python -m tasks_app.probe PATH MAX_SECONDS [KIND]`.
 
-Demuxers parse untrusted bytes, so the web process never opens an upload itself: this module runs
-in a subprocess that caps its own address space and is killed by the parent after a timeout. It
-prints one JSON object: `{"ok": true, "duration": …, "format": …, "codec": …}` or
-`{"ok": false, "code": …, "message": …}`. It imports no Django so it starts fast.
+KIND is `audio` (the default), `video`, `text` or `extract`. Demuxers and document parsers read
+untrusted bytes, so neither the web process nor a worker opens an upload itself: this module
+runs in a subprocess that caps its own address space and is killed by the parent after a
+timeout. It prints one JSON object: `{"ok": true, …}` with what it found (`extract` adds the
+whole `text`) or `{"ok": false, "code": …, "message": …}`. It imports no Django so it starts
+fast.
 """
 
 from __future__ import annotations
@@ -11,74 +13,269 @@ from __future__ import annotations
 import json
 import resource
 import sys
+import zipfile
 from typing import Any
 
 MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
 # A stream that ends this much before its header says it should was cut off in transit.
 TRUNCATION_TOLERANCE = 0.9
 DECODE_CHECK_PACKETS = 50
+# Video frames are large: a few decoded ones prove the stream is real.
+VIDEO_DECODE_CHECK_PACKETS = 10
+TEXT_ENCODINGS = ("utf-8-sig", "utf-16")
+DOCX_MAIN_PART = "word/document.xml"
 
 
 def refuse(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "code": code, "message": message}
 
 
+def not_media(kind: str) -> dict[str, Any]:
+    if kind == "video":
+        return refuse(
+            "not_video",
+            "The file could not be read as a video: it is not a video, or it is damaged or "
+            "incomplete.",
+        )
+    return refuse(
+        "not_audio",
+        "The file could not be read as audio: it is not a recording, or it is damaged or "
+        "incomplete.",
+    )
+
+
+def _open(path: str) -> Any:
+    import av
+
+    return av.open(path, metadata_errors="ignore")
+
+
 def probe(path: str, max_seconds: float) -> dict[str, Any]:
     import av
 
     try:
-        container = av.open(path, metadata_errors="ignore")
+        container = _open(path)
     except (av.FFmpegError, UnicodeDecodeError, ValueError):
-        return refuse(
-            "not_audio",
-            "The file could not be read as audio: it is not a recording, or it is damaged or "
-            "incomplete.",
-        )
+        return not_media("audio")
     with container:
         streams = container.streams.audio
         if not streams:
             return refuse("no_audio_stream", "The file holds no audio.")
-        stream = streams[0]
-        declared = _declared_duration(container, stream)
-        if declared is not None and declared > max_seconds:
-            return _too_long(declared, max_seconds)
-        end = 0.0
-        decoded = 0
+        return _check_audio(container, streams[0], path, max_seconds)
+
+
+def probe_video(path: str, max_seconds: float) -> dict[str, Any]:
+    """A video container whose picture decodes; its sound, when it has one, is checked like
+    an audio upload. A video without sound is accepted: Writers keeps its metadata and
+    thumbnail. A container with sound only is reported as such (`has_video: false`)."""
+    import av
+
+    try:
+        container = _open(path)
+    except (av.FFmpegError, UnicodeDecodeError, ValueError):
+        return not_media("video")
+    with container:
+        audio = container.streams.audio[0] if container.streams.audio else None
+        video = picture_stream(container)
+        if video is None and audio is None:
+            return not_media("video")
+        found: dict[str, Any] = {"ok": True, "format": container.format.name}
+        if video is not None:
+            declared = _declared_duration(container, video)
+            if declared is not None and declared > max_seconds:
+                return _too_long(declared, max_seconds)
+            decoded = 0
+            try:
+                for index, packet in enumerate(container.demux(video)):
+                    if index >= VIDEO_DECODE_CHECK_PACKETS and decoded:
+                        break
+                    if packet.size:
+                        decoded += len(packet.decode())
+            except (av.FFmpegError, ValueError) as error:
+                return refuse(
+                    "corrupt_video", f"The video is damaged and cannot be decoded ({error})."
+                )
+            if decoded == 0:
+                return refuse("corrupt_video", "The video holds no picture that can be decoded.")
+            found.update(
+                video_codec=video.codec_context.name,
+                width=video.codec_context.width,
+                height=video.codec_context.height,
+                duration=round(declared, 3) if declared is not None else None,
+            )
+    if audio is None:
+        return {**found, "has_video": True, "has_audio": False}
+    # The picture check read part of the file; the sound check demuxes it again from the start.
+    with _open(path) as container:
+        checked = _check_audio(container, container.streams.audio[0], path, max_seconds)
+    if not checked["ok"]:
+        return checked
+    return {
+        **found,
+        "duration": checked["duration"],
+        "codec": checked["codec"],
+        "has_video": video is not None,
+        "has_audio": True,
+    }
+
+
+def picture_stream(container: Any) -> Any:
+    """The first moving-picture stream; an MP3's or M4A's cover art is not a video."""
+    import av
+
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    return None
+
+
+def _check_audio(container: Any, stream: Any, path: str, max_seconds: float) -> dict[str, Any]:
+    import av
+
+    declared = _declared_duration(container, stream)
+    if declared is not None and declared > max_seconds:
+        return _too_long(declared, max_seconds)
+    end = 0.0
+    decoded = 0
+    try:
+        for index, packet in enumerate(container.demux(stream)):
+            if packet.pts is not None and packet.time_base is not None:
+                end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+            # Decoding every packet would cost as much as transcribing; the first ones
+            # prove the codec data is real, demuxing to the end proves the file is whole.
+            if index < DECODE_CHECK_PACKETS and packet.size:
+                decoded += len(packet.decode())
+    except (av.FFmpegError, ValueError) as error:
+        return refuse("corrupt_audio", f"The recording is damaged and cannot be decoded ({error}).")
+    if decoded == 0 or end <= 0:
+        return refuse("corrupt_audio", "The recording holds no audio that can be decoded.")
+    if declared is not None and end < declared * TRUNCATION_TOLERANCE:
+        return refuse(
+            "truncated_audio",
+            f"The recording is cut off: it ends at {end:.1f} s of the {declared:.1f} s "
+            "its header announces. Upload the complete file.",
+        )
+    if container.format.name == "wav" and _wav_is_short(path):
+        return refuse(
+            "truncated_audio",
+            "The recording is cut off: the file is shorter than its header announces. "
+            "Upload the complete file.",
+        )
+    duration = declared if declared is not None else end
+    if duration > max_seconds:
+        return _too_long(duration, max_seconds)
+    return {
+        "ok": True,
+        "duration": round(duration, 3),
+        "format": container.format.name,
+        "codec": stream.codec_context.name,
+    }
+
+
+def document_format(head: bytes, path: str) -> str:
+    """`pdf`, `docx` or `text`, by content: the name of a file routed here may be anything."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
         try:
-            for index, packet in enumerate(container.demux(stream)):
-                if packet.pts is not None and packet.time_base is not None:
-                    end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
-                # Decoding every packet would cost as much as transcribing; the first ones
-                # prove the codec data is real, demuxing to the end proves the file is whole.
-                if index < DECODE_CHECK_PACKETS and packet.size:
-                    decoded += len(packet.decode())
-        except (av.FFmpegError, ValueError) as error:
-            return refuse(
-                "corrupt_audio", f"The recording is damaged and cannot be decoded ({error})."
-            )
-        if decoded == 0 or end <= 0:
-            return refuse("corrupt_audio", "The recording holds no audio that can be decoded.")
-        if declared is not None and end < declared * TRUNCATION_TOLERANCE:
-            return refuse(
-                "truncated_audio",
-                f"The recording is cut off: it ends at {end:.1f} s of the {declared:.1f} s "
-                "its header announces. Upload the complete file.",
-            )
-        if container.format.name == "wav" and _wav_is_short(path):
-            return refuse(
-                "truncated_audio",
-                "The recording is cut off: the file is shorter than its header announces. "
-                "Upload the complete file.",
-            )
-        duration = declared if declared is not None else end
-        if duration > max_seconds:
-            return _too_long(duration, max_seconds)
+            with zipfile.ZipFile(path) as archive:
+                if DOCX_MAIN_PART in archive.namelist():
+                    return "docx"
+        except (zipfile.BadZipFile, OSError):
+            pass
+        return "zip"
+    return "text"
+
+
+def extract_text(path: str) -> dict[str, Any]:
+    """The text of a plain-text, Markdown, DOCX or PDF file, with what was learnt on the way."""
+    with open(path, "rb") as file:
+        head = file.read(8)
+    kind = document_format(head, path)
+    if kind == "pdf":
+        found = _pdf_text(path)
+    elif kind == "docx":
+        found = _docx_text(path)
+    elif kind == "zip":
+        return refuse("not_text", "The file is an archive, not a text document.")
+    else:
+        found = _plain_text(path)
+    if not found["ok"]:
+        return found
+    text = found["text"].replace("\r\n", "\n").replace("\x00", "").strip()
+    if not text:
+        return refuse(
+            "no_text",
+            "The document holds no text. A scanned PDF has only pictures of pages; Writers "
+            "does not read text from images.",
+        )
+    return {**found, "text": text, "characters": len(text), "words": len(text.split())}
+
+
+def _plain_text(path: str) -> dict[str, Any]:
+    with open(path, "rb") as file:
+        data = file.read()
+    encodings = TEXT_ENCODINGS if data[:2] in (b"\xff\xfe", b"\xfe\xff") else TEXT_ENCODINGS[:1]
+    for encoding in encodings[::-1]:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
         return {
             "ok": True,
-            "duration": round(duration, 3),
-            "format": container.format.name,
-            "codec": stream.codec_context.name,
+            "format": "text",
+            "encoding": encoding.removesuffix("-sig"),
+            "text": text,
         }
+    return refuse(
+        "not_text",
+        "The file is not plain text in UTF-8 (or UTF-16 with a byte-order mark). Save it as "
+        "UTF-8 text, or upload the DOCX or PDF.",
+    )
+
+
+def _docx_text(path: str) -> dict[str, Any]:
+    import docx
+
+    try:
+        document = docx.Document(path)
+    except Exception as error:  # noqa: BLE001 (python-docx raises many types for bad files)
+        return refuse("corrupt_document", f"The Word document could not be read ({error}).")
+    parts = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append("\t".join(cell.text for cell in row.cells))
+    return {
+        "ok": True,
+        "format": "docx",
+        "paragraphs": len(document.paragraphs),
+        "text": "\n".join(parts),
+    }
+
+
+def _pdf_text(path: str) -> dict[str, Any]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return refuse(
+                "encrypted_document",
+                "The PDF is protected by a password. Upload a copy without the password.",
+            )
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        return refuse("corrupt_document", f"The PDF could not be read ({error}).")
+    return {"ok": True, "format": "pdf", "pages": len(pages), "text": "\n\n".join(pages)}
+
+
+def probe_text(path: str) -> dict[str, Any]:
+    found = extract_text(path)
+    found.pop("text", None)
+    return found
 
 
 def _declared_duration(container: Any, stream: Any) -> float | None:
@@ -119,9 +316,20 @@ def _human(seconds: float) -> str:
     return f"{seconds / 3600:.1f} hours"
 
 
+def run(path: str, max_seconds: float, kind: str) -> dict[str, Any]:
+    if kind == "video":
+        return probe_video(path, max_seconds)
+    if kind == "text":
+        return probe_text(path)
+    if kind == "extract":
+        return extract_text(path)
+    return probe(path, max_seconds)
+
+
 def main(argv: list[str]) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
-    print(json.dumps(probe(argv[1], float(argv[2]))))
+    kind = argv[3] if len(argv) > 3 else "audio"
+    print(json.dumps(run(argv[1], float(argv[2]), kind), ensure_ascii=False))
     return 0
 
 

@@ -8,8 +8,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks_app.models import Mode, Status, Task
+from tasks_app.models import Kind, Mode, Status, Task
 from tasks_app.services import BULK_LIMIT, ORDERINGS, PROMPT_MAX_CHARS
+from tasks_app.uploads import AUDIO_EXTENSIONS, TEXT_EXTENSIONS, VIDEO_EXTENSIONS
 
 MAX_LIMIT = 100
 
@@ -36,6 +37,14 @@ class OptionsSerializer(serializers.Serializer):
     )
     hotwords = serializers.CharField(required=False, allow_blank=True, max_length=PROMPT_MAX_CHARS)
     batched = serializers.BooleanField(required=False, default=False)
+    normalized_audio = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Videos: keep the sound track as 16 kHz mono FLAC (GET …/audio).",
+    )
+
+
+PASTED_TEXT_MAX_CHARS = 1_000_000
 
 
 class TaskCreateSerializer(OptionsSerializer):
@@ -45,7 +54,29 @@ class TaskCreateSerializer(OptionsSerializer):
     file = serializers.FileField(
         required=False,
         allow_empty_file=True,
-        help_text="Audio: .mp3 .wav .m4a .aac .ogg .flac. Without it the task is a to-do.",
+        help_text=(
+            f"Audio ({' '.join(AUDIO_EXTENSIONS)}) is transcribed; video "
+            f"({' '.join(VIDEO_EXTENSIONS)}) is transcribed with metadata and a thumbnail; "
+            f"documents ({' '.join(TEXT_EXTENSIONS)}) are analysed. With kind=file any file is "
+            "taken and its content decides. Without a file or text the task is a to-do."
+        ),
+    )
+    text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=PASTED_TEXT_MAX_CHARS,
+        help_text="Pasted text to analyse (language, keywords, sentiment, summary).",
+    )
+    kind = serializers.ChoiceField(
+        choices=[("auto", "auto"), ("file", "file")],
+        required=False,
+        default="auto",
+        help_text=(
+            "auto: the extension decides, and only the listed types are accepted. file: any "
+            "file; its content decides whether it is transcribed, analysed or only described "
+            "(size, type, checksums)."
+        ),
     )
 
 
@@ -112,6 +143,7 @@ class TaskOptionsOutSerializer(serializers.Serializer):
     initial_prompt = serializers.CharField()
     hotwords = serializers.CharField()
     batched = serializers.BooleanField()
+    normalized_audio = serializers.BooleanField()
 
 
 class EtaSerializer(serializers.Serializer):
@@ -123,6 +155,13 @@ class TaskUrlsSerializer(serializers.Serializer):
     self = serializers.CharField()
     file = serializers.CharField(allow_null=True)
     result = serializers.CharField(allow_null=True)
+    thumbnail = serializers.CharField(allow_null=True, help_text="Videos: a JPEG still.")
+    audio = serializers.CharField(
+        allow_null=True, help_text="Videos with normalized_audio: the sound as FLAC."
+    )
+    analyze = serializers.CharField(
+        allow_null=True, help_text="POST here to analyse a finished transcript as text."
+    )
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -155,6 +194,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "file",
             "options",
             "has_result",
+            "analysis_status",
             "urls",
             "created_at",
             "updated_at",
@@ -204,9 +244,213 @@ class TaskSerializer(serializers.ModelSerializer):
             if task.has_file and task.audio_purged_at is None
             else None,
             "result": reverse("tasks_api:result", args=[task.pk]) if task.result_path else None,
+            "thumbnail": reverse("tasks_api:thumbnail", args=[task.pk])
+            if task.thumbnail_path
+            else None,
+            "audio": reverse("tasks_api:audio", args=[task.pk])
+            if task.kind == Kind.VIDEO
+            and task.normalized_audio
+            and task.status == Status.COMPLETED
+            and task.audio_purged_at is None
+            else None,
+            "analyze": reverse("tasks_api:analyze", args=[task.pk]) if task.can_analyze() else None,
         }
 
 
 class TaskListSerializer(serializers.Serializer):
     tasks = TaskSerializer(many=True)
     total = serializers.IntegerField()
+
+
+# The result document (GET /tasks/{id}/result?format=json), one shape per kind. They document
+# what the worker writes (docs/CONTRACTS.md); nothing is validated against them.
+
+
+class WordSerializer(serializers.Serializer):
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    word = serializers.CharField()
+    probability = serializers.FloatField()
+
+
+class SegmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    text = serializers.CharField()
+    avg_logprob = serializers.FloatField()
+    compression_ratio = serializers.FloatField()
+    no_speech_prob = serializers.FloatField()
+    words = WordSerializer(many=True, required=False)
+
+
+class RunSerializer(serializers.Serializer):
+    model = serializers.CharField(allow_null=True, help_text="Null for text and file results.")
+    compute_type = serializers.CharField(required=False)
+    device = serializers.CharField(required=False)
+    gpu_name = serializers.CharField(required=False, allow_null=True)
+    versions = serializers.DictField(child=serializers.CharField(), required=False)
+    options = serializers.DictField(required=False)
+    wall_seconds = serializers.FloatField(allow_null=True)
+    real_time_factor = serializers.FloatField(required=False, allow_null=True)
+
+
+class KeywordSerializer(serializers.Serializer):
+    keyword = serializers.CharField()
+    score = serializers.FloatField(help_text="YAKE score: lower is more relevant.")
+
+
+class LanguageCandidateSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    probability = serializers.FloatField()
+
+
+class SentimentSerializer(serializers.Serializer):
+    supported = serializers.BooleanField(help_text="False for languages other than English.")
+    method = serializers.CharField(allow_null=True)
+    label = serializers.ChoiceField(choices=["positive", "neutral", "negative"], required=False)
+    compound = serializers.FloatField(required=False)
+    positive = serializers.FloatField(required=False)
+    neutral = serializers.FloatField(required=False)
+    negative = serializers.FloatField(required=False)
+    reason = serializers.CharField(required=False, help_text="Why it was not analysed.")
+
+
+class SummarySerializer(serializers.Serializer):
+    method = serializers.CharField()
+    sentences = serializers.ListField(child=serializers.CharField())
+    text = serializers.CharField()
+
+
+class TextStatsSerializer(serializers.Serializer):
+    characters = serializers.IntegerField()
+    words = serializers.IntegerField()
+    sentences = serializers.IntegerField()
+    analysed_characters = serializers.IntegerField()
+    truncated = serializers.BooleanField()
+
+
+class AnalysisSerializer(serializers.Serializer):
+    language = serializers.CharField(allow_null=True)
+    language_probability = serializers.FloatField(allow_null=True)
+    language_candidates = LanguageCandidateSerializer(many=True)
+    keywords = KeywordSerializer(many=True)
+    sentiment = SentimentSerializer()
+    summary = SummarySerializer()
+    stats = TextStatsSerializer()
+    versions = serializers.DictField(child=serializers.CharField())
+
+
+class TranscriptResultSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
+    partial = serializers.BooleanField()
+    text = serializers.CharField()
+    language = serializers.CharField(allow_null=True)
+    language_probability = serializers.FloatField(allow_null=True)
+    duration = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    segments = SegmentSerializer(many=True)
+    run = RunSerializer()
+    analysis = AnalysisSerializer(
+        required=False, help_text="Present once a follow-up analysis was asked for and ran."
+    )
+
+
+class VideoStreamSerializer(serializers.Serializer):
+    codec = serializers.CharField()
+    codec_long_name = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    resolution = serializers.CharField(help_text="WIDTHxHEIGHT")
+    frame_rate = serializers.FloatField(allow_null=True)
+    pixel_format = serializers.CharField(allow_null=True)
+    frames = serializers.IntegerField(allow_null=True)
+    bit_rate = serializers.IntegerField(allow_null=True)
+
+
+class AudioStreamSerializer(serializers.Serializer):
+    codec = serializers.CharField()
+    codec_long_name = serializers.CharField()
+    sample_rate = serializers.IntegerField()
+    channels = serializers.IntegerField()
+    layout = serializers.CharField(allow_null=True)
+    bit_rate = serializers.IntegerField(allow_null=True)
+
+
+class VideoMetadataSerializer(serializers.Serializer):
+    container = serializers.CharField()
+    duration = serializers.FloatField(allow_null=True)
+    bit_rate = serializers.IntegerField(allow_null=True)
+    size_bytes = serializers.IntegerField()
+    has_audio = serializers.BooleanField()
+    video = VideoStreamSerializer(allow_null=True)
+    audio = AudioStreamSerializer(allow_null=True)
+
+
+class ThumbnailSerializer(serializers.Serializer):
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    bytes = serializers.IntegerField()
+    content_type = serializers.CharField()
+
+
+class NormalizedAudioSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    sample_rate = serializers.IntegerField()
+    channels = serializers.IntegerField()
+    duration = serializers.FloatField()
+    bytes = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
+class VideoResultSerializer(TranscriptResultSerializer):
+    kind = serializers.ChoiceField(choices=[Kind.VIDEO.value])
+    video = VideoMetadataSerializer()
+    thumbnail = ThumbnailSerializer(allow_null=True)
+    normalized_audio = NormalizedAudioSerializer(allow_null=True)
+    notice = serializers.CharField(
+        required=False, help_text="Set when the video has no sound: nothing was transcribed."
+    )
+
+
+class DocumentSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["text", "docx", "pdf"])
+    encoding = serializers.CharField(required=False)
+    pages = serializers.IntegerField(required=False)
+    paragraphs = serializers.IntegerField(required=False)
+    characters = serializers.IntegerField()
+    words = serializers.IntegerField()
+
+
+class TextResultSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
+    partial = serializers.BooleanField()
+    kind = serializers.ChoiceField(choices=[Kind.TEXT.value])
+    text = serializers.CharField(help_text="The document's text.")
+    language = serializers.CharField(allow_null=True)
+    language_probability = serializers.FloatField(allow_null=True)
+    document = DocumentSerializer()
+    analysis = AnalysisSerializer()
+    run = RunSerializer()
+
+
+class ChecksumsSerializer(serializers.Serializer):
+    md5 = serializers.CharField()
+    sha1 = serializers.CharField()
+    sha256 = serializers.CharField()
+
+
+class FileFactsSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    mime_type = serializers.CharField(help_text="Detected from the content.")
+    extension = serializers.CharField(allow_null=True)
+    checksums = ChecksumsSerializer()
+
+
+class FileResultSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
+    partial = serializers.BooleanField()
+    kind = serializers.ChoiceField(choices=[Kind.FILE.value])
+    file = FileFactsSerializer()
+    run = RunSerializer()

@@ -14,23 +14,32 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from tasks_app.models import ACTIVE, Kind, Mode, Status, Task
+from tasks_app.models import (
+    ACTIVE,
+    ANALYSIS_STALE,
+    AnalysisStatus,
+    Kind,
+    Mode,
+    Status,
+    Task,
+    normalized_audio_relpath,
+)
 from tasks_app.uploads import store_upload
 from transcription.engine import LANGUAGES, available_models
-from transcription.services import enqueue_task
+from transcription.services import enqueue_analysis, enqueue_task
 
 BULK_LIMIT = 100
 ORDERINGS = ("created_at", "due_date", "title", "status")
 PROMPT_MAX_CHARS = 2000
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 FALSE_VALUES = frozenset({"0", "false", "no", "off", ""})
-BOOLEAN_OPTIONS = ("word_timestamps", "vad_filter", "batched")
+BOOLEAN_OPTIONS = ("word_timestamps", "vad_filter", "batched", "normalized_audio")
 ORPHAN_GRACE = timedelta(hours=1)
 
 
@@ -38,7 +47,8 @@ def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     """Processing options as Task fields; unknown model or language is a ValidationError.
 
     Keys: model, language ("auto" or empty detects), task (transcribe|translate),
-    word_timestamps, vad_filter, initial_prompt, hotwords, batched.
+    word_timestamps, vad_filter, initial_prompt, hotwords, batched, normalized_audio (videos:
+    keep the sound as 16 kHz mono FLAC).
     """
     options = options or {}
     errors: dict[str, str] = {}
@@ -93,13 +103,26 @@ def create_task(
     due_date: datetime | None = None,
     upload: UploadedFile | None = None,
     options: Mapping[str, Any] | None = None,
+    text: str | None = None,
+    any_file: bool = False,
 ) -> Task:
     """Validate and save a task; with an upload, store and probe the file and enqueue on commit.
 
-    Raises UploadRejected for a bad file and ValidationError for bad fields or options. A task
-    with a file must not be created inside a caller's transaction: a rollback out there could
-    not remove the stored file, so the block is durable.
+    The upload's extension and content decide the kind (audio, video, text document); with
+    `any_file` any file is taken and its job looks at the content. `text` is pasted text: it is
+    stored as a UTF-8 .txt upload and analysed like one. Raises UploadRejected for a bad file
+    and ValidationError for bad fields or options. A task with a file must not be created
+    inside a caller's transaction: a rollback out there could not remove the stored file, so
+    the block is durable.
     """
+    if text is not None and text.strip():
+        if upload is not None:
+            raise ValidationError(
+                {"text": ["Send either a file or a text, not both."]}, code="file_and_text"
+            )
+        upload = pasted_text_upload(text)
+    elif text is not None and upload is None:
+        raise ValidationError({"text": ["The text is empty."]}, code="empty_text")
     task = Task(
         user=user,
         title=(title or "").strip(),
@@ -115,7 +138,8 @@ def create_task(
         task.save()
         return task
 
-    stored = store_upload(upload, task.id)
+    stored = store_upload(upload, task.id, any_file=any_file)
+    task.kind = stored.kind
     task.file_path = stored.path
     task.original_filename = stored.original_filename
     task.file_size = stored.size
@@ -130,6 +154,41 @@ def create_task(
         (Path(settings.STORAGE_ROOT) / stored.path).unlink(missing_ok=True)
         raise
     return task
+
+
+def pasted_text_upload(text: str) -> UploadedFile:
+    content = text.strip().encode("utf-8")
+    return SimpleUploadedFile("pasted.txt", content, content_type="text/plain")
+
+
+def request_analysis(task: Task) -> bool:
+    """Queue the text analysis of a finished transcript; the result gains `analysis`.
+
+    False when the task cannot be analysed now (no finished transcript, one already running)
+    or the queue is unreachable.
+    """
+    if not task.can_analyze():
+        return False
+    busy = Q(analysis_status__in=[AnalysisStatus.QUEUED, AnalysisStatus.RUNNING]) & Q(
+        analysis_requested_at__gte=timezone.now() - ANALYSIS_STALE
+    )
+    previous = task.analysis_status
+    queued = (
+        Task.objects.filter(pk=task.pk, status=Status.COMPLETED)
+        .exclude(busy)
+        .update(
+            analysis_status=AnalysisStatus.QUEUED,
+            analysis_requested_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    )
+    if queued and not enqueue_analysis(task.pk, task.transcript_text):
+        Task.objects.filter(pk=task.pk, analysis_status=AnalysisStatus.QUEUED).update(
+            analysis_status=previous
+        )
+        queued = 0
+    task.refresh_from_db()
+    return bool(queued)
 
 
 def create_todos(user: Any, items: Iterable[Mapping[str, Any]]) -> list[Task]:
@@ -316,11 +375,38 @@ def upload_path(task: Task) -> Path | None:
     return path if path.is_file() else None
 
 
+def thumbnail_file(task: Task) -> Path | None:
+    """A video task's JPEG still on disk, or None."""
+    if not task.thumbnail_path:
+        return None
+    path = Path(settings.STORAGE_ROOT) / task.thumbnail_path
+    return path if path.is_file() else None
+
+
+def normalized_audio_file(task: Task) -> Path | None:
+    """A video task's sound track as 16 kHz mono FLAC, when it was asked for and is kept."""
+    if task.kind != Kind.VIDEO or task.audio_purged_at is not None:
+        return None
+    path = Path(settings.STORAGE_ROOT) / normalized_audio_relpath(task.pk)
+    return path if path.is_file() else None
+
+
+def task_files(task: Task) -> list[str]:
+    """Every stored file of a task, relative to STORAGE_ROOT."""
+    paths = [task.file_path, task.result_path, task.thumbnail_path]
+    if task.kind == Kind.VIDEO:
+        paths.append(normalized_audio_relpath(task.pk))
+    return [path for path in paths if path]
+
+
 def purge_audio(task: Task) -> bool:
-    """Delete a finished task's audio but keep its transcript and result."""
+    """Delete a finished task's audio (and a video's extracted sound) but keep its transcript
+    and result."""
     if not task.file_path or task.audio_purged_at is not None or task.is_active:
         return False
     (Path(settings.STORAGE_ROOT) / task.file_path).unlink(missing_ok=True)
+    if task.kind == Kind.VIDEO:
+        (Path(settings.STORAGE_ROOT) / normalized_audio_relpath(task.pk)).unlink(missing_ok=True)
     task.audio_purged_at = timezone.now()
     task.save(update_fields=["audio_purged_at", "updated_at"])
     return True
@@ -341,7 +427,7 @@ def purge_deleted(older_than: timedelta) -> PurgeReport:
     orphan_cutoff = timezone.now() - ORPHAN_GRACE
     root = Path(settings.STORAGE_ROOT)
     for task in Task.objects.filter(deleted_at__lt=cutoff).iterator():
-        for relative in (task.file_path, task.result_path):
+        for relative in task_files(task):
             if relative and (root / relative).is_file():
                 (root / relative).unlink()
                 report.files += 1
@@ -349,9 +435,8 @@ def purge_deleted(older_than: timedelta) -> PurgeReport:
         report.tasks += 1
     known = {
         path
-        for pair in Task.objects.values_list("file_path", "result_path")
-        for path in pair
-        if path
+        for task in Task.objects.only("pk", "kind", "file_path", "result_path", "thumbnail_path")
+        for path in task_files(task)
     }
     for folder in ("uploads", "results"):
         for path in (root / folder).glob("*") if (root / folder).is_dir() else ():

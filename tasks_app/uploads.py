@@ -24,7 +24,21 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest
 
-ACCEPTED_EXTENSIONS = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac")
+from tasks_app.models import Kind
+
+AUDIO_EXTENSIONS = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac")
+VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".mov")
+TEXT_EXTENSIONS = (".txt", ".md", ".docx", ".pdf")
+# The one list of what an upload may be: the upload page's picker and script read it too.
+ACCEPTED_EXTENSIONS = AUDIO_EXTENSIONS + VIDEO_EXTENSIONS + TEXT_EXTENSIONS
+# How each extension is checked before it is stored (tasks_app.probe's modes).
+PROBE_FOR_EXTENSION = {
+    **dict.fromkeys(AUDIO_EXTENSIONS, "audio"),
+    **dict.fromkeys(VIDEO_EXTENSIONS, "video"),
+    **dict.fromkeys(TEXT_EXTENSIONS, "text"),
+}
+# An upload sent as "any file" keeps a short alphanumeric extension, or none.
+ANY_FILE_EXTENSION = re.compile(r"\.[a-z0-9]{1,10}")
 ACCEPTED_CONTENT_TYPES = frozenset(
     {
         "audio/mpeg",
@@ -42,12 +56,30 @@ ACCEPTED_CONTENT_TYPES = frozenset(
         "audio/mp4",
         "audio/x-aac",
         "audio/vnd.wave",
+        "video/mp4",
+        "video/x-matroska",
+        "video/webm",
+        "video/quicktime",
+        "audio/webm",
+        "audio/x-matroska",
+        "text/plain",
+        "text/markdown",
+        "text/x-markdown",
+        "application/pdf",
+        "application/x-pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         # No claim at all (curl, scripts): the probe decides.
         "application/octet-stream",
         "",
     }
 )
 PROBE_TIMEOUT_SECONDS = 30
+CORRUPT_CODES = {
+    "audio": "corrupt_audio",
+    "video": "corrupt_video",
+    "text": "corrupt_document",
+    "extract": "corrupt_document",
+}
 # Non-file fields of an upload form are small; a body larger than the file limit plus this is
 # refused from its Content-Length before a byte is read.
 FORM_OVERHEAD_BYTES = 1024 * 1024
@@ -111,7 +143,9 @@ class StoredUpload:
     size: int
     sha256: str
     content_type: str
-    duration: float
+    duration: float | None
+    # tasks_app.models.Kind: what the content turned out to be.
+    kind: str
 
 
 def display_filename(name: str, fallback: str = "upload") -> str:
@@ -134,8 +168,10 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{stem}{suffix}\"; filename*=UTF-8''{quoted}"
 
 
-def upload_extension(upload: UploadedFile) -> str:
+def upload_extension(upload: UploadedFile, *, any_file: bool = False) -> str:
     extension = Path(display_filename(upload.name or "")).suffix.lower()
+    if any_file:
+        return extension if ANY_FILE_EXTENSION.fullmatch(extension) else ""
     if extension not in ACCEPTED_EXTENSIONS:
         raise UploadRejected(
             "unsupported_extension",
@@ -146,14 +182,14 @@ def upload_extension(upload: UploadedFile) -> str:
     return extension
 
 
-def check_upload(upload: UploadedFile) -> str:
+def check_upload(upload: UploadedFile, *, any_file: bool = False) -> str:
     """The checks that need no disk: name, declared type, size. Returns the extension."""
-    extension = upload_extension(upload)
+    extension = upload_extension(upload, any_file=any_file)
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
-    if content_type not in ACCEPTED_CONTENT_TYPES:
+    if not any_file and content_type not in ACCEPTED_CONTENT_TYPES:
         raise UploadRejected(
             "unsupported_media_type",
-            f"The file was sent as '{content_type}', which is not an audio type we accept.",
+            f"The file was sent as '{content_type}', which is not a type we accept.",
             415,
         )
     if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
@@ -163,19 +199,23 @@ def check_upload(upload: UploadedFile) -> str:
     return extension
 
 
-def store_upload(upload: UploadedFile, task_id: uuid.UUID) -> StoredUpload:
+def store_upload(
+    upload: UploadedFile, task_id: uuid.UUID, *, any_file: bool = False
+) -> StoredUpload:
     """Check, copy to `uploads/<task_id>.<ext>` and probe an upload; raise UploadRejected.
 
+    The extension decides how the content is checked: audio, video or text document. With
+    `any_file` every file is taken as it is (kind FILE): its job looks at the content later.
     The caller owns the stored file from here on and must delete it if it cannot save the row.
     """
-    extension = check_upload(upload)
+    extension = check_upload(upload, any_file=any_file)
     directory = Path(settings.STORAGE_ROOT) / "uploads"
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"{task_id}{extension}"
     partial = directory / f"{task_id}{extension}.part"
     try:
         size, digest = _copy_and_hash(upload, partial)
-        probed = probe_audio(partial)
+        probed = {} if any_file else run_probe(partial, PROBE_FOR_EXTENSION[extension])
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)
@@ -185,8 +225,20 @@ def store_upload(upload: UploadedFile, task_id: uuid.UUID) -> StoredUpload:
         size=size,
         sha256=digest,
         content_type=(upload.content_type or "").split(";")[0].strip().lower()[:100],
-        duration=probed["duration"],
+        duration=probed.get("duration"),
+        kind=kind_for_probe(PROBE_FOR_EXTENSION.get(extension, ""), probed, any_file=any_file),
     )
+
+
+def kind_for_probe(mode: str, probed: dict[str, Any], *, any_file: bool = False) -> str:
+    """The task kind for what a probe in `mode` found: a "video" with no picture is a recording."""
+    if any_file:
+        return Kind.FILE
+    if mode == "text":
+        return Kind.TEXT
+    if mode == "video" and probed.get("has_video"):
+        return Kind.VIDEO
+    return Kind.TRANSCRIPTION
 
 
 def _copy_and_hash(upload: UploadedFile, destination: Path) -> tuple[int, str]:
@@ -205,11 +257,13 @@ def _copy_and_hash(upload: UploadedFile, destination: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def probe_audio(path: Path) -> dict[str, Any]:
-    """Run `tasks_app.probe` on `path` in a memory- and time-limited child process."""
+def run_probe(path: Path, mode: str = "audio") -> dict[str, Any]:
+    """Run `tasks_app.probe` in `mode` (audio, video, text, extract) on `path` in a memory- and
+    time-limited child process; UploadRejected when the content is not what it should be."""
+    command = [sys.executable, "-m", "tasks_app.probe", str(path), str(settings.MAX_AUDIO_SECONDS)]
     try:
         completed = subprocess.run(
-            [sys.executable, "-m", "tasks_app.probe", str(path), str(settings.MAX_AUDIO_SECONDS)],
+            [*command, mode],
             capture_output=True,
             timeout=PROBE_TIMEOUT_SECONDS,
             cwd=Path(__file__).resolve().parent.parent,
@@ -222,10 +276,10 @@ def probe_audio(path: Path) -> dict[str, Any]:
     try:
         result = json.loads(completed.stdout)
     except ValueError:
-        # The child died (memory limit, crash inside a demuxer): the bytes are the problem.
-        result = {"ok": False, "code": "corrupt_audio", "message": "The file could not be read."}
+        # The child died (memory limit, crash inside a parser): the bytes are the problem.
+        result = {"ok": False, "code": CORRUPT_CODES.get(mode, "corrupt_audio")}
     if not result.get("ok"):
         code = result.get("code", "corrupt_audio")
-        status = 415 if code in ("not_audio", "no_audio_stream") else 422
+        status = 415 if code in ("not_audio", "no_audio_stream", "not_video", "not_text") else 422
         raise UploadRejected(code, result.get("message", "The file could not be read."), status)
     return result

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tokens import issue_tokens
 from tasks_app.models import Kind, Task
-from tasks_app.uploads import ACCEPTED_EXTENSIONS
+from tasks_app.uploads import AUDIO_EXTENSIONS
 
 FORMAT_CONTENT_TYPES = {
     ".mp3": "audio/mpeg",
@@ -46,12 +46,12 @@ def api() -> Callable[[User | None], APIClient]:
 
 @pytest.fixture(scope="session")
 def audio_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """jfk.flac converted once per run into every accepted format, keyed by extension."""
+    """jfk.flac converted once per run into every accepted audio format, keyed by extension."""
     from conftest import JFK_FLAC
 
     directory = tmp_path_factory.mktemp("audio")
     files = {".flac": JFK_FLAC}
-    for extension in ACCEPTED_EXTENSIONS:
+    for extension in AUDIO_EXTENSIONS:
         if extension == ".flac":
             continue
         target = directory / f"jfk{extension}"

@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.tokens import issue_tokens
 from scripts.services import free_port
 from tasks_app.models import Kind, Mode, Status, Task
-from tasks_app.uploads import ACCEPTED_EXTENSIONS
+from tasks_app.uploads import AUDIO_EXTENSIONS
 
 URL = "/api/v1/tasks"
 
@@ -52,8 +52,8 @@ def test_it_creates_a_todo_without_a_file(
     assert queues["media"].count == 0
 
 
-@pytest.mark.parametrize("extension", ACCEPTED_EXTENSIONS)
-def test_it_queues_each_accepted_format(
+@pytest.mark.parametrize("extension", AUDIO_EXTENSIONS)
+def test_it_queues_each_accepted_audio_format(
     extension: str,
     alice: User,
     api: Callable[..., APIClient],
@@ -198,8 +198,10 @@ REJECTED = [
     ("truncated flac", "cut.flac", cut(".flac", 100_000), "audio/flac", 422, "corrupt_audio"),
     ("truncated wav", "cut.wav", cut(".wav", 50_000), "audio/wav", 422, "truncated_audio"),
     ("truncated mp3", "cut.mp3", cut(".mp3", 30_000), "audio/mpeg", 422, "truncated_audio"),
-    ("text extension", "talk.txt", cut(".mp3"), "text/plain", 415, "unsupported_extension"),
-    ("video extension", "talk.mp4", cut(".m4a"), "video/mp4", 415, "unsupported_extension"),
+    ("audio named text", "talk.txt", cut(".mp3"), "text/plain", 415, "not_text"),
+    ("text named video", "talk.mp4", b"just notes\n" * 200, "video/mp4", 415, "not_video"),
+    ("zip named docx", "notes.docx", zip_bytes(), "application/octet-stream", 415, "not_text"),
+    ("unknown extension", "talk.exe", cut(".mp3"), "audio/mpeg", 415, "unsupported_extension"),
     ("declared as HTML", "talk.mp3", cut(".mp3"), "text/html", 415, "unsupported_media_type"),
 ]
 

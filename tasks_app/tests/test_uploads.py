@@ -58,7 +58,7 @@ def test_it_gives_up_on_a_probe_that_takes_too_long(
 ) -> None:
     monkeypatch.setattr(uploads, "PROBE_TIMEOUT_SECONDS", 0.01)
     with pytest.raises(uploads.UploadRejected) as error:
-        uploads.probe_audio(audio_files[".flac"])
+        uploads.run_probe(audio_files[".flac"], "audio")
     assert (error.value.code, error.value.http_status) == ("probe_timeout", 422)
 
 
