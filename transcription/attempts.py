@@ -102,7 +102,8 @@ class Claim:
                 [Status.PROCESSING],
                 Status.COMPLETED,
                 progress=1,
-                processed_seconds=result["duration"],
+                # A text or file result has no duration.
+                processed_seconds=result["duration"] or 0,
                 heartbeat_at=timezone.now(),
                 transcript_text=result["text"],
                 result_path=result_path,

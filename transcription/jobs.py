@@ -138,12 +138,30 @@ def error_for(exc: BaseException) -> tuple[str, str]:
     return ErrorCode.INTERNAL, "Transcription failed because of an internal error."
 
 
-class Transcription:
-    """One attempt at one task, from claim to a terminal state."""
+Work = Callable[["Transcription", Task], dict[str, Any]]
 
-    def __init__(self, task_id: str, audio_path: Path) -> None:
+
+def transcribe_work(job: Transcription, task: Task) -> dict[str, Any]:
+    return engine.transcribe(
+        job.audio_path,
+        engine.Options.for_task(task),
+        task_id=job.task_id,
+        on_segment=job.on_segment,
+    )
+
+
+class Transcription:
+    """One attempt at one task, from claim to a terminal state.
+
+    `work(job, task)` produces the result document; transcription is the default, and the
+    video, text and file jobs (transcription.processing) bring their own while sharing the
+    claim, heartbeat, cancellation, partial results and error handling here.
+    """
+
+    def __init__(self, task_id: str, audio_path: Path, work: Work = transcribe_work) -> None:
         self.task_id = task_id
         self.audio_path = audio_path
+        self.work = work
         self.result_path = engine.result_relpath(task_id)
         self.latest: dict[str, Any] | None = None
         self.last_save = time.monotonic()
@@ -159,14 +177,11 @@ class Transcription:
         gpu_index = engine.resolve_device()[1] if device.startswith("cuda") else None
         monitoring.log_resources("Task start", gpu_index=gpu_index)
         task = Task.objects.get(pk=self.task_id)
-        options = engine.Options.for_task(task)
         self.heartbeat = Heartbeat(claim, self.deadline)
         with signals_to_main_thread():
             self.heartbeat.start()
         try:
-            result = engine.transcribe(
-                self.audio_path, options, task_id=self.task_id, on_segment=self.on_segment
-            )
+            result = self.work(self, task)
         except Stopped:
             self.stopped(claim)
         except Exception as exc:
@@ -177,12 +192,16 @@ class Transcription:
         finally:
             self.heartbeat.stop()
 
-    def on_segment(self, result: dict[str, Any]) -> None:
-        self.latest = result
+    def checkpoint(self) -> None:
+        """Stop here if the task was cancelled or taken over, or its time is up."""
         if self.heartbeat.lost.is_set():
             raise Stopped
         if time.monotonic() > self.deadline:
-            raise JobTimeoutException("deadline passed between segments")
+            raise JobTimeoutException("deadline passed between steps")
+
+    def on_segment(self, result: dict[str, Any]) -> None:
+        self.latest = result
+        self.checkpoint()
         if time.monotonic() - self.last_save >= settings.HEARTBEAT_SECONDS:
             self.last_save = time.monotonic()
             if not self.save_partial(self.heartbeat.claim, result):
@@ -210,6 +229,9 @@ class Transcription:
             self.stopped(claim)
             return
         run = result["run"]
+        if not run.get("model"):
+            logger.info("Task %s completed in %.2fs", self.task_id, run.get("wall_seconds") or 0)
+            return
         if run["wall_seconds"]:
             # Whole 30-second windows are what costs time; estimates use the same unit.
             ModelSpeed.record(
@@ -260,5 +282,50 @@ def transcribe_audio(task_id: str, audio_file_path: str) -> None:
     close_old_connections()
     try:
         Transcription(task_id, Path(audio_file_path)).run()
+    finally:
+        close_old_connections()
+
+
+@QueuedJob
+def process_video(task_id: str, video_file_path: str) -> None:
+    """Transcribe a video's sound track; keep its metadata, a thumbnail and, when asked, the
+    sound as 16 kHz mono FLAC (transcription.processing.video_work)."""
+    from transcription import processing  # it builds on this module
+
+    close_old_connections()
+    try:
+        Transcription(task_id, Path(video_file_path), processing.video_work).run()
+    finally:
+        close_old_connections()
+
+
+@QueuedJob
+def analyze_text(task_id: str, text_content: str | None = None) -> None:
+    """Analyse a text task's document, or, given `text_content`, add the analysis of a finished
+    transcript to its result without touching its status."""
+    from transcription import processing
+
+    close_old_connections()
+    try:
+        if text_content is None:
+            stored = Task.objects.filter(pk=task_id).values_list("file_path", flat=True).first()
+            path = Path(settings.STORAGE_ROOT) / (stored or "missing")
+            Transcription(task_id, path, processing.text_work).run()
+        else:
+            processing.analyze_transcript(task_id, text_content)
+    finally:
+        close_old_connections()
+
+
+@QueuedJob
+def process_task_file(task_id: str, file_path: str) -> None:
+    """Look at an upload of any kind: hand audio, video and documents to their job, record the
+    size, type and checksums of anything else."""
+    from transcription import processing
+
+    close_old_connections()
+    try:
+        if not processing.route_file(task_id, Path(file_path)):
+            Transcription(task_id, Path(file_path), processing.file_work).run()
     finally:
         close_old_connections()

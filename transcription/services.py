@@ -18,13 +18,34 @@ from tasks_app.models import Kind, Status, Task
 
 logger = logging.getLogger(__name__)
 
-QUEUE_FOR_KIND = {Kind.TRANSCRIPTION: "media", Kind.VIDEO: "media", Kind.TEXT: "default"}
-JOB_FOR_KIND = {Kind.TRANSCRIPTION: "transcription.jobs.transcribe_audio"}
+QUEUE_FOR_KIND = {
+    Kind.TRANSCRIPTION: "media",
+    Kind.VIDEO: "media",
+    Kind.TEXT: "default",
+    Kind.FILE: "default",
+}
+JOB_FOR_KIND = {
+    Kind.TRANSCRIPTION: "transcription.jobs.transcribe_audio",
+    Kind.VIDEO: "transcription.jobs.process_video",
+    Kind.TEXT: "transcription.jobs.analyze_text",
+    Kind.FILE: "transcription.jobs.process_task_file",
+}
+# The keyword each job takes its file under; a text job reads its task's file itself.
+PATH_ARGUMENT_FOR_KIND = {
+    Kind.TRANSCRIPTION: "audio_file_path",
+    Kind.VIDEO: "video_file_path",
+    Kind.FILE: "file_path",
+}
+ANALYSIS_JOB = "transcription.jobs.analyze_text"
 
 
-def job_id_for(task_id: uuid.UUID | str, attempt: int) -> str:
+def job_id_for(task_id: uuid.UUID | str, attempt: int, kind: str = Kind.TRANSCRIPTION) -> str:
     # One id per attempt: RQ refuses nothing on a duplicate id, but the worker's claim does.
-    return f"task-{task_id}-{attempt}"
+    # The kind is part of it because a file task's job re-routes the task to another kind's
+    # job within the same attempt.
+    if kind == Kind.TRANSCRIPTION:
+        return f"task-{task_id}-{attempt}"
+    return f"task-{task_id}-{kind}-{attempt}"
 
 
 def enqueue_task(task_id: uuid.UUID | str) -> bool:
@@ -40,13 +61,17 @@ def enqueue_task(task_id: uuid.UUID | str) -> bool:
         task.pk, [Status.PENDING], Status.IN_PROGRESS, queued_at=timezone.now()
     ):
         return False
-    queue = django_rq.get_queue(QUEUE_FOR_KIND.get(Kind(task.kind), "media"))
+    kind = Kind(task.kind) if task.kind in JOB_FOR_KIND else Kind.TRANSCRIPTION
+    queue = django_rq.get_queue(QUEUE_FOR_KIND[kind])
+    arguments = {}
+    if kind in PATH_ARGUMENT_FOR_KIND:
+        arguments[PATH_ARGUMENT_FOR_KIND[kind]] = str(settings.STORAGE_ROOT / task.file_path)
     try:
         queue.enqueue(
-            JOB_FOR_KIND.get(Kind(task.kind), JOB_FOR_KIND[Kind.TRANSCRIPTION]),
+            JOB_FOR_KIND[kind],
             task_id=str(task.pk),
-            audio_file_path=str(settings.STORAGE_ROOT / task.file_path),
-            job_id=job_id_for(task.pk, task.attempts + 1),
+            **arguments,
+            job_id=job_id_for(task.pk, task.attempts + 1, kind),
             job_timeout=settings.JOB_TIMEOUT_SECONDS,
             result_ttl=3600,
             failure_ttl=7 * 86400,
@@ -54,6 +79,28 @@ def enqueue_task(task_id: uuid.UUID | str) -> bool:
     except RedisError:
         logger.warning("Redis unreachable; task %s stays PENDING until the sweeper", task.pk)
         Task.objects.transition(task.pk, [Status.IN_PROGRESS], Status.PENDING, queued_at=None)
+        return False
+    return True
+
+
+def enqueue_analysis(task_id: uuid.UUID | str, text_content: str) -> bool:
+    """Put the follow-up text analysis of a finished transcript on the `default` queue.
+
+    The task's `analysis_status` is the claim (tasks_app.services.request_analysis sets it);
+    False when Redis is unreachable.
+    """
+    try:
+        django_rq.get_queue(QUEUE_FOR_KIND[Kind.TEXT]).enqueue(
+            ANALYSIS_JOB,
+            task_id=str(task_id),
+            text_content=text_content,
+            job_id=f"task-{task_id}-analysis-{uuid.uuid4().hex[:12]}",
+            job_timeout=settings.JOB_TIMEOUT_SECONDS,
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
+        )
+    except RedisError:
+        logger.warning("Redis unreachable; the analysis of task %s was not queued", task_id)
         return False
     return True
 

@@ -89,7 +89,7 @@ def sweep() -> SweepReport:
 def job_waiting(task: Task) -> bool | None:
     """Whether the RQ job for the task's next attempt is still to run; None if Redis is down."""
     connection = django_rq.get_connection(QUEUE_FOR_KIND.get(task.kind, "media"))
-    job_id = job_id_for(task.pk, task.attempts + 1)
+    job_id = job_id_for(task.pk, task.attempts + 1, task.kind)
     try:
         return Job.fetch(job_id, connection=connection).get_status() not in ENDED
     except NoSuchJobError:
