@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tasks_app.models import Kind, Mode, Status, Task
-from tasks_app.services import BULK_LIMIT, ORDERINGS, PROMPT_MAX_CHARS
+from tasks_app.services import BULK_LIMIT, ORDERINGS, PROMPT_MAX_CHARS, normalized_audio_file
 from tasks_app.uploads import AUDIO_EXTENSIONS, TEXT_EXTENSIONS, VIDEO_EXTENSIONS
 
 MAX_LIMIT = 100
@@ -248,10 +248,7 @@ class TaskSerializer(serializers.ModelSerializer):
             if task.thumbnail_path
             else None,
             "audio": reverse("tasks_api:audio", args=[task.pk])
-            if task.kind == Kind.VIDEO
-            and task.normalized_audio
-            and task.status == Status.COMPLETED
-            and task.audio_purged_at is None
+            if task.normalized_audio and normalized_audio_file(task)
             else None,
             "analyze": reverse("tasks_api:analyze", args=[task.pk]) if task.can_analyze() else None,
         }
