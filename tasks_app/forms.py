@@ -76,8 +76,23 @@ class TaskEditForm(TaskFieldsForm):
 class UploadForm(TaskFieldsForm):
     file = forms.FileField(
         label=_("File"),
+        required=False,
         help_text=_("%(types)s, up to %(size)s MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+    any_file = forms.BooleanField(
+        label=_("Any other file: keep its size, type and checksums"),
+        help_text=_("Recordings, videos and documents are still recognised by their content."),
+        required=False,
+    )
+    text = forms.CharField(
+        label=_("Or paste a text to analyse"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+    )
+    normalized_audio = forms.BooleanField(
+        label=_("Videos: also keep the sound as 16 kHz mono FLAC"), required=False
     )
     language = forms.ChoiceField(label=_("Language"), required=False)
     model = forms.ChoiceField(label=_("Model"), required=False)
@@ -88,7 +103,18 @@ class UploadForm(TaskFieldsForm):
         widget=forms.RadioSelect,
     )
 
-    field_order = ["file", "title", "description", "due_date", "language", "model", "mode"]
+    field_order = [
+        "file",
+        "any_file",
+        "text",
+        "title",
+        "description",
+        "due_date",
+        "language",
+        "model",
+        "mode",
+        "normalized_audio",
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -128,6 +154,20 @@ class UploadForm(TaskFieldsForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         upload = cleaned.get("file")
+        text = (cleaned.get("text") or "").strip()
+        if upload is None and not text and "file" not in self.errors:
+            self.add_error(
+                "file", forms.ValidationError(_("Choose a file or paste a text."), code="required")
+            )
+        if upload is not None and text:
+            self.add_error(
+                "text",
+                forms.ValidationError(
+                    _("Send either a file or a text, not both."), code="file_and_text"
+                ),
+            )
+        if upload is None and text and not cleaned.get("title"):
+            cleaned["title"] = text.splitlines()[0][:60]
         if upload is not None:
             if upload.size > settings.MAX_UPLOAD_BYTES:
                 self.add_error(
@@ -147,4 +187,5 @@ class UploadForm(TaskFieldsForm):
             "language": self.cleaned_data.get("language") or "",
             "model": self.cleaned_data.get("model") or "",
             "task": self.cleaned_data["mode"],
+            "normalized_audio": self.cleaned_data.get("normalized_audio", False),
         }

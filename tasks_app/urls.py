@@ -14,6 +14,7 @@ urlpatterns = [
     path("dashboard/tasks/<uuid:task_id>/edit", views.task_edit, name="task_edit"),
     path("dashboard/tasks/<uuid:task_id>/cancel", views.task_cancel, name="task_cancel"),
     path("dashboard/tasks/<uuid:task_id>/retry", views.task_retry, name="task_retry"),
+    path("dashboard/tasks/<uuid:task_id>/analyze", views.task_analyze, name="task_analyze"),
     path("dashboard/tasks/<uuid:task_id>/complete", views.task_complete, name="task_complete"),
     path("dashboard/tasks/<uuid:task_id>/delete", views.task_delete, name="task_delete"),
 ]

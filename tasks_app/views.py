@@ -145,6 +145,8 @@ def _upload(request: HttpRequest) -> HttpResponse:
             due_date=data["due_date"],
             upload=data["file"],
             options=form.options(),
+            text=data["text"] if data["file"] is None else None,
+            any_file=data["any_file"],
         )
     except UploadRejected as rejected:
         form.add_error("file", rejected.message)
@@ -165,7 +167,8 @@ def _task_context(task: Task) -> dict[str, Any]:
         "task": task,
         "result": result,
         "attempts": list(task.attempt_set.all()),
-        "polling": task.is_active,
+        # A queued follow-up analysis keeps the page polling until it lands.
+        "polling": task.is_active or task.analysis_busy(),
         "poll_seconds": TASK_POLL_SECONDS,
         "downloads": ("txt", "srt", "vtt", "json"),
     }
@@ -243,6 +246,18 @@ def task_retry(request: HttpRequest, task_id: str) -> HttpResponse:
         messages.success(request, _("Task queued again."))
     else:
         messages.error(request, _("This task cannot be retried."))
+    return _back(request, reverse("task_detail", args=[task.pk]))
+
+
+@login_required_page
+@require_POST
+def task_analyze(request: HttpRequest, task_id: str) -> HttpResponse:
+    """The one-click text analysis of a finished transcript."""
+    task = services.get_task_for_user(request.user, task_id)
+    if services.request_analysis(task):
+        messages.success(request, _("Text analysis queued; it appears on this page when done."))
+    else:
+        messages.error(request, _("This transcript cannot be analysed now."))
     return _back(request, reverse("task_detail", args=[task.pk]))
 
 

@@ -43,9 +43,19 @@
       clientError.hidden = !message;
     }
 
+    /* "Any other file" takes every type: the picker then offers them all. */
+    var anyFile = form.querySelector("input[name=any_file]");
+    function followAnyFile() {
+      if (!anyFile) return;
+      if (anyFile.checked) input.removeAttribute("accept");
+      else input.setAttribute("accept", accepted.join(","));
+      if (input.files[0]) chose(input.files[0]);
+    }
+
     function check(file) {
       var name = file.name.toLowerCase();
-      var typeOk = accepted.some(function (ext) { return name.endsWith(ext); });
+      var typeOk = (anyFile && anyFile.checked) ||
+        accepted.some(function (ext) { return name.endsWith(ext); });
       if (!typeOk) return form.dataset.msgBadType;
       if (file.size > maxBytes) return form.dataset.msgTooLarge;
       return "";
@@ -74,6 +84,7 @@
 
     if (keepFile) useFiles([keepFile]);
     input.addEventListener("change", function () { chose(input.files[0]); });
+    if (anyFile) { anyFile.addEventListener("change", followAnyFile); followAnyFile(); }
     zone.addEventListener("keydown", function (event) {
       if (event.key === "Enter" || event.key === " ") { event.preventDefault(); input.click(); }
     });
