@@ -351,6 +351,11 @@ def get_model(name: str) -> LoadedModel:
     return loaded
 
 
+def loaded_models() -> list[LoadedModel]:
+    with _models_lock:
+        return list(_models.values())
+
+
 def unload_models() -> None:
     with _models_lock:
         _models.clear()

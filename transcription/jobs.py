@@ -22,6 +22,7 @@ from transcription import engine, monitoring
 from transcription.attempts import Claim
 from transcription.models import ModelSpeed
 from transcription.worker import signals_to_main_thread
+from writers import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +175,7 @@ class Transcription:
             status = Task.objects.filter(pk=self.task_id).values_list("status", flat=True).first()
             logger.info("Task %s not claimed (status %s): nothing to do", self.task_id, status)
             return
+        metrics.count_attempt()
         gpu_index = engine.resolve_device()[1] if device.startswith("cuda") else None
         monitoring.log_resources("Task start", gpu_index=gpu_index)
         task = Task.objects.get(pk=self.task_id)
@@ -240,6 +242,9 @@ class Transcription:
                 run["device"],
                 max(result["duration"], engine.WINDOW_SECONDS) / run["wall_seconds"],
             )
+            metrics.observe_job(
+                run["model"], run["device"], run["wall_seconds"], run["real_time_factor"] or 0
+            )
         monitoring.log_resources("Task completed", gpu_index=gpu_index)
         logger.info(
             "Task %s completed: %.1fs of audio in %.2fs (%.1fx real time)",
@@ -255,6 +260,7 @@ class Transcription:
         monitoring.log_resources("Task error", gpu_index=gpu_index)
         partial = self.latest
         if claim.fail(code, message, partial, self.result_path):
+            metrics.count_failure(code)
             self.write_partial_file()
         else:
             self.stopped(claim)

@@ -26,6 +26,7 @@ from rq.job import Job, JobStatus
 from tasks_app.models import Attempt, ErrorCode, Status, Task
 from transcription.models import WorkerProcess
 from transcription.services import QUEUE_FOR_KIND, enqueue_task, job_id_for
+from writers import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,9 @@ def sweep() -> SweepReport:
             enqueue_task(task.pk)
         elif outcome == "lost":
             report.lost += 1
+    for action in ("enqueued", "requeued", "retried", "lost"):
+        for _ in range(getattr(report, action)):
+            metrics.count_recovery(action)
     WorkerProcess.objects.filter(
         last_seen_at__lt=now - timedelta(seconds=FORGET_WORKER_SECONDS)
     ).delete()

