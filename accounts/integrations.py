@@ -65,7 +65,7 @@ def tick() -> TickReport:
 
 
 def task_finished(task_id: Any) -> bool:
-    """Tell about a transcription that reached a terminal state; True if this call told it."""
+    """Tell about a file task that reached a terminal state; True if this call told it."""
     task = Task.objects.alive().select_related("user").filter(pk=task_id).first()
     if task is None or not task.is_terminal:
         return False
@@ -73,7 +73,7 @@ def task_finished(task_id: Any) -> bool:
 
 
 def finished_untold() -> list[Any]:
-    """Transcriptions that reached a terminal state recently and were not told yet."""
+    """File tasks (transcriptions, videos, documents) that finished recently, not told yet."""
     since = timezone.now() - EVENT_LOOKBACK
     found: list[Any] = []
     for status, event in EVENT_FOR_STATUS.items():
@@ -88,11 +88,7 @@ def finished_untold() -> list[Any]:
             # (retention) touches updated_at too, and must not make it news: the tick tells
             # events before it deletes audio, so a purged task was told already if ever.
             tasks = tasks.filter(updated_at__gte=since, audio_purged_at__isnull=True)
-        found += (
-            tasks.filter(~Exists(told))
-            .order_by("updated_at")
-            .values_list("pk", flat=True)
-        )
+        found += tasks.filter(~Exists(told)).order_by("updated_at").values_list("pk", flat=True)
     return found
 
 

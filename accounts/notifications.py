@@ -38,7 +38,7 @@ def notify(event: TaskEvent) -> Notification | None:
 def message(notification: Notification) -> str:
     """What happened, in the language of the current request."""
     texts = {
-        TaskEvent.Kind.COMPLETED: _("“%(title)s” is transcribed."),
+        TaskEvent.Kind.COMPLETED: _("“%(title)s” is done."),
         TaskEvent.Kind.FAILED: _("“%(title)s” failed."),
         TaskEvent.Kind.OVERDUE: _("“%(title)s” is overdue."),
         TaskEvent.Kind.CANCELLED: _("“%(title)s” was cancelled."),

@@ -80,7 +80,7 @@ def summarize(
         .annotate(n=Count("pk"))
         .order_by("-n", "error_code")
     ]
-    done = window.filter(status=Status.COMPLETED).exclude(file_path="")
+    done = window.filter(status=Status.COMPLETED, kind__in=[Kind.TRANSCRIPTION, Kind.VIDEO])
     audio_seconds = done.aggregate(total=Sum("duration_seconds"))["total"] or 0.0
     summary.audio_minutes = round(audio_seconds / 60, 1)
     summary.real_time_factor = _real_time_factor(done)

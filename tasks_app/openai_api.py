@@ -34,13 +34,20 @@ from rest_framework.views import APIView
 from accounts.throttles import AuthThrottle
 from tasks_app import services
 from tasks_app.models import ErrorCode, Mode, Status, Task
-from tasks_app.uploads import UploadRejected, limit_upload_size
+from tasks_app.uploads import (
+    AUDIO_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    UploadRejected,
+    limit_upload_size,
+    upload_extension,
+)
 from transcription.engine import LANGUAGES, available_models
 from transcription.formats import render
 
 DEFAULT_MODEL_ALIAS = "whisper-1"
 RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 GRANULARITIES = ("word", "segment")
+MEDIA_EXTENSIONS = AUDIO_EXTENSIONS + VIDEO_EXTENSIONS
 POLL_SECONDS = 0.2
 # Unix time of the first Writers release; OpenAI's model objects carry a creation time.
 MODELS_CREATED = 1767225600
@@ -212,6 +219,7 @@ def audio_request(request: Request, mode: Mode) -> Response | HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
         raise invalid("Send the audio as the multipart field 'file'.", "file", "missing_file")
+    _check_media(upload)
     if fields.get("stream") in ("true", "True", "1"):
         raise invalid("Streaming is not supported; leave 'stream' out.", "stream", "unsupported")
     response_format = fields.get("response_format") or "json"
@@ -248,6 +256,19 @@ def audio_request(request: Request, mode: Mode) -> Response | HttpResponse:
     if task.status in (Status.FAILED, Status.CANCELLED):
         raise _task_error(task)
     return accepted(request, task)
+
+
+def _check_media(upload: Any) -> None:
+    """Only what has speech in it: the tasks API also takes documents, this endpoint does not."""
+    extension = upload_extension(upload)
+    if extension not in MEDIA_EXTENSIONS:
+        raise OpenAIError(
+            f"Invalid file format '{extension}'. Supported formats: "
+            f"{', '.join(e.lstrip('.') for e in MEDIA_EXTENSIONS)}.",
+            400,
+            param="file",
+            code="unsupported_extension",
+        )
 
 
 def _model_name(raw: Any) -> str:

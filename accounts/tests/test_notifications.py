@@ -53,7 +53,7 @@ def test_it_notifies_the_owner_of_completed_and_failed_transcriptions(alice: Any
         ("task.failed", "Broken"),
     ]
     assert found[0].task == done
-    assert message(found[0]) == "“Board meeting” is transcribed."
+    assert message(found[0]) == "“Board meeting” is done."
     assert unread_count(alice) == 2 and unread_count(bob) == 0
 
 
@@ -79,7 +79,7 @@ def test_it_mails_users_who_asked(
         tick()
     [sent] = mail.outbox
     assert sent.to == [alice.email]
-    assert "“Mailed” is transcribed." in sent.subject
+    assert "“Mailed” is done." in sent.subject
     assert "/dashboard/tasks/" in sent.body
 
 
@@ -98,7 +98,7 @@ def test_it_lists_and_marks_notifications_read(alice: Any, charlie: Any) -> None
     body = api(alice).get(NOTIFICATIONS).json()
     assert body["unread"] == 2
     assert {n["message"] for n in body["notifications"]} == {
-        "“One” is transcribed.",
+        "“One” is done.",
         "“Two” failed.",
     }
     assert {n["task_id"] for n in body["notifications"]} >= {str(first.pk)}

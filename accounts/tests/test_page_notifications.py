@@ -34,7 +34,7 @@ def test_it_lists_the_users_notifications_and_counts_unread_in_the_header(
     tick()
     signed_in(client, alice)
     body = client.get("/notifications").content.decode()
-    assert "“Board meeting” is transcribed." in body
+    assert "“Board meeting” is done." in body
     assert f"/dashboard/tasks/{task.pk}" in body
     assert "Charlie" not in body
     header = client.get("/dashboard").content.decode()
