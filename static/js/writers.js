@@ -3,6 +3,12 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  /* Numbers in the reader's script, as the server writes them. */
+  var persian = document.documentElement.lang === "fa";
+  function digits(text) {
+    return persian ? String(text).replace(/[0-9]/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹"[d]; }) : String(text);
+  }
+
   /* Ask before destructive actions (forms carrying data-confirm). */
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -114,7 +120,7 @@
         if (!e.lengthComputable) return;
         var value = Math.floor((e.loaded / e.total) * 100);
         bar.style.width = value + "%";
-        percent.textContent = value + "%";
+        percent.textContent = digits(value) + "%";
         bar.parentNode.setAttribute("aria-valuenow", value);
         if (value >= 100) statusText.textContent = form.dataset.msgUploaded;
       });
