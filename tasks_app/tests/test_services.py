@@ -198,4 +198,5 @@ def test_clean_options_treats_auto_as_detect() -> None:
         "initial_prompt": "",
         "hotwords": "",
         "batched": False,
+        "normalized_audio": False,
     }
