@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
@@ -91,3 +91,21 @@ def test_it_shows_the_servers_refusal_in_the_page(page: Page, site: str, alice: 
     # The file stays chosen, so fixing another field and sending again needs no new pick.
     expect(page.locator("#file-chosen")).to_have_text("broken.flac")
     assert not Task.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_works_as_a_plain_form_without_javascript(
+    browser: Browser, site: str, alice: User, jfk_flac: Path
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        open_upload_page(page, site, alice)
+        page.set_input_files("#id_file", str(jfk_flac))
+        page.locator("#upload-submit").click()
+        page.wait_for_url(f"{site}/dashboard")
+        expect(page.locator(".messages")).to_contain_text("Upload complete.")
+        expect(page.locator(".task-card").first).to_contain_text("jfk")
+    finally:
+        context.close()
+    assert Task.objects.get(user=alice).original_filename == "jfk.flac"
