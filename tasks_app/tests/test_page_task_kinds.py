@@ -168,3 +168,19 @@ def test_nobody_else_can_queue_an_analysis(
     response = client.post(f"/dashboard/tasks/{task.pk}/analyze")
     assert response.status_code == 403
     assert Task.objects.get(pk=task.pk).analysis_status == AnalysisStatus.NONE
+
+
+def test_the_task_page_shows_a_files_type_and_checksums_instead_of_a_transcript(
+    alice_client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    checksums = {"md5": "a" * 32, "sha1": "b" * 40, "sha256": "c" * 64}
+    facts = {"name": "data.zip", "size": 2048, "mime_type": "application/zip"}
+    result = {"task_id": "t", "partial": False, "kind": "file", "text": "", "segments": []}
+    result["file"] = {**facts, "extension": "zip", "checksums": checksums}
+    task = make_task(alice, file=True, result=result, status=Status.COMPLETED)
+    Task.objects.filter(pk=task.pk).update(kind=Kind.FILE)
+
+    body = alice_client.get(f"/dashboard/tasks/{task.pk}").content.decode()
+
+    assert "application/zip" in body and "c" * 64 in body
+    assert 'id="transcript-heading"' not in body
