@@ -136,3 +136,28 @@ def test_a_cancelled_file_task_is_not_routed(owner: User, queues: Any) -> None:
     task.refresh_from_db()
     assert (task.kind, task.status) == (Kind.FILE, Status.CANCELLED)
     assert queues["media"].count == 0
+
+
+def test_the_sweeper_finds_a_routed_tasks_job_under_its_new_kind(
+    owner: User, tmp_path: Path, queues: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rq.job import Job
+
+    from transcription.sweeper import sweep
+
+    body = send_any_file(owner, "notes.dat", PERSIAN.encode())
+    task = Task.objects.get(pk=body["id"])
+    Job.fetch(f"task-{task.pk}-file-1", connection=queues["default"].connection).delete()
+    assert route_file(str(task.pk), settings.STORAGE_ROOT / task.file_path)
+    assert queues["default"].job_ids == [f"task-{task.pk}-text-1"]
+    Task.objects.filter(pk=task.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+
+    assert sweep().requeued == 0
+
+    Job.fetch(f"task-{task.pk}-text-1", connection=queues["default"].connection).delete()
+    assert sweep().requeued == 1
+    assert queues["default"].job_ids == [f"task-{task.pk}-text-1"]
+    assert Task.objects.get(pk=task.pk).kind == Kind.TEXT
