@@ -417,6 +417,9 @@ class DocumentSerializer(serializers.Serializer):
     paragraphs = serializers.IntegerField(required=False)
     characters = serializers.IntegerField()
     words = serializers.IntegerField()
+    truncated = serializers.BooleanField(
+        help_text="The text in the result stops after 300,000 characters; the upload is whole."
+    )
 
 
 class TextResultSerializer(serializers.Serializer):

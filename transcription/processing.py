@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 NO_SOUND_NOTICE = "The video has no sound track: there is nothing to transcribe."
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HASH_CHUNK_BYTES = 1 << 20
+# The longest text kept in a text task's result (about 150 pages).
+MAX_TEXT_CHARS = 300_000
 # How much of an unknown file is read to tell its type.
 SNIFF_BYTES = 8192
 
@@ -137,6 +139,10 @@ def text_work(job: Transcription, task: Task) -> dict[str, Any]:
     found = extract_text(job.audio_path)
     text = found.pop("text")
     found.pop("ok", None)
+    # The text becomes Task.transcript_text, which PostgreSQL's search index must be able to
+    # hold (a tsvector has at most 1 MB); the original upload keeps the whole document.
+    found["truncated"] = len(text) > MAX_TEXT_CHARS
+    text = text[:MAX_TEXT_CHARS]
     job.checkpoint()
     analysis = text_analysis.analyze(text)
     return {

@@ -45,7 +45,7 @@ def analyze(text: str) -> dict[str, Any]:
         "summary": summary(sentences, language),
         "stats": {
             "characters": len(text),
-            "words": len(WORD.findall(text)),
+            "words": sum(1 for _ in WORD.finditer(text)),
             "sentences": len(sentences),
             "analysed_characters": len(analysed),
             "truncated": len(analysed) < len(text),

@@ -218,3 +218,31 @@ def test_it_does_not_let_others_analyse_a_transcript(owner: User, queues: Any) -
     response = client_for(stranger).post(f"/api/v1/tasks/{task.pk}/analyze")
     assert response.status_code == 403
     assert Task.objects.get(pk=task.pk).analysis_status == AnalysisStatus.NONE
+
+
+def test_it_keeps_a_huge_documents_text_within_what_search_can_index(
+    owner: User, queues: Any, drain: Any
+) -> None:
+    import random
+    import string
+
+    # Made-up words: every one distinct to PostgreSQL's full-text index, the worst case for
+    # its 1 MB limit on a document's index entry.
+    rng = random.Random(1)
+    words = (
+        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(200_000)
+    )
+    text = " ".join(words)
+    assert len(text) > 1_000_000
+    file = SimpleUploadedFile("huge.txt", text.encode(), content_type="text/plain")
+    body = create(owner, file=file).json()
+
+    drain()
+
+    task = Task.objects.get(pk=body["id"])
+    assert task.status == Status.COMPLETED, task.error_message
+    result = result_of(task.pk)
+    assert result["document"]["truncated"] is True
+    assert result["document"]["characters"] == len(text)
+    assert text.startswith(task.transcript_text) and len(task.transcript_text) == 300_000
+    assert result["analysis"]["stats"]["truncated"] is True
