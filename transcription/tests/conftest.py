@@ -66,12 +66,6 @@ def long_flac(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return looped_jfk(tmp_path_factory.mktemp("audio"), 12)
 
 
-@pytest.fixture(scope="session")
-def medium_flac(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """jfk.flac three times over: 33 s, two decoding windows."""
-    return looped_jfk(tmp_path_factory.mktemp("audio"), 3)
-
-
 @pytest.fixture
 def queues() -> Iterator[dict[str, Any]]:
     """The real RQ queues, emptied before and after so no test sees another's jobs."""

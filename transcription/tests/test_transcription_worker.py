@@ -56,10 +56,11 @@ def start_worker(tmp_path: Path, queues: Any) -> Iterator[Callable[..., subproce
 
 
 def test_it_recovers_the_task_of_a_worker_process_killed_mid_job(
-    file_task: Any, start_worker: Any, medium_flac: Path, settings: Any
+    file_task: Any, start_worker: Any, long_flac: Path, settings: Any
 ) -> None:
     settings.HEARTBEAT_GRACE_SECONDS = 2
-    task = file_task(medium_flac)
+    # Long enough that the worker is still on it when it is killed, on a fast machine too.
+    task = file_task(long_flac)
     enqueue_task(task.pk)
     supervisor = start_worker("--concurrency", "1", HEARTBEAT_SECONDS="0.5")
     busy = wait_for(
