@@ -225,8 +225,9 @@ def resolve_model(name: str) -> ModelLocation:
     """Find model `name`: a directory, STORAGE_ROOT/models/<name>, a model package, the hub."""
     if not name:
         raise ModelUnavailable("No model name given; set MODEL_NAME.")
-    if os.sep in name or name.startswith((".", "~")):
-        directory = Path(name).expanduser()
+    directory = Path(name).expanduser()
+    # "org/model" is a hub id unless such a directory exists; absolute and ./ paths never are.
+    if directory.is_dir() or name.startswith((os.sep, ".", "~")):
         if has_model_files(directory):
             return ModelLocation(name, "directory", directory)
         raise ModelUnavailable(

@@ -96,6 +96,18 @@ def test_it_names_the_fix_for_a_missing_model_when_offline() -> None:
     assert caught.value.code == "MODEL_UNAVAILABLE"
 
 
+def test_it_takes_hub_ids_from_the_hub_only_when_downloads_are_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(engine.ModelUnavailable, match="HF_HUB_OFFLINE"):
+        engine.resolve_model("Systran/faster-whisper-small")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    location = engine.resolve_model("Systran/faster-whisper-small")
+
+    assert (location.source, location.path) == ("Hugging Face hub", None)
+
+
 def test_it_lists_the_models_available_offline() -> None:
     assert engine.available_models() == ["base", "tiny.en"]
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         self.stdout.write(formats.render(result, options["format"]), ending="")
         run = result["run"]
-        sys.stderr.write(
+        self.stderr.write(
             f"{result['duration']:.1f}s of {result['language']} audio in {run['wall_seconds']}s "
-            f"({run['real_time_factor']}x) with {run['model']} on {run['device']}\n"
+            f"({run['real_time_factor']}x) with {run['model']} on {run['device']}"
         )
