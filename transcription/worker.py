@@ -184,6 +184,14 @@ def work(
     from transcription import jobs
 
     worker = make_worker(queues)
+    if threading.current_thread() is threading.main_thread():
+        # Until RQ installs its own handlers (once the worker has started), a stop request
+        # only marks the worker to stop before its first job, so it still says goodbye.
+        def stop_before_starting(signum: int, frame: Any) -> None:
+            worker._stop_requested = True
+
+        signal.signal(signal.SIGTERM, stop_before_starting)
+        signal.signal(signal.SIGINT, stop_before_starting)
     preload(settings.MODEL_NAME)
     presence = Presence(worker.name, jobs.device_label(), queues)
     with signals_to_main_thread():
