@@ -63,7 +63,7 @@ def enqueue_task(task_id: uuid.UUID | str) -> bool:
         return False
     kind = Kind(task.kind) if task.kind in JOB_FOR_KIND else Kind.TRANSCRIPTION
     queue = django_rq.get_queue(QUEUE_FOR_KIND[kind])
-    arguments = {}
+    arguments: dict[str, str] = {}
     if kind in PATH_ARGUMENT_FOR_KIND:
         arguments[PATH_ARGUMENT_FOR_KIND[kind]] = str(settings.STORAGE_ROOT / task.file_path)
     try:
