@@ -5,8 +5,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -163,12 +161,8 @@ class Task(models.Model):
             models.Index(fields=["user", "status", "-created_at"], name="task_user_status_created"),
             models.Index(fields=["user", "-created_at"], name="task_user_created"),
             models.Index(fields=["status", "heartbeat_at"], name="task_status_heartbeat"),
-            # Full-text search on PostgreSQL; the migration skips it on SQLite, where search
-            # falls back to icontains. tasks_app.services.search_vector() is the same expression.
-            GinIndex(
-                SearchVector("title", "description", "transcript_text", config="simple"),
-                name="task_search_gin",
-            ),
+            # Full-text search on PostgreSQL has a GIN index too, created by migration 0002 only
+            # there (see it for why it is not declared here).
         ]
 
     def __str__(self) -> str:

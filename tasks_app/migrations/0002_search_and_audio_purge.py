@@ -6,34 +6,39 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-class AddIndexOnPostgres(migrations.AddIndex):
-    """A GIN index over a tsvector exists only on PostgreSQL; SQLite keeps it in the migration
-    state (so makemigrations stays clean) but creates nothing."""
+def search_index() -> django.contrib.postgres.indexes.GinIndex:
+    # Must stay the expression tasks_app.services.search_vector() builds, or the planner skips it.
+    return django.contrib.postgres.indexes.GinIndex(
+        django.contrib.postgres.search.SearchVector(
+            "title", "description", "transcript_text", config="simple"
+        ),
+        name="task_search_gin",
+    )
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+def create_search_index(apps, schema_editor):
+    # PostgreSQL only, and kept out of the migration state: SQLite rebuilds a table on many
+    # ALTERs and would try to recreate a tsvector GIN index it cannot parse.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.add_index(apps.get_model("tasks_app", "Task"), search_index())
+
+
+def drop_search_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.remove_index(apps.get_model("tasks_app", "Task"), search_index())
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks_app', '0001_initial'),
+        ("tasks_app", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='audio_purged_at',
+            model_name="task",
+            name="audio_purged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
-        AddIndexOnPostgres(
-            model_name='task',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.search.SearchVector('title', 'description', 'transcript_text', config='simple'), name='task_search_gin'),
-        ),
+        migrations.RunPython(create_search_index, drop_search_index),
     ]
