@@ -30,7 +30,7 @@ def running_task(alice: User) -> Callable[[], Task]:
             status=Status.PROCESSING,
             file_path="uploads/missing.flac",
             original_filename="interview.flac",
-            progress=0.3,
+            progress=30,
         )
 
     return make

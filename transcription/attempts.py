@@ -73,7 +73,8 @@ class Claim:
     def save_progress(self, result: dict[str, Any], result_path: str) -> bool:
         duration = result["duration"] or 0
         processed = result.get("processed_seconds", 0)
-        progress = min(processed / duration, 0.99) if duration else 0
+        # Percent, 0–100; 100 only once the result is complete.
+        progress = min(processed / duration * 100, 99.0) if duration else 0
         now = timezone.now()
         saved = (
             self._mine()
@@ -101,7 +102,7 @@ class Claim:
                 self.task_id,
                 [Status.PROCESSING],
                 Status.COMPLETED,
-                progress=1,
+                progress=100,
                 # A text or file result has no duration.
                 processed_seconds=result["duration"] or 0,
                 heartbeat_at=timezone.now(),
@@ -112,7 +113,7 @@ class Claim:
                 language_probability=result["language_probability"],
             )
             if done:
-                self.end(Attempt.Outcome.COMPLETED, progress=1)
+                self.end(Attempt.Outcome.COMPLETED, progress=100)
         return done
 
     def fail(self, code: str, message: str, partial: dict[str, Any] | None, path: str) -> bool:

@@ -132,10 +132,18 @@ def timestamp(seconds: float | None) -> str:
 
 @register.filter
 def percent(fraction: float | None) -> int:
-    """A 0–1 progress fraction as a whole percentage, clamped for the progress bar."""
+    """A 0–1 fraction (a language probability) as a whole percentage, clamped."""
     if not fraction:
         return 0
     return max(0, min(100, int(float(fraction) * 100)))
+
+
+@register.filter
+def progress_percent(progress: float | None) -> int:
+    """Task progress, stored as 0–100, as a whole percentage clamped for the progress bar."""
+    if not progress:
+        return 0
+    return max(0, min(100, int(float(progress))))
 
 
 @register.filter

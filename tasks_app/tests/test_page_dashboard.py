@@ -57,7 +57,7 @@ def test_it_labels_each_status_in_words(
 def test_it_shows_progress_and_eta_for_a_running_task(
     alice_client: Client, alice: User, make_task: Callable[..., Task]
 ) -> None:
-    make_task(alice, file=True, status=Status.PROCESSING, progress=0.42)
+    make_task(alice, file=True, status=Status.PROCESSING, progress=42)
     body = alice_client.get("/dashboard").content.decode()
     assert 'aria-valuenow="42"' in body
     assert "42% done" in body

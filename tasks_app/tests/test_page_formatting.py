@@ -13,6 +13,7 @@ from tasks_app.templatetags.writers import (
     language_name,
     localdigits,
     percent,
+    progress_percent,
     timestamp,
     when,
 )
@@ -56,6 +57,10 @@ def test_it_turns_progress_into_a_clamped_percentage() -> None:
     assert percent(0.426) == 42
     assert percent(None) == 0
     assert percent(1.7) == 100
+    assert progress_percent(42.6) == 42
+    assert progress_percent(None) == 0
+    assert progress_percent(170) == 100
+    assert progress_percent(-3) == 0
 
 
 def test_it_names_languages_in_the_readers_language() -> None:

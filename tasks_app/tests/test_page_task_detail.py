@@ -86,7 +86,7 @@ def test_it_marks_the_partial_transcript_of_a_failed_task(
 def test_it_polls_and_shows_progress_while_running(
     alice_client: Client, alice: User, make_task: Callable[..., Task]
 ) -> None:
-    task = make_task(alice, file=True, status=Status.PROCESSING, progress=0.5)
+    task = make_task(alice, file=True, status=Status.PROCESSING, progress=50)
     body = alice_client.get(url(task)).content.decode()
     assert f'hx-get="/dashboard/tasks/{task.pk}/status"' in body
     assert "every 3s" in body

@@ -48,7 +48,7 @@ def test_it_analyses_pasted_english_text(owner: User, queues: Any, drain: Any) -
     assert drain()
 
     task = Task.objects.get(pk=body["id"])
-    assert (task.status, task.attempts, task.progress) == (Status.COMPLETED, 1, 1)
+    assert (task.status, task.attempts, task.progress) == (Status.COMPLETED, 1, 100)
     assert task.transcript_text == ENGLISH
     assert task.detected_language == "en"
     result = result_of(task.pk)

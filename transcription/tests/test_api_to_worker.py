@@ -41,7 +41,7 @@ def test_it_transcribes_an_api_upload_and_serves_every_format(
     assert drain()
 
     task = client.get(f"/api/v1/tasks/{task_id}").json()
-    assert (task["status"], task["progress"], task["attempts"]) == ("COMPLETED", 1.0, 1)
+    assert (task["status"], task["progress"], task["attempts"]) == ("COMPLETED", 100.0, 1)
     assert task["queue_position"] is None
 
     def download(fmt: str) -> str:

@@ -34,7 +34,7 @@ def test_it_transcribes_an_upload_to_completed(file_task: Any, drain: Any) -> No
 
     task.refresh_from_db()
     assert task.status == Status.COMPLETED
-    assert task.progress == 1
+    assert task.progress == 100
     assert task.attempts == 1
     assert task.completed_at is not None
     assert task.detected_language == "en"
@@ -54,7 +54,7 @@ def test_it_transcribes_an_upload_to_completed(file_task: Any, drain: Any) -> No
     assert run["versions"]["faster_whisper"] == "1.2.1"
     assert run["wall_seconds"] > 0 and run["real_time_factor"] > 1
     attempt = Attempt.objects.get(task=task)
-    assert (attempt.number, attempt.outcome, attempt.progress) == (1, "completed", 1)
+    assert (attempt.number, attempt.outcome, attempt.progress) == (1, "completed", 100)
     assert attempt.worker and attempt.device == "cpu" and attempt.ended_at
     assert ModelSpeed.objects.get(model_name="tiny.en").real_time_factor > 1
     redis = metrics._redis()
@@ -269,7 +269,7 @@ def test_it_saves_progress_while_running_and_stops_within_seconds_when_cancelled
             .first()
         )
     )
-    assert 0 < running["progress"] < 1 and running["transcript_text"] and running["heartbeat_at"]
+    assert 0 < running["progress"] < 100 and running["transcript_text"] and running["heartbeat_at"]
     assert running["result_path"] == f"results/{task.pk}_transcription.json"
 
     assert cancel_task(task)
