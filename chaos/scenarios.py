@@ -1,0 +1,208 @@
+"""The chaos scenarios. Each takes `make` (builds a Harness for this run's database, Redis and
+storage), the user that owns the tasks and its sizes, inflicts its faults on real worker and
+sweeper processes, and returns the checked Outcome (chaos.invariants).
+
+Recovery time (`recover_p50/p95`) is measured per fault: from the fault to the moment the task
+it hit was claimed again by a new attempt (or ended, where no new attempt was due).
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from chaos.harness import (
+    FAST_ENV,
+    JFK,
+    Harness,
+    all_terminal,
+    file_task,
+    next_start,
+    now,
+    running,
+    wait_for,
+)
+from chaos.invariants import Outcome, check
+from chaos.stub import POISON_MARKER
+from tasks_app.models import Attempt, ErrorCode, Status, Task
+from transcription.services import enqueue_task
+
+MakeHarness = Callable[..., Harness]
+MAX_ATTEMPTS = int(FAST_ENV["MAX_ATTEMPTS"])
+
+
+def kill_workers(
+    make: MakeHarness,
+    user: Any,
+    *,
+    tasks: int = 200,
+    kills: int = 20,
+    sigterms: int = 5,
+    workers: int = 2,
+    seconds: float = 0.5,
+    engine: str = "stub",
+    seed: int = 7,
+    timeout: float = 900,
+) -> Outcome:
+    """Scenario 1: `kill -9` and SIGTERM of workers in the middle of jobs."""
+    harness = make(workers=workers, stub_seconds=seconds, engine=engine)
+    rng = random.Random(seed)
+    ids = [file_task(user).pk for _ in range(tasks)]
+    outcome = Outcome(f"kill_workers{'' if engine == 'stub' else '_real_model'}", tasks)
+    faults = [signal.SIGKILL] * kills + [signal.SIGTERM] * sigterms
+    rng.shuffle(faults)
+    hits: list[tuple[Any, int, float]] = []
+    terms = 0
+
+    def target() -> tuple[int, tuple[Any, int]] | None:
+        # Only tasks with an attempt to spare, so every task is expected to complete.
+        busy = [(pid, job) for pid, job in harness.busy_workers().items() if job[1] < MAX_ATTEMPTS]
+        return rng.choice(busy) if busy else None
+
+    with running(harness):
+        for pk in ids:
+            enqueue_task(pk)
+        for fault in faults:
+            found = wait_for(lambda: target() or all_terminal(ids), timeout=120, step=0.05)
+            if not isinstance(found, tuple):
+                break
+            pid, (task_id, attempt) = found
+            at = now()
+            harness.signal_worker(pid, fault)
+            if fault == signal.SIGKILL:
+                hits.append((task_id, attempt, at))
+            else:
+                terms += 1
+            time.sleep(rng.uniform(0.2, 1.0) * seconds * 2)
+        wait_for(lambda: all_terminal(ids), timeout=timeout)
+    outcome.kills = len(hits) + terms
+    outcome.notes["sigterm"] = terms
+    outcome.recoveries = [r for r in (next_start(*hit) for hit in hits) if r is not None]
+    return check(outcome, dict.fromkeys(ids, Status.COMPLETED))
+
+
+def freeze_worker(
+    make: MakeHarness, user: Any, *, tasks: int = 4, workers: int = 2, seconds: float = 4.0
+) -> Outcome:
+    """Scenario 4: a worker frozen (SIGSTOP) past the heartbeat grace, then resumed."""
+    harness = make(workers=workers, stub_seconds=seconds)
+    ids = [file_task(user).pk for _ in range(tasks)]
+    outcome = Outcome("freeze_worker", tasks)
+    with running(harness):
+        for pk in ids:
+            enqueue_task(pk)
+
+        def late_in_a_job() -> tuple[int, tuple[Any, int]] | None:
+            # Frozen near its end, the resumed worker's next move would be to complete.
+            for pid, (task_id, attempt) in harness.busy_workers().items():
+                if Task.objects.filter(pk=task_id, progress__gte=0.5).exists():
+                    return pid, (task_id, attempt)
+            return None
+
+        found = wait_for(late_in_a_job, timeout=60, step=0.05)
+        if found is None:
+            raise RuntimeError("no worker got far into a job")
+        pid, (task_id, attempt) = found
+        at = now()
+        harness.signal_worker(pid, signal.SIGSTOP)
+        taken_over = wait_for(
+            lambda: Task.objects.filter(pk=task_id, status=Status.COMPLETED).exists(), timeout=90
+        )
+        harness.signal_worker(pid, signal.SIGCONT)
+        wait_for(lambda: all_terminal(ids), timeout=120)
+        # The resumed worker's late writes (progress, result, completion) happen now, if ever.
+        time.sleep(seconds)
+        outcome.notes["resumed_worker_alive"] = int(pid in harness.worker_pids())
+    outcome.kills = 1
+    outcome.recoveries = [r for r in [next_start(task_id, attempt, at)] if r is not None]
+    check(outcome, dict.fromkeys(ids, Status.COMPLETED))
+    run = _result_run(task_id)
+    task = Task.objects.get(pk=task_id)
+    if not taken_over or run.get("pid") == pid or run.get("attempt") != task.attempts:
+        outcome.lost += 1
+        outcome.problems.append(f"{task_id}: the frozen attempt's result won ({run})")
+    return outcome
+
+
+def upload_while_redis_down(
+    make: MakeHarness, user: Any, *, uploads: int = 3, workers: int = 1
+) -> Outcome:
+    """Scenario 5: uploads while Redis is down are accepted, stay PENDING, run once it is back."""
+    from tasks_app.services import create_task
+
+    harness = make(workers=workers, stub_seconds=0.3)
+    outcome = Outcome("upload_while_redis_down", uploads)
+    with running(harness):
+        harness.redis.stop()
+        ids = []
+        for number in range(uploads):
+            upload = SimpleUploadedFile(
+                f"jfk-{number}.flac", JFK.read_bytes(), content_type="audio/flac"
+            )
+            ids.append(create_task(user, title=f"while Redis is down {number}", upload=upload).pk)
+        pending = Task.objects.filter(pk__in=ids, status=Status.PENDING).count()
+        outcome.notes["accepted_pending"] = pending
+        back = now()
+        harness.redis.start()
+        wait_for(lambda: all_terminal(ids), timeout=120)
+    outcome.kills = 1
+    outcome.recoveries = [r for r in (next_start(pk, 0, back) for pk in ids) if r is not None]
+    check(outcome, dict.fromkeys(ids, Status.COMPLETED))
+    if pending != uploads:
+        outcome.lost += uploads - pending
+        outcome.problems.append(f"only {pending} of {uploads} uploads were PENDING while down")
+    repeated = Task.objects.filter(pk__in=ids, attempts__gt=1).count()
+    if repeated:
+        outcome.dup += repeated
+        outcome.problems.append(f"{repeated} task(s) ran more than once")
+    return outcome
+
+
+def poison_file(
+    make: MakeHarness, user: Any, directory: Path, *, healthy: int = 10, workers: int = 2
+) -> Outcome:
+    """Scenario 6: a file that kills its worker every time fails after MAX_ATTEMPTS attempts;
+    the other tasks are not affected."""
+    harness = make(workers=workers, stub_seconds=0.3)
+    poison = directory / "poison.flac"
+    poison.write_bytes(JFK.read_bytes() + POISON_MARKER)
+    ids = [file_task(user).pk for _ in range(healthy)]
+    bad = file_task(user, poison).pk
+    ids.insert(healthy // 2, bad)
+    outcome = Outcome("poison_file", len(ids))
+    with running(harness):
+        for pk in ids:
+            enqueue_task(pk)
+        wait_for(lambda: all_terminal(ids), timeout=180)
+    attempts = list(Attempt.objects.filter(task_id=bad).order_by("number"))
+    outcome.kills = len(attempts)
+    outcome.recoveries = [
+        r
+        for r in (next_start(bad, a.number, a.started_at.timestamp()) for a in attempts[:-1])
+        if r is not None
+    ]
+    expected = dict.fromkeys(ids, Status.COMPLETED)
+    expected[bad] = Status.FAILED
+    check(outcome, expected)
+    task = Task.objects.get(pk=bad)
+    if task.attempts != MAX_ATTEMPTS or task.error_code != ErrorCode.WORKER_LOST:
+        outcome.lost += 1
+        outcome.problems.append(f"poison: {task.attempts} attempts, {task.error_code}")
+    retried = Task.objects.filter(pk__in=ids, attempts__gt=1).exclude(pk=bad).count()
+    if retried:
+        outcome.lost += retried
+        outcome.problems.append(f"{retried} healthy task(s) needed another attempt")
+    return outcome
+
+
+def _result_run(task_id: Any) -> dict[str, Any]:
+    from tasks_app.services import load_result
+
+    result = load_result(Task.objects.get(pk=task_id)) or {}
+    return result.get("run") or {}

@@ -1,0 +1,51 @@
+"""The chaos scenarios in their short form (`make chaos` runs the full sizes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chaos import scenarios
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.chaos]
+
+
+def report(outcome: Any) -> None:
+    print(outcome.line())
+    assert outcome.ok, outcome.problems
+
+
+def test_it_completes_every_task_once_while_workers_are_killed(
+    make_harness: Any, owner: Any
+) -> None:
+    outcome = scenarios.kill_workers(
+        make_harness, owner, tasks=24, kills=3, sigterms=1, seconds=0.6, timeout=120
+    )
+
+    report(outcome)
+    assert outcome.kills == 4
+
+
+def test_it_rejects_the_late_writes_of_a_frozen_worker(make_harness: Any, owner: Any) -> None:
+    outcome = scenarios.freeze_worker(make_harness, owner, tasks=3, seconds=3.0)
+
+    report(outcome)
+    assert outcome.notes["resumed_worker_alive"] == 1
+
+
+def test_it_runs_uploads_accepted_while_redis_was_down(make_harness: Any, owner: Any) -> None:
+    outcome = scenarios.upload_while_redis_down(make_harness, owner, uploads=2)
+
+    report(outcome)
+    assert outcome.notes["accepted_pending"] == 2
+
+
+def test_it_fails_a_poison_file_after_max_attempts_and_spares_the_rest(
+    make_harness: Any, owner: Any, tmp_path: Path
+) -> None:
+    outcome = scenarios.poison_file(make_harness, owner, tmp_path, healthy=4)
+
+    report(outcome)
+    assert outcome.kills == scenarios.MAX_ATTEMPTS
