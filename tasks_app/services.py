@@ -59,7 +59,9 @@ def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
         errors["model"] = (
             f"Unknown model '{model}'. Available: {', '.join(available_models()) or 'none'}."
         )
-    fields["model_name"] = model
+    # Recorded at upload, so the task shows (and the ETA uses) the model it will run with even
+    # if the server's default changes while it waits.
+    fields["model_name"] = model or settings.MODEL_NAME
 
     language = str(options.get("language") or "").strip().lower()
     if language == "auto":

@@ -62,7 +62,8 @@ def test_it_answers_202_at_once_when_asked_to_respond_async(
     assert response["Location"] == body["url"]
     assert body["url"].endswith(f"/api/v1/tasks/{task.pk}")
     assert (task.user, task.status, task.mode) == (alice, Status.IN_PROGRESS, Mode.TRANSCRIBE)
-    assert (task.language, task.initial_prompt, task.model_name) == ("en", "Kennedy", "")
+    # whisper-1 is the server default, recorded at upload like any task's model.
+    assert (task.language, task.initial_prompt, task.model_name) == ("en", "Kennedy", "tiny.en")
     assert task.original_filename == "jfk.flac"
     assert queues["media"].count == 1
 

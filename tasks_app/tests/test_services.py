@@ -190,7 +190,7 @@ def test_clean_options_names_the_bad_option(options: dict[str, Any], field: str)
 
 def test_clean_options_treats_auto_as_detect() -> None:
     assert services.clean_options({"language": "auto", "vad_filter": "on"}) | {} == {
-        "model_name": "",
+        "model_name": "tiny.en",  # the default (settings.MODEL_NAME), recorded at upload
         "language": "",
         "mode": "transcribe",
         "word_timestamps": False,
