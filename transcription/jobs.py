@@ -23,6 +23,7 @@ from transcription.attempts import Claim
 from transcription.models import ModelSpeed
 from transcription.worker import signals_to_main_thread
 from writers import metrics
+from writers.logging import task_context
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,15 @@ class QueuedJob:
         functools.update_wrapper(self, func)
         self.func = func
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.func(*args, **kwargs)
+    def __call__(self, task_id: str, *args: Any, **kwargs: Any) -> Any:
+        # Every log line of the job names its task; connections are fresh on both sides of a job
+        # because the worker process lives for days and the database may restart meanwhile.
+        with task_context(task_id):
+            close_old_connections()
+            try:
+                return self.func(task_id, *args, **kwargs)
+            finally:
+                close_old_connections()
 
     def delay(self, *, task_id: Any, audio_file_path: str | None = None) -> bool:
         """Enqueue through transcription.services so PENDING → IN_PROGRESS stays in one place.
@@ -285,11 +293,7 @@ class Transcription:
 
 @QueuedJob
 def transcribe_audio(task_id: str, audio_file_path: str) -> None:
-    close_old_connections()
-    try:
-        Transcription(task_id, Path(audio_file_path)).run()
-    finally:
-        close_old_connections()
+    Transcription(task_id, Path(audio_file_path)).run()
 
 
 @QueuedJob
@@ -298,11 +302,7 @@ def process_video(task_id: str, video_file_path: str) -> None:
     sound as 16 kHz mono FLAC (transcription.processing.video_work)."""
     from transcription import processing  # it builds on this module
 
-    close_old_connections()
-    try:
-        Transcription(task_id, Path(video_file_path), processing.video_work).run()
-    finally:
-        close_old_connections()
+    Transcription(task_id, Path(video_file_path), processing.video_work).run()
 
 
 @QueuedJob
@@ -311,16 +311,12 @@ def analyze_text(task_id: str, text_content: str | None = None) -> None:
     transcript to its result without touching its status."""
     from transcription import processing
 
-    close_old_connections()
-    try:
-        if text_content is None:
-            stored = Task.objects.filter(pk=task_id).values_list("file_path", flat=True).first()
-            path = Path(settings.STORAGE_ROOT) / (stored or "missing")
-            Transcription(task_id, path, processing.text_work).run()
-        else:
-            processing.analyze_transcript(task_id, text_content)
-    finally:
-        close_old_connections()
+    if text_content is None:
+        stored = Task.objects.filter(pk=task_id).values_list("file_path", flat=True).first()
+        path = Path(settings.STORAGE_ROOT) / (stored or "missing")
+        Transcription(task_id, path, processing.text_work).run()
+    else:
+        processing.analyze_transcript(task_id, text_content)
 
 
 @QueuedJob
@@ -329,9 +325,5 @@ def process_task_file(task_id: str, file_path: str) -> None:
     size, type and checksums of anything else."""
     from transcription import processing
 
-    close_old_connections()
-    try:
-        if not processing.route_file(task_id, Path(file_path)):
-            Transcription(task_id, Path(file_path), processing.file_work).run()
-    finally:
-        close_old_connections()
+    if not processing.route_file(task_id, Path(file_path)):
+        Transcription(task_id, Path(file_path), processing.file_work).run()

@@ -21,6 +21,7 @@ from transcription.services import enqueue_task
 from transcription.sweeper import recover
 from transcription.tests.conftest import assert_jfk, status_of, wait_for
 from writers import metrics
+from writers.logging import ContextFilter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -187,6 +188,21 @@ def test_it_fails_when_the_upload_is_missing(file_task: Any, drain: Any) -> None
 
     task.refresh_from_db()
     assert (task.status, task.error_code) == (Status.FAILED, "FILE_MISSING")
+
+
+def test_it_names_the_task_on_every_log_line_of_its_job(
+    file_task: Any, drain: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    task = file_task()
+    caplog.handler.addFilter(ContextFilter())
+    enqueue_task(task.pk)
+
+    with caplog.at_level(logging.INFO):
+        drain()
+
+    job_lines = [r for r in caplog.records if r.name.startswith("transcription.")]
+    assert job_lines
+    assert {r.task_id for r in job_lines} == {str(task.pk)}
 
 
 @pytest.mark.parametrize(
