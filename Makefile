@@ -8,7 +8,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev run test test-fast test-gpu lint migrations-check bench ci clean
+.PHONY: install install-dev run test test-fast test-gpu lint migrations-check bench chaos fuzz ci clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,17 @@ migrations-check: install-dev
 
 bench: install-dev
 	$(PY) scripts/services.py -- $(PY) bench/run.py
+
+# Chaos scenarios at full size (kills workers, stops Redis); `make test` runs a short form.
+chaos: install-dev
+	$(PY) scripts/services.py -- $(PY) -m chaos.run $(CHAOS_ARGS)
+
+# The fuzzers of `make test` with many more, new examples every run (FUZZ_EXAMPLES per property,
+# SCHEMATHESIS_EXAMPLES per API operation).
+fuzz: install-dev
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-200} \
+		$(PY) scripts/services.py -- $(PY) -m pytest -q -p no:cacheprovider \
+		tasks_app/tests/test_fuzz_uploads.py writers/tests/test_schemathesis.py $(PYTEST_ARGS)
 
 ci: test
 
