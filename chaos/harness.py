@@ -185,21 +185,5 @@ def all_terminal(ids: list[Any]) -> bool:
     return not Task.objects.filter(pk__in=ids).exclude(status__in=TERMINAL).exists()
 
 
-def next_start(task_id: Any, attempt: int, since: float) -> float | None:
-    """Seconds from `since` (epoch) until the task's next attempt started or it ended."""
-    after = (
-        Attempt.objects.filter(task_id=task_id, number__gt=attempt)
-        .order_by("number")
-        .values_list("started_at", flat=True)
-        .first()
-    )
-    if after is None:
-        task = Task.objects.filter(pk=task_id).values("status", "updated_at").first()
-        if task is None or task["status"] not in TERMINAL:
-            return None
-        after = task["updated_at"]
-    return max(after.timestamp() - since, 0.0)
-
-
 def now() -> float:
     return timezone.now().timestamp()

@@ -89,6 +89,19 @@ def status_log(task_ids: list[Any]) -> list[tuple[str, str | None, str, int, boo
         return list(cursor.fetchall())
 
 
+def recovered_after(task_id: Any, since: float) -> float | None:
+    """Seconds from `since` (epoch) until the task was back on the queue or had ended: how
+    long the system took to notice a fault and hand the task on. Queue wait is not counted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(at) FROM chaos_status_log WHERE task_id = %s AND at > to_timestamp(%s) "
+            "AND new_status IN ('IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED')",
+            [str(task_id), since],
+        )
+        (at,) = cursor.fetchone()
+    return None if at is None else at.timestamp() - since
+
+
 @dataclass
 class Outcome:
     """One scenario's figures; `line()` is what `make chaos` prints."""

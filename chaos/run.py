@@ -1,0 +1,98 @@
+"""`make chaos`: every chaos scenario at full size, one line each.
+
+Run through scripts/services.py (it provides PostgreSQL); the run starts a Redis of its own so
+scenarios can stop and kill it. `--engine real` runs the worker-kill scenario with the real
+model (tiny.en) as well. Exits 1 if any invariant broke, listing what did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scripts.services import RedisServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument(
+        "--real-model", action="store_true", help="also run kill_workers with tiny.en"
+    )
+    args = parser.parse_args()
+    if "DATABASE_URL" not in os.environ:
+        raise SystemExit("Run through `make chaos` (scripts/services.py provides PostgreSQL).")
+    sys.path.insert(0, str(ROOT))
+    from scripts.services import RedisServer
+
+    workdir = Path(tempfile.mkdtemp(prefix="writers-chaos-"))
+    redis = RedisServer(workdir / "redis").start()
+    os.environ.update(
+        REDIS_URL=redis.url,
+        STORAGE_ROOT=str(workdir / "storage"),
+        DJANGO_SETTINGS_MODULE="writers.settings",
+        LOG_LEVEL="WARNING",
+    )
+    (workdir / "storage").mkdir()
+    code = 1
+    try:
+        code = run(args, redis, workdir)
+    finally:
+        redis.stop()
+        if code == 0:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return code
+
+
+def run(args: argparse.Namespace, redis: RedisServer, workdir: Path) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from chaos import scenarios
+    from chaos.harness import Harness
+    from chaos.invariants import install_status_log
+    from conftest import make_user
+
+    install_status_log()
+    user = make_user(name="chaos")
+    log = workdir / "processes.log"
+
+    def make(**kwargs: Any) -> Harness:
+        return Harness(base_env=dict(os.environ), redis=redis, log=log, **kwargs)
+
+    plan = {
+        "kill_workers": lambda: scenarios.kill_workers(make, user),
+        "freeze_worker": lambda: scenarios.freeze_worker(make, user),
+        "upload_while_redis_down": lambda: scenarios.upload_while_redis_down(make, user),
+        "poison_file": lambda: scenarios.poison_file(make, user, workdir, healthy=20),
+    }
+    if args.real_model:
+        plan["kill_workers_real_model"] = lambda: scenarios.kill_workers(
+            make, user, tasks=60, kills=8, sigterms=2, engine="real"
+        )
+    wanted = args.only.split(",") if args.only else list(plan)
+    failed = False
+    for name in wanted:
+        outcome = plan[name]()
+        print(outcome.line(), flush=True)
+        for problem in outcome.problems:
+            print(f"  {problem}", flush=True)
+        failed |= not outcome.ok
+    if failed:
+        print(f"process logs: {log}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
