@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import django_rq
 import pytest
 
 from accounts.models import User
@@ -61,3 +63,13 @@ def _test_model(settings: Any) -> None:
 def jfk_flac() -> Path:
     assert JFK_FLAC.exists(), f"test audio missing: {JFK_FLAC} (set WRITERS_SHARED_DIR)"
     return JFK_FLAC
+
+
+@pytest.fixture
+def queues() -> Iterator[dict[str, Any]]:
+    """The real RQ queues, on an emptied queue database before and after, so no test sees
+    another's jobs, workers or published metrics."""
+    found = {name: django_rq.get_queue(name) for name in ("media", "default")}
+    found["media"].connection.flushdb()
+    yield found
+    found["media"].connection.flushdb()

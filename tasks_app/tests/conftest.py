@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import django_rq
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -122,17 +121,6 @@ def make_task(jfk_flac: Path) -> Callable[..., Task]:
         return task
 
     return make
-
-
-@pytest.fixture
-def queues() -> Iterator[dict[str, Any]]:
-    """The real RQ queues, emptied before and after the test so no test sees another's jobs."""
-    found = {name: django_rq.get_queue(name) for name in ("media", "default")}
-    for queue in found.values():
-        queue.empty()
-    yield found
-    for queue in found.values():
-        queue.empty()
 
 
 RESULT = {

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import django_rq
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -64,16 +63,6 @@ def looped_jfk(directory: Path, times: int) -> Path:
 def long_flac(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """jfk.flac twelve times over: 132 s, long enough to stop or time out mid-job."""
     return looped_jfk(tmp_path_factory.mktemp("audio"), 12)
-
-
-@pytest.fixture
-def queues() -> Iterator[dict[str, Any]]:
-    """The real RQ queues, emptied before and after so no test sees another's jobs."""
-    found = {name: django_rq.get_queue(name) for name in ("media", "default")}
-    connection_ = found["media"].connection
-    connection_.flushdb()
-    yield found
-    connection_.flushdb()
 
 
 @pytest.fixture

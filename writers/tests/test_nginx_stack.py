@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -15,10 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from prometheus_client.parser import text_string_to_metric_families
 
 from scripts.services import free_port, wait_for_port
 from writers.tests.test_deploy_config import need, render_nginx
@@ -56,7 +59,8 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
         "WEB_CONCURRENCY": "2",
         "PYTHONUNBUFFERED": "1",
         "DEBUG": "0",
-        "SECRET_KEY": "x" * 60,
+        "SECRET_KEY": settings.SECRET_KEY,  # tokens the test issues must verify there
+        "MODEL_NAME": settings.MODEL_NAME,
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
     }
     gunicorn = subprocess.Popen(
@@ -184,3 +188,46 @@ def test_it_refuses_a_101_mb_body_before_the_app_reads_it(stack: Stack):
         time.sleep(0.1)  # gunicorn writes the access line just after answering
     assert "GET /health" in log
     assert "/api/v1/tasks" not in log
+
+
+def test_it_shows_writers_metrics_after_a_transcription_through_nginx(
+    stack: Stack, queues: dict, jfk_flac: Path
+):
+    from accounts.tokens import issue_tokens
+    from conftest import make_user
+    from transcription import worker
+
+    access, _ = issue_tokens(make_user(name="alice"))
+    boundary = "writers-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nJFK\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="jfk.flac"\r\n'
+            f"Content-Type: audio/flac\r\n\r\n"
+        ).encode()
+        + jfk_flac.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    auth = {"Authorization": f"Bearer {access}"}
+    status, headers, answer = fetch(
+        f"{stack.https}/api/v1/tasks",
+        "POST",
+        body,
+        {**auth, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert status == 202, answer
+
+    assert worker.work(burst=True)
+
+    status, _, answer = fetch(f"{stack.https}{urlsplit(headers['Location']).path}", headers=auth)
+    assert (status, json.loads(answer)["status"]) == (200, "COMPLETED")
+    _, _, exported = fetch(f"{stack.gunicorn}/metrics")
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(exported.decode())
+        for sample in family.samples
+    }
+    job = (("device", "cpu"), ("model", "tiny.en"))
+    assert samples[("writers_job_duration_seconds_count", job)] == 1
+    assert samples[("writers_tasks", (("kind", "transcription"), ("status", "COMPLETED")))] == 1
+    assert samples[("writers_attempts_total", ())] == 1
