@@ -209,3 +209,58 @@ def _result_run(task_id: Any) -> dict[str, Any]:
 
     result = load_result(Task.objects.get(pk=task_id)) or {}
     return result.get("run") or {}
+
+
+def redis_faults_under_uploads(
+    make: MakeHarness, user: Any, *, uploads: int = 30, workers: int = 2, seconds: float = 0.5
+) -> Outcome:
+    """Scenario 2: Redis killed (-9) and restarted from its append-only file, and later lost
+    with all its data, while uploads keep coming and workers are busy."""
+    from tasks_app.services import create_task
+
+    harness = make(workers=workers, stub_seconds=seconds)
+    outcome = Outcome("redis_faults_under_uploads", uploads)
+    # Kill at a third of the uploads, back three uploads later; wipe at two thirds, likewise.
+    kill_at, wipe_at = uploads // 3, 2 * uploads // 3
+    ids: list[Any] = []
+    restarts: list[float] = []
+    with running(harness):
+        for number in range(uploads):
+            if number in (kill_at, wipe_at):
+                if number == kill_at:
+                    harness.redis.stop(signal.SIGKILL)
+                else:
+                    harness.redis.wipe()
+                outcome.kills += 1
+            if number in (kill_at + 3, wipe_at + 3):
+                harness.redis.start()
+                restarts.append(now())
+            upload = SimpleUploadedFile(
+                f"jfk-{number}.flac", JFK.read_bytes(), content_type="audio/flac"
+            )
+            ids.append(create_task(user, title=f"upload {number}", upload=upload).pk)
+        wait_for(lambda: all_terminal(ids), timeout=180)
+    # Each restart: how long until the tasks it had to rescue were back on the queue.
+    for at in restarts:
+        waiting = [pk for pk in ids if _was_waiting(pk, at)]
+        outcome.recoveries += [
+            r for r in (recovered_after(pk, at) for pk in waiting) if r is not None
+        ]
+    check(outcome, dict.fromkeys(ids, Status.COMPLETED))
+    repeated = Task.objects.filter(pk__in=ids, attempts__gt=1).count()
+    outcome.notes["reattempted"] = repeated
+    return outcome
+
+
+def _was_waiting(task_id: Any, at: float) -> bool:
+    """Whether the task was waiting for a worker (PENDING or IN_PROGRESS) at `at`."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT new_status FROM chaos_status_log WHERE task_id = %s AND at <= to_timestamp(%s) "
+            "ORDER BY id DESC LIMIT 1",
+            [str(task_id), at],
+        )
+        row = cursor.fetchone()
+    return row is not None and row[0] in (Status.PENDING, Status.IN_PROGRESS)

@@ -49,3 +49,12 @@ def test_it_fails_a_poison_file_after_max_attempts_and_spares_the_rest(
 
     report(outcome)
     assert outcome.kills == scenarios.MAX_ATTEMPTS
+
+
+def test_it_loses_no_upload_when_redis_is_killed_or_wiped_under_load(
+    make_harness: Any, owner: Any
+) -> None:
+    outcome = scenarios.redis_faults_under_uploads(make_harness, owner, uploads=9, seconds=0.3)
+
+    report(outcome)
+    assert outcome.kills == 2
