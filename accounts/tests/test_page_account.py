@@ -24,6 +24,7 @@ def test_it_shows_the_profile(client: Client, alice: User) -> None:
     body = client.get("/account").content.decode()
     assert "alice@example.org" in body
     assert 'value="Alice Owner"' in body
+    assert 'href="/account/integrations"' in body
 
 
 def test_it_saves_the_profile(client: Client, alice: User) -> None:
