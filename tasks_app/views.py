@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -227,38 +228,53 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(default)
 
 
+def _task_action(
+    request: HttpRequest, task_id: str, action: Callable[[Task], bool], done: str, refused: str
+) -> HttpResponse:
+    """Run one of the task services from a button and say how it went."""
+    task = services.get_task_for_user(request.user, task_id)
+    if action(task):
+        messages.success(request, done)
+    else:
+        messages.error(request, refused)
+    return _back(request, reverse("task_detail", args=[task.pk]))
+
+
 @login_required_page
 @require_POST
 def task_cancel(request: HttpRequest, task_id: str) -> HttpResponse:
-    task = services.get_task_for_user(request.user, task_id)
-    if services.cancel_task(task):
-        messages.success(request, _("Task cancelled."))
-    else:
-        messages.error(request, _("This task can no longer be cancelled."))
-    return _back(request, reverse("task_detail", args=[task.pk]))
+    return _task_action(
+        request,
+        task_id,
+        services.cancel_task,
+        _("Task cancelled."),
+        _("This task can no longer be cancelled."),
+    )
 
 
 @login_required_page
 @require_POST
 def task_retry(request: HttpRequest, task_id: str) -> HttpResponse:
-    task = services.get_task_for_user(request.user, task_id)
-    if services.retry_task(task):
-        messages.success(request, _("Task queued again."))
-    else:
-        messages.error(request, _("This task cannot be retried."))
-    return _back(request, reverse("task_detail", args=[task.pk]))
+    return _task_action(
+        request,
+        task_id,
+        services.retry_task,
+        _("Task queued again."),
+        _("This task cannot be retried."),
+    )
 
 
 @login_required_page
 @require_POST
 def task_analyze(request: HttpRequest, task_id: str) -> HttpResponse:
     """The one-click text analysis of a finished transcript."""
-    task = services.get_task_for_user(request.user, task_id)
-    if services.request_analysis(task):
-        messages.success(request, _("Text analysis queued; it appears on this page when done."))
-    else:
-        messages.error(request, _("This transcript cannot be analysed now."))
-    return _back(request, reverse("task_detail", args=[task.pk]))
+    return _task_action(
+        request,
+        task_id,
+        services.request_analysis,
+        _("Text analysis queued; it appears on this page when done."),
+        _("This transcript cannot be analysed now."),
+    )
 
 
 @login_required_page
