@@ -78,6 +78,9 @@ class Harness:
             **FAST_ENV,
             "REDIS_URL": self.redis.url,
             "STORAGE_ROOT": str(settings.STORAGE_ROOT),
+            # As in production: without it a DEBUG process writes one into STORAGE_ROOT first,
+            # which fails on a full volume.
+            "SECRET_KEY": settings.SECRET_KEY,
             "CHAOS_ENGINE": self.engine,
             "CHAOS_STUB_SECONDS": str(self.stub_seconds),
         }

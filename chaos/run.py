@@ -77,6 +77,7 @@ def run(args: argparse.Namespace, redis: RedisServer, workdir: Path) -> int:
         "upload_while_redis_down": lambda: scenarios.upload_while_redis_down(make, user),
         "poison_file": lambda: scenarios.poison_file(make, user, workdir, healthy=20),
         "redis_faults_under_uploads": lambda: scenarios.redis_faults_under_uploads(make, user),
+        "disk_full": lambda: scenarios.disk_full(make, user, workdir),
     }
     if args.real_model:
         plan["kill_workers_real_model"] = lambda: scenarios.kill_workers(

@@ -264,3 +264,71 @@ def _was_waiting(task_id: Any, at: float) -> bool:
         )
         row = cursor.fetchone()
     return row is not None and row[0] in (Status.PENDING, Status.IN_PROGRESS)
+
+
+def disk_full(make: MakeHarness, user: Any, directory: Path, *, tasks: int = 4) -> Outcome:
+    """Scenario 7: the storage volume (a small tmpfs) fills up while tasks wait for a worker
+    and while a file is uploaded; then space comes back.
+
+    Needs root to mount the tmpfs; `make chaos` runs as root here, and prints the scenario as
+    not run where mounting is not allowed.
+    """
+    import errno
+    import subprocess
+
+    from django.test import override_settings
+
+    from tasks_app.services import create_task
+
+    volume = directory / "small-volume"
+    volume.mkdir(exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(volume)], check=True)
+    small = directory / "one-second.flac"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(JFK), "-t", "1", str(small)], check=True
+    )
+    outcome = Outcome("disk_full", tasks + 2)
+    try:
+        with override_settings(STORAGE_ROOT=volume):
+            ids = [file_task(user, small).pk for _ in range(tasks)]
+            filler = volume / "filler"
+            _fill(filler)
+            harness = make(workers=1, stub_seconds=0.3)
+            refused = None
+            with running(harness):
+                for pk in ids:
+                    enqueue_task(pk)
+                wait_for(lambda: all_terminal(ids), timeout=60)
+                try:
+                    upload = SimpleUploadedFile("full.flac", small.read_bytes(), "audio/flac")
+                    ids.append(create_task(user, title="on a full disk", upload=upload).pk)
+                except OSError as error:
+                    refused = errno.errorcode.get(error.errno or 0, str(error))
+                outcome.notes["upload_on_full_disk"] = f"refused:{refused}" if refused else "ok"
+                freed = now()
+                filler.unlink()
+                upload = SimpleUploadedFile("after.flac", small.read_bytes(), "audio/flac")
+                after = create_task(user, title="after space came back", upload=upload).pk
+                wait_for(lambda: all_terminal([after]), timeout=60)
+            outcome.recoveries = [r for r in [recovered_after(after, freed)] if r is not None]
+            expected = dict.fromkeys(ids, Status.FAILED)
+            expected[after] = Status.COMPLETED
+            check(outcome, expected)
+            codes = Task.objects.filter(pk__in=ids).values_list("error_code", flat=True)
+            outcome.notes["failed_with"] = ",".join(sorted(set(codes)))
+            if refused is None:
+                outcome.tasks -= 1
+    finally:
+        subprocess.run(["umount", str(volume)], check=False)
+    return outcome
+
+
+def _fill(path: Path) -> None:
+    """Write `path` until the volume has no space left."""
+    with path.open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
