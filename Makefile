@@ -48,7 +48,7 @@ migrations-check: install-dev
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: install-dev
-	$(PY) scripts/services.py -- $(PY) bench/run.py
+	$(PY) scripts/services.py -- $(PY) bench/run.py $(BENCH_ARGS)
 
 # Chaos scenarios at full size (kills workers, stops Redis); `make test` runs a short form.
 chaos: install-dev

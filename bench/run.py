@@ -1,8 +1,10 @@
-"""Writers benchmark: what the queue, the worker and the API add on top of the engine.
+"""Writers benchmark: what the queue, the worker and the API add on top of the engine, and what
+the engine's own modes cost, in one table from one run.
 
-Run with `make bench` (a throwaway PostgreSQL and Redis from scripts/services.py). Prints figures;
-asserts nothing. Targets from issue 4: e2e / engine <= 1.10 on the long clip, overhead <= 300 ms
-on the short one, queued throughput >= 0.95 of a plain loop over the engine.
+Run with `make bench` (a throwaway PostgreSQL and Redis from scripts/services.py). Prints the
+table and writes it to bench/RESULTS.md with the command that produced it; asserts nothing.
+Targets from issue 4: e2e / engine <= 1.10 on the long clip, overhead <= 300 ms on the short
+one, queued throughput >= 0.95 of a plain loop over the engine.
 
 - Engine: `transcription.engine.transcribe` in this process, model warm, same model and
   cpu_threads as the worker.
@@ -12,12 +14,20 @@ on the short one, queued throughput >= 0.95 of a plain loop over the engine.
   machine a tight polling loop would steal the CPU the worker is measured on.
 - Throughput: 20 uploads queued while workers are suspended (`rq suspend`), then the time from
   the first claim to the last completion, against 20 engine calls in a loop.
+- Model load: a fresh process loads the model (cold; the files are in the page cache, as on a
+  worker that restarts), transcribes the short clip (first job) and again (second job, warm).
+- Sequential vs batched: `BatchedInferencePipeline` (batch 8, with the VAD filter it needs to
+  cut audio longer than 30 s) against the default decoder on both clips, speed as real-time
+  factor and word error rate against the reference text.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
+import shlex
 import shutil
 import signal
 import statistics
@@ -25,13 +35,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-JFK = Path(os.environ.get("WRITERS_SHARED_DIR", ROOT.parent / "shared")) / "audio" / "jfk.flac"
+AUDIO = Path(os.environ.get("WRITERS_SHARED_DIR", ROOT.parent / "shared")) / "audio"
+JFK = AUDIO / "jfk.flac"
+JFK_TEXT = (AUDIO / "jfk.txt").read_text().strip() if (AUDIO / "jfk.txt").exists() else ""
+RESULTS = ROOT / "bench" / "RESULTS.md"
 POLL_SECONDS = 0.1
+
+
+@dataclass
+class Row:
+    section: str
+    measure: str
+    value: str
+    note: str = ""
 
 
 def setup_django(model: str) -> None:
@@ -49,8 +71,8 @@ def setup_django(model: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def long_clip(directory: Path, minimum_seconds: float) -> Path:
-    """jfk.flac repeated to at least `minimum_seconds`."""
+def long_clip(directory: Path, minimum_seconds: float) -> tuple[Path, int]:
+    """jfk.flac repeated to at least `minimum_seconds`; the path and the repetitions."""
     times = int(minimum_seconds // 11) + 1
     target = directory / f"jfk_x{times}.flac"
     subprocess.run(
@@ -58,7 +80,7 @@ def long_clip(directory: Path, minimum_seconds: float) -> Path:
         + [str(target)],
         check=True,
     )
-    return target
+    return target, times
 
 
 class Api:
@@ -103,12 +125,15 @@ def epoch(timestamp: str) -> float:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
-def engine_seconds(path: Path, model: str) -> float:
+def engine_run(path: Path, model: str, batched: bool = False) -> tuple[float, str]:
+    """Wall seconds and transcript of one engine call in this process."""
     from transcription import engine
 
     started = time.perf_counter()
-    engine.transcribe(path, engine.Options(model_name=model))
-    return time.perf_counter() - started
+    # The batched pipeline needs VAD to cut audio longer than one 30 s window.
+    options = engine.Options(model_name=model, batched=batched, vad_filter=batched)
+    result = engine.transcribe(path, options)
+    return time.perf_counter() - started, result["text"]
 
 
 def start_worker() -> subprocess.Popen:
@@ -120,6 +145,76 @@ def start_worker() -> subprocess.Popen:
     )
 
 
+COLD_SCRIPT = """
+import json, os, sys, time
+started = time.perf_counter()
+import django
+django.setup()
+from transcription import engine
+ready = time.perf_counter()
+engine.get_model(sys.argv[1])
+loaded = time.perf_counter()
+engine.transcribe(sys.argv[2], engine.Options(model_name=sys.argv[1]))
+first = time.perf_counter()
+engine.transcribe(sys.argv[2], engine.Options(model_name=sys.argv[1]))
+second = time.perf_counter()
+engine.get_model(sys.argv[1])
+cached = time.perf_counter()
+print(json.dumps({"load": loaded - ready, "first": first - loaded, "second": second - first,
+                  "cached": cached - second, "startup": ready - started}))
+"""
+
+
+def cold_and_warm(model: str) -> dict[str, float]:
+    completed = subprocess.run(
+        [sys.executable, "-c", COLD_SCRIPT, model, str(JFK)],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def machine() -> list[Row]:
+    import importlib.metadata
+
+    import psutil
+    from django.db import connection
+
+    cpu = platform.processor() or platform.machine()
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    import django_rq
+
+    redis_version = django_rq.get_connection("media").info()["redis_version"]
+    from transcription import engine
+
+    device, _index = engine.resolve_device()
+    gpu = ""
+    if device == "cuda":
+        from transcription import monitoring
+
+        gpu = monitoring.gpu_name(0) or "CUDA"
+    packages = ", ".join(
+        f"{name} {importlib.metadata.version(name)}"
+        for name in ("faster-whisper", "ctranslate2", "av", "Django", "rq")
+    )
+    return [
+        Row("machine", "CPU", f"{cpu}, {psutil.cpu_count()} cores", gpu or "no GPU used"),
+        Row("machine", "memory", f"{psutil.virtual_memory().total / 2**30:.1f} GiB"),
+        Row("machine", "system", f"{platform.platform()}, Python {platform.python_version()}"),
+        Row("machine", "versions", packages, f"PostgreSQL {postgres}, Redis {redis_version}"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=os.environ.get("MODEL_NAME", "base"))
@@ -127,6 +222,7 @@ def main() -> None:
     parser.add_argument("--long-runs", type=int, default=2, help="repetitions, long clip")
     parser.add_argument("--jobs", type=int, default=20, help="queued uploads for throughput")
     parser.add_argument("--long-seconds", type=float, default=180)
+    parser.add_argument("--no-write", action="store_true", help="print only, keep RESULTS.md")
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         raise SystemExit("Run through `make bench` (scripts/services.py provides the servers).")
@@ -136,34 +232,54 @@ def main() -> None:
     from rq.suspension import resume, suspend
 
     from transcription import engine
+    from transcription.tests.conftest import word_error_rate
 
     workdir = Path(tempfile.mkdtemp(prefix="writers-bench-"))
-    long = long_clip(workdir, args.long_seconds)
+    long, repeats = long_clip(workdir, args.long_seconds)
+    references = {"short": JFK_TEXT, "long": " ".join([JFK_TEXT] * repeats)}
+    clips = {"short": JFK, "long": long}
+    rows: list[Row] = []
+    started = time.monotonic()
+    # Before the worker starts, so the two processes do not share the CPU while measured.
+    cold = cold_and_warm(args.model)
     api = Api()
     worker = start_worker()
-    results: dict[str, Any] = {}
     try:
         # Warm both sides: the worker's model and this process's.
         task_id, _ = api.upload(JFK)
         api.wait_completed(task_id, timeout=300)
-        engine_seconds(JFK, args.model)
+        engine_run(JFK, args.model)
 
         def e2e(path: Path) -> float:
             task_id, accepted = api.upload(path)
             return epoch(api.wait_completed(task_id)["completed_at"]) - accepted
 
         # Engine and end-to-end runs alternate, so load from elsewhere hits both alike.
-        for label, path, runs in (("short", JFK, args.runs), ("long", long, args.long_runs)):
+        for label, runs in (("short", args.runs), ("long", args.long_runs)):
             engine_runs, e2e_runs = [], []
             for _ in range(runs):
-                engine_runs.append(engine_seconds(path, args.model))
-                e2e_runs.append(e2e(path))
-            audio = engine.decode(path).shape[0] / 16000
-            results[label] = (audio, statistics.median(engine_runs), statistics.median(e2e_runs))
+                engine_runs.append(engine_run(clips[label], args.model)[0])
+                e2e_runs.append(e2e(clips[label]))
+            audio = engine.decode(clips[label]).shape[0] / 16000
+            engine_s, e2e_s = statistics.median(engine_runs), statistics.median(e2e_runs)
+            rows += [
+                Row(
+                    f"engine vs e2e, {label} clip ({audio:.0f} s)",
+                    "engine / end to end",
+                    f"{engine_s:.2f} s / {e2e_s:.2f} s",
+                    f"median of {runs}",
+                ),
+                Row(
+                    f"engine vs e2e, {label} clip ({audio:.0f} s)",
+                    "overhead, ratio",
+                    f"{(e2e_s - engine_s) * 1000:.0f} ms, {e2e_s / engine_s:.3f}",
+                    "target <= 300 ms" if label == "short" else "target ratio <= 1.10",
+                ),
+            ]
 
         loop_started = time.perf_counter()
         for _ in range(args.jobs):
-            engine_seconds(JFK, args.model)
+            engine_run(JFK, args.model)
         loop_seconds = time.perf_counter() - loop_started
 
         connection = django_rq.get_connection("media")
@@ -182,23 +298,64 @@ def main() -> None:
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(60)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    print(f"\nWriters benchmark: model {args.model}, {settings.MODEL_CPU_THREADS} CPU thread(s)")
-    print(f"{'clip':<6} {'audio s':>8} {'engine s':>9} {'e2e s':>7} {'overhead':>9} {'ratio':>6}")
-    for label, (audio, engine_s, e2e_s) in results.items():
-        print(
-            f"{label:<6} {audio:>8.1f} {engine_s:>9.2f} {e2e_s:>7.2f} "
-            f"{(e2e_s - engine_s) * 1000:>7.0f}ms {e2e_s / engine_s:>6.3f}"
-        )
     loop_rate = args.jobs / loop_seconds * 60
     queued_rate = args.jobs / queued_seconds * 60
-    print(
-        f"throughput, {args.jobs} x jfk: engine loop {loop_rate:.1f} jobs/min, "
-        f"queued through API + worker {queued_rate:.1f} jobs/min "
-        f"({queued_rate / loop_rate:.3f} of the loop)"
+    rows.append(
+        Row(
+            f"throughput, {args.jobs} x short clip",
+            "engine loop / queued through API + worker",
+            f"{loop_rate:.1f} / {queued_rate:.1f} jobs/min",
+            f"{queued_rate / loop_rate:.3f} of the loop (target >= 0.95)",
+        )
     )
-    print("targets: long e2e/engine <= 1.10, short overhead <= 300 ms, throughput >= 0.95 of loop")
+    rows += [
+        Row("model load", "cold (fresh process)", f"{cold['load']:.2f} s", "files in page cache"),
+        Row("model load", "warm (cached in the process)", f"{cold['cached'] * 1000:.2f} ms"),
+        Row(
+            "model load",
+            "first job / second job",
+            f"{cold['first']:.2f} s / {cold['second']:.2f} s",
+            "short clip, after the load",
+        ),
+    ]
+    # Sequential and batched after the worker stopped: alone on the CPU, like the engine runs.
+    for label, path in clips.items():
+        audio = engine.decode(path).shape[0] / 16000
+        for batched in (False, True):
+            wall, text = engine_run(path, args.model, batched=batched)
+            wer = word_error_rate(references[label], text)
+            rows.append(
+                Row(
+                    f"sequential vs batched, {label} clip",
+                    "batched (batch 8, VAD)" if batched else "sequential",
+                    f"{audio / wall:.1f}x real time, WER {wer:.3f}",
+                    f"{wall:.2f} s",
+                )
+            )
+    shutil.rmtree(workdir, ignore_errors=True)
+    rows += machine()
+    title = (
+        f"model {args.model}, {settings.MODEL_CPU_THREADS} CPU thread(s) per process, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {time.monotonic() - started:.0f} s"
+    )
+    table = render(rows)
+    print(f"\nWriters benchmark: {title}\n\n{table}")
+    if not args.no_write:
+        command = "make bench" + (
+            f' BENCH_ARGS="{shlex.join(sys.argv[1:])}"' if sys.argv[1:] else ""
+        )
+        RESULTS.write_text(
+            "# Benchmark results\n\n"
+            f"Produced by `{command}` ({title}); every figure below comes from that one run. "
+            "How each is measured: the docstring of `bench/run.py`.\n\n"
+            f"{table}\n"
+        )
+
+
+def render(rows: list[Row]) -> str:
+    lines = ["| what | measure | value | note |", "|---|---|---|---|"]
+    lines += [f"| {r.section} | {r.measure} | {r.value} | {r.note} |" for r in rows]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
