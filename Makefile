@@ -50,9 +50,10 @@ migrations-check: install-dev
 bench: install-dev
 	$(PY) scripts/services.py -- $(PY) bench/run.py $(BENCH_ARGS)
 
-# Chaos scenarios at full size (kills workers, stops Redis); `make test` runs a short form.
+# Chaos scenarios at full size on a PostgreSQL and Redis of their own (they crash, stop and wipe
+# them); `make test` runs a short form.
 chaos: install-dev
-	$(PY) scripts/services.py -- $(PY) -m chaos.run $(CHAOS_ARGS)
+	$(PY) -m chaos.run $(CHAOS_ARGS)
 
 # The fuzzers of `make test` with many more, new examples every run (FUZZ_EXAMPLES per property,
 # SCHEMATHESIS_EXAMPLES per API operation).

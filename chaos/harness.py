@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from scripts.services import RedisServer
+from scripts.services import RedisServer, free_port, wait_for_port
 from tasks_app.models import TERMINAL, Attempt, Kind, Status, Task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,6 +132,14 @@ class Harness:
                 if pid in pids and number == current:
                     busy[pid] = (task_id, number)
         return busy
+
+    def start_web(self) -> int:
+        """Gunicorn on a free loopback port, as the Procfile runs it; returns the port."""
+        port = free_port()
+        command = [sys.executable, "-m", "gunicorn", "writers.wsgi", "--bind", f"127.0.0.1:{port}"]
+        self._others.append(self._spawn([*command, "--workers", "2", "--timeout", "60"]))
+        wait_for_port(port, timeout=60, process=self._others[-1])
+        return port
 
     def signal_worker(self, pid: int, sig: int) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -1,7 +1,7 @@
 """`make chaos`: every chaos scenario at full size, one line each.
 
-Run through scripts/services.py (it provides PostgreSQL); the run starts a Redis of its own so
-scenarios can stop and kill it. `--engine real` runs the worker-kill scenario with the real
+The run starts its own PostgreSQL and Redis (scripts/services.py's servers) so that scenarios
+can crash, stop and wipe them. `--engine real` runs the worker-kill scenario with the real
 model (tiny.en) as well. Exits 1 if any invariant broke, listing what did.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scripts.services import RedisServer
+    from scripts.services import PostgresServer, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,14 +28,16 @@ def main() -> int:
         "--real-model", action="store_true", help="also run kill_workers with tiny.en"
     )
     args = parser.parse_args()
-    if "DATABASE_URL" not in os.environ:
-        raise SystemExit("Run through `make chaos` (scripts/services.py provides PostgreSQL).")
     sys.path.insert(0, str(ROOT))
-    from scripts.services import RedisServer
+    from chaos.servers import stop_postgres
+    from scripts.services import PostgresServer, RedisServer
 
     workdir = Path(tempfile.mkdtemp(prefix="writers-chaos-"))
+    os.chmod(workdir, 0o755)  # noqa: S103 (the unprivileged PostgreSQL must traverse it)
+    postgres = PostgresServer(workdir / "pg").start()
     redis = RedisServer(workdir / "redis").start()
     os.environ.update(
+        DATABASE_URL=postgres.url,
         REDIS_URL=redis.url,
         STORAGE_ROOT=str(workdir / "storage"),
         DJANGO_SETTINGS_MODULE="writers.settings",
@@ -44,15 +46,19 @@ def main() -> int:
     (workdir / "storage").mkdir()
     code = 1
     try:
-        code = run(args, redis, workdir)
+        code = run(args, postgres, redis, workdir)
     finally:
         redis.stop()
+        postgres.stop()
+        stop_postgres(postgres)
         if code == 0:
             shutil.rmtree(workdir, ignore_errors=True)
     return code
 
 
-def run(args: argparse.Namespace, redis: RedisServer, workdir: Path) -> int:
+def run(
+    args: argparse.Namespace, postgres: PostgresServer, redis: RedisServer, workdir: Path
+) -> int:
     import django
 
     django.setup()
@@ -77,6 +83,7 @@ def run(args: argparse.Namespace, redis: RedisServer, workdir: Path) -> int:
         "upload_while_redis_down": lambda: scenarios.upload_while_redis_down(make, user),
         "poison_file": lambda: scenarios.poison_file(make, user, workdir, healthy=20),
         "redis_faults_under_uploads": lambda: scenarios.redis_faults_under_uploads(make, user),
+        "postgres_restart": lambda: scenarios.postgres_restart(make, user, postgres),
         "disk_full": lambda: scenarios.disk_full(make, user, workdir),
     }
     if args.real_model:

@@ -30,7 +30,9 @@ from chaos.harness import (
     wait_for,
 )
 from chaos.invariants import Outcome, check, recovered_after
+from chaos.servers import crash_and_restart_postgres
 from chaos.stub import POISON_MARKER
+from scripts.services import PostgresServer
 from tasks_app.models import Attempt, ErrorCode, Status, Task
 from transcription.services import enqueue_task
 
@@ -332,3 +334,74 @@ def _fill(path: Path) -> None:
                 out.flush()
         except OSError:
             pass
+
+
+def postgres_restart(
+    make: MakeHarness,
+    user: Any,
+    postgres: PostgresServer,
+    *,
+    tasks: int = 30,
+    workers: int = 2,
+    seconds: float = 1.0,
+    down_seconds: float = 3.0,
+) -> Outcome:
+    """Scenario 3: PostgreSQL stopped in immediate mode and started again while workers are
+    processing and the web is serving the task list."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from accounts.tokens import issue_tokens
+
+    harness = make(workers=workers, stub_seconds=seconds)
+    ids = [file_task(user).pk for _ in range(tasks)]
+    outcome = Outcome("postgres_restart", tasks)
+    token = issue_tokens(user)[0]
+    answers: list[tuple[float, int]] = []
+    stop = threading.Event()
+
+    def poll(port: int) -> None:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/tasks?limit=20",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        while not stop.wait(0.1):
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                    answers.append((now(), response.status))
+            except urllib.error.HTTPError as error:
+                answers.append((now(), error.code))
+            except OSError:
+                answers.append((now(), 0))
+
+    with running(harness):
+        port = harness.start_web()
+        poller = threading.Thread(target=poll, args=(port,), daemon=True)
+        poller.start()
+        for pk in ids:
+            enqueue_task(pk)
+        wait_for(lambda: len(harness.busy_workers()) == workers, timeout=60, step=0.05)
+        from django.db import connection
+
+        connection.close()
+        crashed = now()
+        back = crash_and_restart_postgres(postgres, down_seconds)
+        outcome.kills = 1
+        wait_for(lambda: all_terminal(ids), timeout=300, step=0.5)
+        stop.set()
+        poller.join(15)
+    # The web recovers when it first answers 200 again after the database came back.
+    served = [at for at, status in answers if at > back and status == 200]
+    failed_after = [status for at, status in answers if at > back and status != 200]
+    outcome.recoveries = [served[0] - back] if served else []
+    outcome.notes["web_errors_during"] = sum(
+        1 for at, status in answers if crashed <= at <= back and status != 200
+    )
+    outcome.notes["web_errors_after"] = len(failed_after)
+    outcome.notes["reattempted"] = Task.objects.filter(pk__in=ids, attempts__gt=1).count()
+    check(outcome, dict.fromkeys(ids, Status.COMPLETED))
+    if not served:
+        outcome.stuck += 1
+        outcome.problems.append("the web never answered 200 after PostgreSQL came back")
+    return outcome
