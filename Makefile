@@ -8,7 +8,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev run test test-fast test-gpu lint migrations-check bench chaos fuzz ci clean
+.PHONY: install install-dev run test test-fast test-gpu lint migrations-check bench chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ migrations-check: install-dev
 
 bench: install-dev
 	$(PY) scripts/services.py -- $(PY) bench/run.py $(BENCH_ARGS)
+
+# gunicorn under wrk with 10 000 tasks, then 50 concurrent 10 MB uploads (needs wrk).
+load: install-dev
+	$(PY) scripts/services.py -- $(PY) bench/load.py $(LOAD_ARGS)
 
 # Chaos scenarios at full size on a PostgreSQL and Redis of their own (they crash, stop and wipe
 # them); `make test` runs a short form.

@@ -1,0 +1,298 @@
+"""Writers under load: gunicorn on loopback, 10 000 tasks in PostgreSQL, wrk over the task list,
+the task detail and the status poll; then 50 concurrent 10 MB uploads.
+
+Run with `make load` (a throwaway PostgreSQL and Redis from scripts/services.py; needs `wrk`,
+Debian's `apt-get install wrk`). Prints the figures and writes them to bench/LOAD.md with the
+command; asserts nothing. Targets from issue 7: p95 < 100 ms for the poll and the list page of
+100, zero errors; every upload accepted, web workers' memory bounded.
+
+gunicorn runs as deployed (deploy/gunicorn.conf.py: 2 x cores + 1 workers, 2 threads each) with
+DEBUG off. wrk shares the machine's cores with gunicorn and PostgreSQL, so on a small machine
+the figures are a floor, not what a separate client would see.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "LOAD.md"
+# wrk's Lua: random task ids for the detail and poll paths, and the percentiles as one JSON line.
+WRK_SCRIPT = """
+local ids = {%s}
+local headers = {%s}
+local template = "%s"
+request = function()
+  local path = template:gsub("{id}", ids[math.random(#ids)])
+  return wrk.format("GET", path, headers)
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format(
+    '{"requests": %%d, "seconds": %%f, "errors": %%d, "p50": %%f, "p95": %%f, "p99": %%f}\\n',
+    summary.requests, summary.duration / 1e6, errors,
+    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3))
+end
+"""
+
+
+def setup_django(storage: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="writers.settings",
+        STORAGE_ROOT=str(storage),
+        DEBUG="0",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
+        SECURE_SSL_REDIRECT="0",
+        AUTH_COOKIE_SECURE="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    # DEBUG off serves hashed static files from the manifest, as `make run` does.
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def seed(count: int) -> tuple[Any, list[str]]:
+    """`count` tasks of one user, most of them finished transcriptions; returns user and ids."""
+    from accounts.models import User
+    from tasks_app.models import Kind, Status, Task
+
+    user = User.objects.create_user(username="load", email="load@example.org", password=None)
+    statuses = [Status.COMPLETED] * 8 + [Status.FAILED, Status.PENDING]
+    now = datetime.now(UTC)
+    tasks = []
+    for number in range(count):
+        task_id = uuid.uuid4()
+        status = statuses[number % len(statuses)]
+        created = now - timedelta(minutes=number)
+        tasks.append(
+            Task(
+                id=task_id,
+                user=user,
+                title=f"Interview {number}",
+                kind=Kind.TRANSCRIPTION,
+                status=status,
+                file_path=f"uploads/{task_id}.flac",
+                original_filename=f"interview-{number}.flac",
+                file_size=1_000_000,
+                duration_seconds=600,
+                progress=1 if status == Status.COMPLETED else 0,
+                transcript_text="ask not what your country can do for you " * 20,
+                created_at=created,
+                completed_at=now - timedelta(minutes=number)
+                if status == Status.COMPLETED
+                else None,
+            )
+        )
+    Task.objects.bulk_create(tasks, batch_size=1000)
+    return user, [str(task.id) for task in tasks[:500]]
+
+
+def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "writers.wsgi", "-c", "deploy/gunicorn.conf.py"]
+    process = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    from scripts.services import wait_for_port
+
+    wait_for_port(port, timeout=60, process=process)
+    return process
+
+
+def wrk(port: int, template: str, headers: dict[str, str], ids: list[str], args: Any) -> dict:
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(
+        WRK_SCRIPT
+        % (
+            ",".join(f'"{i}"' for i in ids),
+            ",".join(f'["{k}"] = "{v}"' for k, v in headers.items()),
+            template,
+        )
+    )
+    completed = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.duration}s"]
+        + ["-s", str(script), f"http://127.0.0.1:{port}/"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    script.unlink()
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    figures["rate"] = figures["requests"] / figures["seconds"]
+    return figures
+
+
+def web_rss(gunicorn: subprocess.Popen) -> tuple[int, int]:
+    """(largest worker's RSS, all of gunicorn's RSS) in bytes."""
+    parent = psutil.Process(gunicorn.pid)
+    workers = [p.memory_info().rss for p in parent.children()]
+    return max(workers, default=0), parent.memory_info().rss + sum(workers)
+
+
+def upload_wav(path: Path, megabytes: int) -> None:
+    seconds = megabytes * 1024 * 1024 / 32000  # 16 kHz mono 16-bit
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"sine=duration={seconds}"]
+        + ["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", str(path)],
+        check=True,
+    )
+
+
+def uploads(port: int, token: str, path: Path, count: int, gunicorn: Any) -> dict[str, Any]:
+    body_head = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="title"\r\n\r\nload\r\n'
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="load.wav"'
+        b"\r\nContent-Type: audio/wav\r\n\r\n"
+    )
+    body = body_head + path.read_bytes() + b"\r\n--b0undary--\r\n"
+    statuses: list[int] = []
+    baseline_worker, baseline_total = web_rss(gunicorn)
+    peak = {"worker": baseline_worker, "total": baseline_total}
+    sampling = threading.Event()
+
+    def sample() -> None:
+        while not sampling.wait(0.05):
+            worker, total = web_rss(gunicorn)
+            peak["worker"] = max(peak["worker"], worker)
+            peak["total"] = max(peak["total"], total)
+
+    def send() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        connection.request(
+            "POST",
+            "/api/v1/tasks",
+            body=body,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "multipart/form-data; boundary=b0undary",
+            },
+        )
+        statuses.append(connection.getresponse().status)
+        connection.close()
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.monotonic()
+    senders = [threading.Thread(target=send) for _ in range(count)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    wall = time.monotonic() - started
+    sampling.set()
+    sampler.join()
+    return {
+        "accepted": statuses.count(202),
+        "statuses": sorted(set(statuses)),
+        "wall": wall,
+        "baseline_worker": baseline_worker,
+        "peak_worker": peak["worker"],
+        "peak_total": peak["total"],
+        "mb": len(body) / 2**20,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--uploads", type=int, default=50)
+    parser.add_argument("--upload-mb", type=int, default=10)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if "DATABASE_URL" not in os.environ:
+        raise SystemExit("Run through `make load` (scripts/services.py provides the servers).")
+    workdir = Path(tempfile.mkdtemp(prefix="writers-load-"))
+    (workdir / "storage").mkdir()
+    setup_django(workdir / "storage")
+    from accounts.tokens import issue_tokens
+
+    user, ids = seed(args.tasks)
+    token = issue_tokens(user)[0]
+    port = 18000 + os.getpid() % 1000
+    gunicorn = start_gunicorn(port, workdir / "gunicorn.log")
+    bearer = {"Authorization": f"Bearer {token}"}
+    cookie = {"Cookie": f"access_token={token}"}
+    htmx = {**cookie, "HX-Request": "true"}
+    runs = [
+        ("API task list, 100 per page", "/api/v1/tasks?limit=100", bearer),
+        ("API task detail", "/api/v1/tasks/{id}", bearer),
+        ("dashboard page (list)", "/dashboard", cookie),
+        ("task page (detail)", "/dashboard/tasks/{id}", cookie),
+        ("status poll (HTMX partial)", "/dashboard/tasks/{id}/status", htmx),
+    ]
+    lines = []
+    try:
+        for label, template, headers in runs:
+            f = wrk(port, template, headers, ids, args)
+            lines.append(
+                f"| {label} | `{template}` | {f['rate']:.0f} | {f['p50']:.1f} | {f['p95']:.1f} "
+                f"| {f['p99']:.1f} | {f['errors']} |"
+            )
+            print(lines[-1], flush=True)
+        audio = workdir / "upload.wav"
+        upload_wav(audio, args.upload_mb)
+        u = uploads(port, token, audio, args.uploads, gunicorn)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(30)
+    mib = 2**20
+    upload_line = (
+        f"{args.uploads} concurrent uploads of {u['mb']:.1f} MB: {u['accepted']} accepted "
+        f"(statuses {u['statuses']}) in {u['wall']:.1f} s; largest web worker RSS "
+        f"{u['baseline_worker'] / mib:.0f} MiB before, {u['peak_worker'] / mib:.0f} MiB at peak; "
+        f"all of gunicorn {u['peak_total'] / mib:.0f} MiB at peak"
+    )
+    print(upload_line)
+    workers = psutil.cpu_count() * 2 + 1
+    header = (
+        f"{args.tasks} tasks, gunicorn {workers} workers x 2 threads, wrk 2 threads "
+        f"{args.connections} connections {args.duration} s per row, {psutil.cpu_count()} cores, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+    table = "\n".join(
+        [
+            "| endpoint | path | req/s | p50 ms | p95 ms | p99 ms | errors |",
+            "|---|---|---|---|---|---|---|",
+            *lines,
+        ]
+    )
+    print(f"\n{header}\n\n{table}\n\n{upload_line}")
+    if not args.no_write:
+        extra = f' LOAD_ARGS="{shlex.join(sys.argv[1:])}"' if sys.argv[1:] else ""
+        RESULTS.write_text(
+            f"# Load results\n\nProduced by `make load{extra}` ({header}). How: the docstring "
+            f"of `bench/load.py`.\n\n{table}\n\n{upload_line}.\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
