@@ -347,7 +347,9 @@ def main() -> None:
         RESULTS.write_text(
             "# Benchmark results\n\n"
             f"Produced by `{command}` ({title}); every figure below comes from that one run. "
-            "How each is measured: the docstring of `bench/run.py`.\n\n"
+            "How each is measured: the docstring of `bench/run.py`. The long clip is jfk.flac "
+            "repeated, which tempts a decoder conditioned on its previous text to skip repeats. "
+            "On a machine shared with other work, compare the rows of one run, not runs.\n\n"
             f"{table}\n"
         )
 
