@@ -106,7 +106,7 @@ def freeze_worker(
         def late_in_a_job() -> tuple[int, tuple[Any, int]] | None:
             # Frozen near its end, the resumed worker's next move would be to complete.
             for pid, (task_id, attempt) in harness.busy_workers().items():
-                if Task.objects.filter(pk=task_id, progress__gte=0.5).exists():
+                if Task.objects.filter(pk=task_id, progress__gte=50).exists():
                     return pid, (task_id, attempt)
             return None
 
@@ -404,4 +404,68 @@ def postgres_restart(
     if not served:
         outcome.stuck += 1
         outcome.problems.append("the web never answered 200 after PostgreSQL came back")
+    return outcome
+
+
+def resume_after_kill(
+    make: MakeHarness, user: Any, directory: Path, *, repeats: int = 12, at_percent: float = 80
+) -> Outcome:
+    """Resume: with the real model, a worker killed at `at_percent` % of a long clip; the next
+    attempt starts from the last saved segment. Reports the time that saved against starting
+    over, and checks the seam: segments in order without overlap, and the words all there."""
+    import subprocess
+
+    from tasks_app.services import load_result
+    from transcription.tests.conftest import word_error_rate
+
+    clip = directory / f"jfk_x{repeats}.flac"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-stream_loop", str(repeats - 1), "-i", str(JFK)]
+        + [str(clip)],
+        check=True,
+    )
+    reference = " ".join([(JFK.parent / "jfk.txt").read_text().strip()] * repeats)
+    harness = make(workers=1, engine="real")
+    task_id = file_task(user, clip).pk
+    outcome = Outcome("resume_after_kill", 1)
+    with running(harness):
+        enqueue_task(task_id)
+
+        def far_enough() -> tuple[int, float] | None:
+            progress = Task.objects.values_list("progress", flat=True).get(pk=task_id)
+            busy = [pid for pid, job in harness.busy_workers().items() if job[0] == task_id]
+            return (busy[0], progress) if busy and progress >= at_percent else None
+
+        found = wait_for(far_enough, timeout=300, step=0.02)
+        if found is None:
+            raise RuntimeError("the worker never got far enough into the clip")
+        pid, progress = found
+        killed = now()
+        harness.signal_worker(pid, signal.SIGKILL)
+        outcome.kills = 1
+        wait_for(lambda: all_terminal([task_id]), timeout=300)
+    outcome.recoveries = [r for r in [recovered_after(task_id, killed)] if r is not None]
+    check(outcome, {task_id: Status.COMPLETED})
+    first, second = Attempt.objects.filter(task_id=task_id).order_by("number")[:2]
+    spent = killed - first.started_at.timestamp()
+    again = (second.ended_at - second.started_at).total_seconds() if second.ended_at else 0.0
+    result = load_result(Task.objects.get(pk=task_id)) or {}
+    segments = result.get("segments", [])
+    resumed_at = result.get("run", {}).get("resumed_at")
+    overlaps = sum(1 for a, b in zip(segments, segments[1:], strict=False) if b["start"] < a["end"])
+    wer = word_error_rate(reference, result.get("text", ""))
+    outcome.notes.update(
+        killed_at=f"{progress:.0f}%",
+        resumed_at=f"{resumed_at}s" if resumed_at is not None else "none",
+        second_attempt=f"{again:.1f}s",
+        from_scratch=f"{spent * 100 / progress:.1f}s",
+        saved=f"{spent * 100 / progress - again:.1f}s",
+        wer=f"{wer:.3f}",
+    )
+    if resumed_at is None:
+        outcome.problems.append("the second attempt started over")
+        outcome.lost += 1
+    if overlaps or wer > 0.15:
+        outcome.problems.append(f"seam: {overlaps} overlapping segment(s), WER {wer:.3f}")
+        outcome.lost += 1
     return outcome

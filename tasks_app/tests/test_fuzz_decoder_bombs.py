@@ -6,11 +6,10 @@ from __future__ import annotations
 import struct
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import django_rq
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -91,17 +90,9 @@ def test_it_refuses_an_absurd_sample_rate_or_channel_count_at_upload(
     assert nothing_stored()
 
 
-@pytest.fixture
-def empty_queues() -> Iterator[None]:
-    connection = django_rq.get_queue("media").connection
-    connection.flushdb()
-    yield
-    connection.flushdb()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_it_fails_a_header_lying_about_its_duration_and_keeps_the_worker_serving(
-    empty_queues: None, settings: Any, tmp_path: Path
+    queues: Any, settings: Any, tmp_path: Path
 ) -> None:
     owner = make_user(name="alice")
     settings.MAX_AUDIO_SECONDS = 60
