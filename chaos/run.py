@@ -85,6 +85,7 @@ def run(
         "redis_faults_under_uploads": lambda: scenarios.redis_faults_under_uploads(make, user),
         "postgres_restart": lambda: scenarios.postgres_restart(make, user, postgres),
         "disk_full": lambda: scenarios.disk_full(make, user, workdir),
+        "decoder_bomb": lambda: scenarios.decoder_bomb(make, user, workdir),
     }
     if args.real_model:
         plan["kill_workers_real_model"] = lambda: scenarios.kill_workers(

@@ -469,3 +469,66 @@ def resume_after_kill(
         outcome.problems.append(f"seam: {overlaps} overlapping segment(s), WER {wer:.3f}")
         outcome.lost += 1
     return outcome
+
+
+def decoder_bomb(make: MakeHarness, user: Any, directory: Path, *, hours: int = 1) -> Outcome:
+    """Bad input, in a real worker: a FLAC of `hours` of silence (well under 1 MB) whose header
+    claims 5 seconds, with a 60-second length limit. It must end FAILED, the worker must take the
+    next task, and its memory must stay near what the limit allows, not what the file holds."""
+    import subprocess
+    import threading
+
+    import psutil
+
+    source = directory / "silence.flac"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono"]
+        + ["-t", str(hours * 3600), "-c:a", "flac", str(source)],
+        check=True,
+    )
+    data = bytearray(source.read_bytes())
+    # STREAMINFO's 36-bit total-samples field (after rate, channels, bits) from byte 18.
+    packed = int.from_bytes(data[18:26], "big")
+    data[18:26] = ((packed >> 36 << 36) | 5 * 16000).to_bytes(8, "big")
+    liar = directory / "liar.flac"
+    liar.write_bytes(bytes(data))
+    harness = make(workers=1, engine="real")
+    harness.base_env = {**harness.base_env, "MAX_AUDIO_SECONDS": "60"}
+    bomb = file_task(user, liar).pk
+    after = file_task(user).pk
+    outcome = Outcome("decoder_bomb", 2)
+    peak = {"rss": 0, "baseline": 0}
+    with running(harness):
+        wait_for(lambda: harness.worker_pids(), timeout=30)
+        time.sleep(3)  # the worker has loaded its model
+        pid = harness.worker_pids()[0]
+        peak["baseline"] = psutil.Process(pid).memory_info().rss
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.02):
+                try:
+                    peak["rss"] = max(peak["rss"], psutil.Process(pid).memory_info().rss)
+                except psutil.NoSuchProcess:
+                    return
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        enqueue_task(bomb)
+        enqueue_task(after)
+        wait_for(lambda: all_terminal([bomb, after]), timeout=180)
+        done.set()
+        sampler.join()
+        outcome.notes["same_worker"] = int(pid in harness.worker_pids())
+    mib = 2**20
+    growth = (peak["rss"] - peak["baseline"]) / mib
+    outcome.notes.update(file_kib=len(data) // 1024, worker_rss_growth=f"{growth:.0f}MiB")
+    check(outcome, {bomb: Status.FAILED, after: Status.COMPLETED})
+    # 60 s of 16 kHz float32 samples is 4 MiB; decoding is allowed ten times that.
+    if growth > 40:
+        outcome.lost += 1
+        outcome.problems.append(
+            f"decoding a {len(data) // 1024} KiB file claiming 5 s grew the worker by "
+            f"{growth:.0f} MiB: memory follows the file's real length, not the limit"
+        )
+    return outcome

@@ -30,7 +30,10 @@ def transcribe(
     *,
     task_id: str = "",
     on_segment: Callable[[dict[str, Any]], None] | None = None,
+    resume_from: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    # `resume_from` is accepted and ignored: the stub always starts over (resuming is measured
+    # with the real model, chaos.scenarios.resume_after_kill).
     from tasks_app.models import Task
     from transcription import engine
 
