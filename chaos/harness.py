@@ -65,7 +65,7 @@ class Harness:
     workers: int = 2
     engine: str = "stub"
     stub_seconds: float = 0.5
-    _children: list[subprocess.Popen | None] = field(default_factory=list)
+    _children: list[subprocess.Popen] = field(default_factory=list)
     _others: list[subprocess.Popen] = field(default_factory=list)
     _keeper: threading.Thread | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
@@ -111,12 +111,12 @@ class Harness:
         while not self._stopping.wait(0.1):
             with self._lock:
                 for index, child in enumerate(self._children):
-                    if child is not None and child.poll() is not None:
+                    if child.poll() is not None:
                         self._children[index] = self._spawn_worker()
 
     def worker_pids(self) -> list[int]:
         with self._lock:
-            return [c.pid for c in self._children if c is not None and c.poll() is None]
+            return [child.pid for child in self._children if child.poll() is None]
 
     def busy_workers(self) -> dict[int, tuple[uuid.UUID, int]]:
         """pid → (task id, attempt) for this harness's workers that are processing a task."""
@@ -150,7 +150,7 @@ class Harness:
         if self._keeper is not None:
             self._keeper.join(5)
         with self._lock:
-            processes = [c for c in self._children if c is not None] + self._others
+            processes = self._children + self._others
         for process in processes:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGCONT)
