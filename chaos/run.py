@@ -86,6 +86,7 @@ def run(
         "postgres_restart": lambda: scenarios.postgres_restart(make, user, postgres),
         "disk_full": lambda: scenarios.disk_full(make, user, workdir),
         "decoder_bomb": lambda: scenarios.decoder_bomb(make, user, workdir),
+        "resume_after_kill": lambda: scenarios.resume_after_kill(make, user, workdir),
     }
     if args.real_model:
         plan["kill_workers_real_model"] = lambda: scenarios.kill_workers(

@@ -380,6 +380,25 @@ def probe_duration(path: Path) -> float | None:
     return None
 
 
+def demuxed_duration(path: Path) -> float:
+    """Where the first audio stream's last packet ends, in seconds (0 without audio)."""
+    import av
+
+    end = 0.0
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                return 0.0
+            for packet in container.demux(container.streams.audio[0]):
+                if packet.pts is not None and packet.time_base is not None:
+                    end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+    except av.FFmpegError as exc:
+        raise DecodeError(
+            "The file could not be read as audio: it is damaged or not a supported format."
+        ) from exc
+    return end
+
+
 def decode(path: Path) -> Any:
     """Decode to 16 kHz mono samples, refusing files that are missing, too long or cut short."""
     import av
@@ -388,9 +407,13 @@ def decode(path: Path) -> Any:
     if not path.is_file():
         raise FileMissing("The uploaded file is missing; upload it again.")
     declared = probe_duration(path)
-    if declared and declared > settings.MAX_AUDIO_SECONDS:
+    # The header's length can lie (a few hundred KB of FLAC can hold hours of silence and say
+    # "5 s"); the packets' timestamps cannot, and reading them decodes nothing. Checked before
+    # decoding, so memory follows the length limit, not the file.
+    longest = max(declared or 0, demuxed_duration(path))
+    if longest > settings.MAX_AUDIO_SECONDS:
         raise AudioTooLong(
-            f"The recording is {declared / 60:.0f} minutes long; the limit is "
+            f"The recording is {longest / 60:.0f} minutes long; the limit is "
             f"{settings.MAX_AUDIO_SECONDS / 60:.0f} minutes."
         )
     try:
@@ -463,11 +486,14 @@ def transcribe(
     *,
     task_id: str = "",
     on_segment: Callable[[dict[str, Any]], None] | None = None,
+    resume_from: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Transcribe one file and return the result document (docs/CONTRACTS.md).
 
     `on_segment(result)` runs after every segment with the partial result; it may raise to stop
-    (cancellation), and the caller keeps the partial result it last saw.
+    (cancellation), and the caller keeps the partial result it last saw. `resume_from` is a
+    partial result an earlier attempt saved (`resumable_segments` decides whether it fits):
+    its segments are kept and decoding starts where the last of them ended.
     """
     audio = decode(Path(audio_path))
     duration = len(audio) / 16000
@@ -483,13 +509,22 @@ def transcribe(
         "initial_prompt": options.initial_prompt or None,
         "hotwords": options.hotwords or None,
     }
+    kept = resumable_segments(resume_from, options, loaded.name)
+    seam = kept[-1]["end"] if kept else None
     if options.batched:
         from faster_whisper import BatchedInferencePipeline
 
         pipeline = BatchedInferencePipeline(model=loaded.whisper)
         kwargs["batch_size"] = options.batch_size
+        # The batched pipeline cuts audio longer than one window only along VAD's speech
+        # segments; without them it raises "No clip timestamps found".
+        kwargs["vad_filter"] = True
     else:
         kwargs["multilingual"] = options.multilingual
+    if seam is not None and resume_from is not None:
+        # Decode from the seam on, in the language the earlier attempt detected.
+        kwargs["clip_timestamps"] = [seam]
+        kwargs["language"] = kwargs["language"] or resume_from.get("language")
     result: dict[str, Any] = {
         "task_id": task_id,
         "partial": True,
@@ -498,7 +533,7 @@ def transcribe(
         "language_probability": None,
         "duration": round(duration, 3),
         "confidence": None,
-        "segments": [],
+        "segments": [dict(segment) for segment in kept],
         "run": {
             "model": loaded.name,
             "model_source": loaded.source,
@@ -510,15 +545,19 @@ def transcribe(
             "options": asdict(options),
             "wall_seconds": None,
             "real_time_factor": None,
+            "resumed_at": seam,
         },
     }
+    texts: list[str] = [segment["text"] for segment in kept]
+    result["text"] = " ".join(texts)
     monitoring.log_resources("Before transcription", gpu_index=gpu_index)
     started = time.monotonic()
     segments, info = pipeline.transcribe(audio, **kwargs)
     result["language"] = info.language
     result["language_probability"] = round(info.language_probability, 4)
-    texts: list[str] = []
     for segment in segments:
+        if seam is not None and segment.end <= seam:
+            continue
         result["segments"].append(_segment_dict(segment, len(result["segments"])))
         texts.append(segment.text.strip())
         result["text"] = " ".join(texts)
@@ -535,14 +574,39 @@ def transcribe(
     return result
 
 
+def resumable_segments(
+    previous: dict[str, Any] | None, options: Options, model: str
+) -> list[dict[str, Any]]:
+    """The segments of `previous` (a partial result of an earlier attempt) that a new attempt
+    can keep: only from the same model and options, and never in batched mode, whose windows
+    do not follow the sequential decoder's."""
+    if not previous or not previous.get("partial") or options.batched:
+        return []
+    run = previous.get("run") or {}
+    if run.get("model") != model or run.get("options") != asdict(options):
+        return []
+    return list(previous.get("segments") or [])
+
+
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Readers never see half a file: write a temporary file beside it, then rename."""
+    """Readers never see half a file: write a temporary file beside it, then rename. A write
+    that fails (a full disk) leaves no temporary file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
         "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
     ) as out:
-        json.dump(data, out, ensure_ascii=False)
-    os.replace(out.name, path)
+        try:
+            json.dump(data, out, ensure_ascii=False)
+            out.flush()
+        except BaseException:
+            out.close()
+            Path(out.name).unlink(missing_ok=True)
+            raise
+    try:
+        os.replace(out.name, path)
+    except BaseException:
+        Path(out.name).unlink(missing_ok=True)
+        raise
 
 
 def result_relpath(task_id: Any) -> str:

@@ -3,7 +3,9 @@ raise: every outcome ends as a task status so the worker keeps serving."""
 
 from __future__ import annotations
 
+import errno
 import functools
+import json
 import logging
 import socket
 import threading
@@ -139,6 +141,10 @@ def error_for(exc: BaseException) -> tuple[str, str]:
         return ErrorCode.TIMEOUT, (
             f"Transcription took longer than the {job_timeout() / 60:.0f}-minute limit."
         )
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ErrorCode.INTERNAL, (
+            "The server's storage is full, so the result could not be saved; retry later."
+        )
     text = str(exc).lower()
     if isinstance(exc, MemoryError) or "out of memory" in text or "bad_alloc" in text:
         return ErrorCode.OUT_OF_MEMORY, (
@@ -156,6 +162,7 @@ def transcribe_work(job: Transcription, task: Task) -> dict[str, Any]:
         engine.Options.for_task(task),
         task_id=job.task_id,
         on_segment=job.on_segment,
+        resume_from=job.previous_partial(),
     )
 
 
@@ -198,7 +205,12 @@ class Transcription:
             # BaseTimeoutException is an Exception: RQ's timer raises it inside this thread.
             self.failed(claim, exc, gpu_index)
         else:
-            self.completed(claim, result, device, gpu_index)
+            try:
+                self.completed(claim, result, device, gpu_index)
+            except OSError as exc:
+                # The result could not be written (a full disk): fail now rather than leave
+                # the task PROCESSING for the sweeper to retry into WORKER_LOST.
+                self.failed(claim, exc, gpu_index)
         finally:
             self.heartbeat.stop()
 
@@ -224,9 +236,26 @@ class Transcription:
         engine.write_json_atomic(Path(settings.STORAGE_ROOT) / self.result_path, result)
         return True
 
+    def previous_partial(self) -> dict[str, Any] | None:
+        """The partial result an earlier attempt of this task saved (its worker died, or it
+        failed or was cancelled and is retried), to resume from; None if there is none."""
+        path = Path(settings.STORAGE_ROOT) / self.result_path
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(previous, dict) or previous.get("task_id") != self.task_id:
+            return None
+        return previous if previous.get("partial") else None
+
     def write_partial_file(self) -> None:
-        if self.latest is not None:
+        if self.latest is None:
+            return
+        try:
             engine.write_json_atomic(Path(settings.STORAGE_ROOT) / self.result_path, self.latest)
+        except OSError:
+            # The task's status is already recorded; a partial transcript is a bonus.
+            logger.warning("Task %s: the partial result could not be saved", self.task_id)
 
     def completed(
         self, claim: Claim, result: dict[str, Any], device: str, gpu_index: int | None

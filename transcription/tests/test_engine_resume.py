@@ -1,0 +1,168 @@
+"""Resume from the last saved segment, results that cannot be written (a full disk), and
+headers that understate a recording's length.
+
+A new attempt of a task whose earlier attempt saved a partial result keeps those segments and
+decodes only from where the last of them ended (faster-whisper `clip_timestamps`); the chaos
+suite (`make chaos`, scenario resume_after_kill) measures the time that saves.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+
+from conftest import JFK_TEXT
+from tasks_app.models import ErrorCode, Status, Task
+from transcription import engine
+from transcription.services import enqueue_task
+from transcription.tests.conftest import looped_jfk, word_error_rate
+
+
+@pytest.fixture(scope="module")
+def four_jfk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """44 s: more than one 30-second window."""
+    return looped_jfk(tmp_path_factory.mktemp("audio"), 4)
+
+
+@pytest.fixture(scope="module")
+def full_run(four_jfk: Path) -> dict[str, Any]:
+    return engine.transcribe(four_jfk, engine.Options(model_name="tiny.en"))
+
+
+def cut(result: dict[str, Any], keep: int) -> dict[str, Any]:
+    """`result` as an attempt that died after its first `keep` segments would have saved it."""
+    segments = result["segments"][:keep]
+    return {
+        **result,
+        "partial": True,
+        "segments": segments,
+        "text": " ".join(segment["text"] for segment in segments),
+    }
+
+
+def assert_seamless(result: dict[str, Any], repeats: int) -> None:
+    segments = result["segments"]
+    assert all(b["start"] >= a["end"] for a, b in zip(segments, segments[1:], strict=False))
+    assert [segment["id"] for segment in segments] == list(range(len(segments)))
+    assert word_error_rate(" ".join([JFK_TEXT] * repeats), result["text"]) <= 0.15
+
+
+def test_it_resumes_from_the_last_saved_segment_without_a_gap_or_duplicate(
+    four_jfk: Path, full_run: dict[str, Any]
+) -> None:
+    keep = len(full_run["segments"]) // 2
+    partial = cut(full_run, keep)
+    seam = partial["segments"][-1]["end"]
+
+    resumed = engine.transcribe(four_jfk, engine.Options(model_name="tiny.en"), resume_from=partial)
+
+    assert resumed["run"]["resumed_at"] == seam
+    assert resumed["segments"][:keep] == partial["segments"]
+    assert resumed["segments"][keep]["start"] >= seam
+    assert resumed["partial"] is False
+    assert resumed["text"].startswith(partial["text"])
+    assert_seamless(resumed, repeats=4)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        engine.Options(model_name="tiny.en", word_timestamps=True),
+        engine.Options(model_name="tiny.en", batched=True),
+    ],
+    ids=["other options", "batched"],
+)
+def test_it_starts_over_when_the_saved_part_does_not_fit(
+    four_jfk: Path, full_run: dict[str, Any], options: engine.Options
+) -> None:
+    partial = cut(full_run, 2)
+
+    result = engine.transcribe(four_jfk, options, resume_from=partial)
+
+    assert result["run"]["resumed_at"] is None
+    assert result["segments"][0]["start"] < partial["segments"][-1]["end"]
+
+
+def test_it_transcribes_more_than_one_window_in_batched_mode(four_jfk: Path) -> None:
+    result = engine.transcribe(four_jfk, engine.Options(model_name="tiny.en", batched=True))
+
+    assert word_error_rate(" ".join([JFK_TEXT] * 4), result["text"]) <= 0.15
+
+
+def test_it_leaves_no_temporary_file_when_a_result_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(json, "dump", disk_full)
+
+    with pytest.raises(OSError):
+        engine.write_json_atomic(tmp_path / "results" / "x_transcription.json", {"a": 1})
+
+    assert list((tmp_path / "results").iterdir()) == []
+
+
+def test_it_refuses_a_header_understating_the_length_before_decoding(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.MAX_AUDIO_SECONDS = 30
+    looped = looped_jfk(tmp_path, 4)
+    data = bytearray(looped.read_bytes())
+    # STREAMINFO from byte 18: sample rate (20 bits), channels (3), bits (5) and the 36-bit
+    # total-samples field, set to 5 seconds.
+    packed = int.from_bytes(data[18:26], "big")
+    data[18:26] = ((packed >> 36 << 36) | 5 * (packed >> 44)).to_bytes(8, "big")
+    liar = tmp_path / "liar.flac"
+    liar.write_bytes(bytes(data))
+    assert engine.probe_duration(liar) == 5.0
+
+    with pytest.raises(engine.AudioTooLong):
+        engine.decode(liar)
+    assert engine.demuxed_duration(liar) == pytest.approx(44, abs=0.5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_attempt_resumes_from_what_the_last_one_saved(
+    file_task: Any, drain: Any, four_jfk: Path, full_run: dict[str, Any]
+) -> None:
+    task = file_task(four_jfk)
+    partial = cut(full_run, len(full_run["segments"]) // 2)
+    partial["task_id"] = str(task.pk)
+    # What an attempt killed mid-job leaves: its last partial save on disk, attempt 1 lost.
+    Task.objects.filter(pk=task.pk).update(attempts=1)
+    engine.write_json_atomic(
+        Path(django_settings.STORAGE_ROOT) / engine.result_relpath(task.pk), partial
+    )
+    enqueue_task(task.pk)
+
+    drain()
+
+    task.refresh_from_db()
+    assert (task.status, task.attempts) == (Status.COMPLETED, 2)
+    result = json.loads((Path(django_settings.STORAGE_ROOT) / task.result_path).read_text())
+    assert result["run"]["resumed_at"] == partial["segments"][-1]["end"]
+    assert_seamless(result, repeats=4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_fails_cleanly_when_the_result_cannot_be_written(
+    file_task: Any, drain: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(path: Path, data: dict[str, Any]) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(engine, "write_json_atomic", disk_full)
+    task = file_task()
+    enqueue_task(task.pk)
+
+    drain()
+
+    task.refresh_from_db()
+    assert (task.status, task.error_code) == (Status.FAILED, ErrorCode.INTERNAL)
+    assert "storage is full" in task.error_message
