@@ -34,6 +34,7 @@ from chaos.servers import crash_and_restart_postgres
 from chaos.stub import POISON_MARKER
 from scripts.services import PostgresServer
 from tasks_app.models import Attempt, ErrorCode, Status, Task
+from transcription.models import WorkerProcess
 from transcription.services import enqueue_task
 
 MakeHarness = Callable[..., Harness]
@@ -499,9 +500,9 @@ def decoder_bomb(make: MakeHarness, user: Any, directory: Path, *, hours: int = 
     outcome = Outcome("decoder_bomb", 2)
     peak = {"rss": 0, "baseline": 0}
     with running(harness):
-        wait_for(lambda: harness.worker_pids(), timeout=30)
-        time.sleep(3)  # the worker has loaded its model
-        pid = harness.worker_pids()[0]
+        pid = wait_for(lambda: harness.worker_pids(), timeout=30)[0]
+        # A worker records its presence once its model is loaded.
+        wait_for(lambda: WorkerProcess.objects.filter(pid=pid).exists(), timeout=60)
         peak["baseline"] = psutil.Process(pid).memory_info().rss
         done = threading.Event()
 
@@ -515,10 +516,12 @@ def decoder_bomb(make: MakeHarness, user: Any, directory: Path, *, hours: int = 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         enqueue_task(bomb)
-        enqueue_task(after)
-        wait_for(lambda: all_terminal([bomb, after]), timeout=180)
+        wait_for(lambda: all_terminal([bomb]), timeout=180)
         done.set()
         sampler.join()
+        # Then an ordinary task, on the same worker process.
+        enqueue_task(after)
+        wait_for(lambda: all_terminal([after]), timeout=180)
         outcome.notes["same_worker"] = int(pid in harness.worker_pids())
     mib = 2**20
     growth = (peak["rss"] - peak["baseline"]) / mib

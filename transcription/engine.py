@@ -9,6 +9,7 @@ process, and never entering CTranslate2 in a process forked after a model was lo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -599,8 +600,10 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
             json.dump(data, out, ensure_ascii=False)
             out.flush()
         except BaseException:
-            out.close()
+            # Unlinked before closing: closing flushes again and fails again on a full disk.
             Path(out.name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                out.close()
             raise
     try:
         os.replace(out.name, path)
