@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from scripts.services import PostgresServer, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "chaos" / "RESULTS.md"
 
 
 def main() -> int:
@@ -94,14 +96,23 @@ def run(
         )
     wanted = args.only.split(",") if args.only else list(plan)
     failed = False
+    lines = []
     for name in wanted:
         outcome = plan[name]()
-        print(outcome.line(), flush=True)
-        for problem in outcome.problems:
-            print(f"  {problem}", flush=True)
+        lines += [outcome.line(), *(f"  {problem}" for problem in outcome.problems)]
+        print("\n".join(lines[-1 - len(outcome.problems) :]), flush=True)
         failed |= not outcome.ok
     if failed:
         print(f"process logs: {log}")
+    if not args.only:
+        extra = " CHAOS_ARGS=--real-model" if args.real_model else ""
+        when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        RESULTS.write_text(
+            f"# Chaos results\n\nProduced by `make chaos{extra}` on {when} ({os.cpu_count()} "
+            "cores); what each field means: README, Development.\n\n```\n"
+            + "\n".join(lines)
+            + "\n```\n"
+        )
     return 1 if failed else 0
 
 

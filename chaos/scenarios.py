@@ -409,7 +409,7 @@ def postgres_restart(
 
 
 def resume_after_kill(
-    make: MakeHarness, user: Any, directory: Path, *, repeats: int = 12, at_percent: float = 80
+    make: MakeHarness, user: Any, directory: Path, *, repeats: int = 20, at_percent: float = 80
 ) -> Outcome:
     """Resume: with the real model, a worker killed at `at_percent` % of a long clip; the next
     attempt starts from the last saved segment. Reports the time that saved against starting
@@ -432,14 +432,16 @@ def resume_after_kill(
     with running(harness):
         enqueue_task(task_id)
 
-        def far_enough() -> tuple[int, float] | None:
-            progress = Task.objects.values_list("progress", flat=True).get(pk=task_id)
+        def far_enough() -> tuple[int, float] | bool | None:
+            status, progress = Task.objects.values_list("status", "progress").get(pk=task_id)
+            if status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED):
+                return True
             busy = [pid for pid, job in harness.busy_workers().items() if job[0] == task_id]
             return (busy[0], progress) if busy and progress >= at_percent else None
 
         found = wait_for(far_enough, timeout=300, step=0.02)
-        if found is None:
-            raise RuntimeError("the worker never got far enough into the clip")
+        if not isinstance(found, tuple):
+            raise RuntimeError("the task ended or stalled before the worker could be killed")
         pid, progress = found
         killed = now()
         harness.signal_worker(pid, signal.SIGKILL)
