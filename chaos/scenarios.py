@@ -276,12 +276,12 @@ def disk_full(make: MakeHarness, user: Any, directory: Path, *, tasks: int = 4) 
     Needs root to mount the tmpfs; `make chaos` runs as root here, and prints the scenario as
     not run where mounting is not allowed.
     """
-    import errno
     import subprocess
 
     from django.test import override_settings
 
     from tasks_app.services import create_task
+    from tasks_app.uploads import UploadRejected
 
     volume = directory / "small-volume"
     volume.mkdir(exist_ok=True)
@@ -305,8 +305,8 @@ def disk_full(make: MakeHarness, user: Any, directory: Path, *, tasks: int = 4) 
                 try:
                     upload = SimpleUploadedFile("full.flac", small.read_bytes(), "audio/flac")
                     ids.append(create_task(user, title="on a full disk", upload=upload).pk)
-                except OSError as error:
-                    refused = errno.errorcode.get(error.errno or 0, str(error))
+                except UploadRejected as error:
+                    refused = f"{error.http_status} {error.code}"
                 outcome.notes["upload_on_full_disk"] = f"refused:{refused}" if refused else "ok"
                 freed = now()
                 filler.unlink()

@@ -163,7 +163,9 @@ def _check_audio(container: Any, stream: Any, path: str, max_seconds: float) -> 
             "The recording is cut off: the file is shorter than its header announces. "
             "Upload the complete file.",
         )
-    duration = declared if declared is not None else end
+    # The longer of header and packets: a header that understates the length must not sneak
+    # an hour of audio past MAX_AUDIO_SECONDS.
+    duration = max(declared, end) if declared is not None else end
     if duration > max_seconds:
         return _too_long(duration, max_seconds)
     return {

@@ -104,7 +104,8 @@ class BulkCreateSerializer(serializers.Serializer):
 
 
 class TaskListQuerySerializer(serializers.Serializer):
-    skip = serializers.IntegerField(required=False, min_value=0, default=0)
+    # Bounded so an absurd offset is a 400, not an integer overflow in the database.
+    skip = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1, default=0)
     limit = serializers.IntegerField(
         required=False, min_value=1, default=MAX_LIMIT, help_text=f"At most {MAX_LIMIT}."
     )

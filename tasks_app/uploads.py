@@ -6,6 +6,7 @@ hand the uploaded file to `tasks_app.services.create_task`, which calls `store_u
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -217,6 +218,15 @@ def store_upload(
         size, digest = _copy_and_hash(upload, partial)
         probed = {} if any_file else run_probe(partial, PROBE_FOR_EXTENSION[extension])
         os.replace(partial, final)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # The upload is fine; the server is not. Say so, and keep nothing half-written.
+        raise UploadRejected(
+            "storage_full",
+            "The server has no room to store this file right now. Try again later.",
+            507,
+        ) from error
     finally:
         partial.unlink(missing_ok=True)
     return StoredUpload(

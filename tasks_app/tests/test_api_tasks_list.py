@@ -55,7 +55,14 @@ def test_it_caps_the_limit_at_100(
 
 @pytest.mark.parametrize(
     "query",
-    [{"limit": 0}, {"skip": -1}, {"limit": "many"}, {"status_filter": "DONE"}, {"ordering": "id"}],
+    [
+        {"limit": 0},
+        {"skip": -1},
+        {"skip": 67408477663616286720},  # would overflow PostgreSQL's OFFSET
+        {"limit": "many"},
+        {"status_filter": "DONE"},
+        {"ordering": "id"},
+    ],
 )
 def test_it_refuses_bad_parameters_with_400(
     query: dict[str, Any], alice: User, api: Callable[..., APIClient]

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tracemalloc
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,20 @@ def test_the_probe_caps_its_own_memory_before_parsing(audio_files: dict[str, Pat
 )
 def test_display_filename_keeps_only_a_plain_name(name: str, shown: str) -> None:
     assert uploads.display_filename(name) == shown
+
+
+def test_it_refuses_with_507_and_keeps_nothing_when_the_disk_is_full(
+    settings: Any, jfk_flac: Path
+) -> None:
+    task_id = uuid.uuid4()
+    uploads_dir = settings.STORAGE_ROOT / "uploads"
+    uploads_dir.mkdir()
+    # /dev/full answers every write with ENOSPC, as a full volume does.
+    (uploads_dir / f"{task_id}.flac.part").symlink_to("/dev/full")
+    upload = SimpleUploadedFile("jfk.flac", jfk_flac.read_bytes(), "audio/flac")
+
+    with pytest.raises(uploads.UploadRejected) as refused:
+        uploads.store_upload(upload, task_id)
+
+    assert (refused.value.code, refused.value.http_status) == ("storage_full", 507)
+    assert list(uploads_dir.iterdir()) == []
