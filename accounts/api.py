@@ -15,7 +15,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import (
     api_view,
@@ -48,9 +48,12 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.throttles import AuthAccountThrottle, AuthIPThrottle
+from writers.schema import CSRF_REFUSAL, ErrorSerializer
 
 PASSWORD_THROTTLES = [AuthIPThrottle, AuthAccountThrottle]
 MAX_LIMIT = 100
+# Views that check CSRF themselves (no authentication class does it for them) say so here.
+CSRF_REFUSED = OpenApiResponse(ErrorSerializer, description=CSRF_REFUSAL)
 
 
 def _error(detail: str, code: str, http_status: int) -> Response:
@@ -93,7 +96,7 @@ def csrf(request: Request) -> Response:
     return Response({"csrfToken": get_token(request._request)})
 
 
-@extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
+@extend_schema(request=RegisterSerializer, responses={201: UserSerializer, 403: CSRF_REFUSED})
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([AllowAny])
@@ -111,7 +114,8 @@ def register(request: Request) -> Response:
 
 
 @extend_schema(
-    request=CredentialsSerializer, responses={200: UserSerializer, 401: DetailSerializer}
+    request=CredentialsSerializer,
+    responses={200: UserSerializer, 401: ErrorSerializer, 403: CSRF_REFUSED},
 )
 @api_view(["POST"])
 @authentication_classes([])
@@ -128,7 +132,7 @@ def login(request: Request) -> Response:
     return response
 
 
-@extend_schema(request=None, responses={204: None})
+@extend_schema(request=None, responses={204: None, 403: CSRF_REFUSED})
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([AllowAny])
@@ -143,7 +147,7 @@ def logout(request: Request) -> Response:
 @extend_schema(
     methods=["POST"],
     request=None,
-    responses={200: UserSerializer, 401: DetailSerializer},
+    responses={200: UserSerializer, 401: ErrorSerializer, 403: CSRF_REFUSED},
     summary="Rotate the session cookies (needs X-CSRFToken)",
 )
 @extend_schema(
@@ -266,7 +270,7 @@ def password_reset(request: Request) -> Response:
 
 
 @extend_schema(
-    request=CredentialsSerializer, responses={200: TokenPairSerializer, 401: DetailSerializer}
+    request=CredentialsSerializer, responses={200: TokenPairSerializer, 401: ErrorSerializer}
 )
 @api_view(["POST"])
 @authentication_classes([])
@@ -283,7 +287,7 @@ def token(request: Request) -> Response:
 
 
 @extend_schema(
-    request=RefreshSerializer, responses={200: TokenPairSerializer, 401: DetailSerializer}
+    request=RefreshSerializer, responses={200: TokenPairSerializer, 401: ErrorSerializer}
 )
 @api_view(["POST"])
 @authentication_classes([])
@@ -304,7 +308,7 @@ def token_refresh(request: Request) -> Response:
         OpenApiParameter("limit", int, description=f"Rows to return (1–{MAX_LIMIT})"),
         OpenApiParameter("q", str, description="Search in email, username and full name"),
     ],
-    responses=UserListSerializer,
+    responses={200: UserListSerializer, 400: ErrorSerializer},
     operation_id="users_list",
 )
 @api_view(["GET"])

@@ -34,7 +34,6 @@ from accounts.integrations_serializers import (
     WebhookSerializer,
 )
 from accounts.models import Webhook
-from accounts.serializers import DetailSerializer
 from tasks_app.services import get_task_for_user
 
 DELIVERY_LOG_LIMIT = 100
@@ -63,7 +62,7 @@ def _field_errors(error: DjangoValidationError) -> serializers.ValidationError:
 @extend_schema(
     methods=["POST"],
     request=ApiTokenCreateSerializer,
-    responses={201: ApiTokenCreatedSerializer, 400: DetailSerializer},
+    responses={201: ApiTokenCreatedSerializer},
     operation_id="api_tokens_create",
 )
 @api_view(["GET", "POST"])
@@ -81,7 +80,7 @@ def api_token_list(request: Request) -> Response:
     )
 
 
-@extend_schema(responses={204: None, 404: DetailSerializer}, operation_id="api_tokens_revoke")
+@extend_schema(responses={204: None}, operation_id="api_tokens_revoke")
 @api_view(["DELETE"])
 def api_token_detail(request: Request, token_id: str) -> Response:
     token = get_object_or_404(api_tokens.active_tokens(request.user), pk=_uuid(token_id))
@@ -93,7 +92,7 @@ def api_token_detail(request: Request, token_id: str) -> Response:
 @extend_schema(
     methods=["POST"],
     request=WebhookCreateSerializer,
-    responses={201: WebhookSerializer, 400: DetailSerializer},
+    responses={201: WebhookSerializer},
     operation_id="webhooks_create",
 )
 @api_view(["GET", "POST"])
@@ -109,7 +108,7 @@ def webhook_list(request: Request) -> Response:
     return Response(WebhookSerializer(webhook).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses={204: None, 404: DetailSerializer}, operation_id="webhooks_destroy")
+@extend_schema(responses={204: None}, operation_id="webhooks_destroy")
 @api_view(["DELETE"])
 def webhook_detail(request: Request, webhook_id: str) -> Response:
     get_object_or_404(Webhook, pk=_uuid(webhook_id), user=request.user).delete()
@@ -117,7 +116,7 @@ def webhook_detail(request: Request, webhook_id: str) -> Response:
 
 
 @extend_schema(
-    responses={200: DeliveryListSerializer, 404: DetailSerializer},
+    responses={200: DeliveryListSerializer},
     operation_id="webhooks_deliveries",
     summary=f"The webhook's last {DELIVERY_LOG_LIMIT} deliveries, newest first",
 )

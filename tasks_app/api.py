@@ -29,7 +29,6 @@ from tasks_app.models import Task
 from tasks_app.serializers import (
     MAX_LIMIT,
     BulkCreateSerializer,
-    ErrorSerializer,
     FileResultSerializer,
     TaskCreateSerializer,
     TaskListQuerySerializer,
@@ -43,6 +42,7 @@ from tasks_app.serializers import (
 from tasks_app.uploads import UploadRejected, content_disposition, limit_upload_size
 from transcription.formats import RENDERERS, render
 from transcription.services import eta_for_tasks
+from writers.schema import ErrorSerializer
 
 RESULT_CONTENT_TYPES = {
     "json": "application/json",

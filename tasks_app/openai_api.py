@@ -85,7 +85,25 @@ class OpenAIThrottle(AuthThrottle):
         return str(request.user.pk) if request.user else None
 
 
+OPENAI_ERROR = inline_serializer(
+    "OpenAIError",
+    {
+        "error": inline_serializer(
+            "OpenAIErrorDetail",
+            {
+                "message": serializers.CharField(),
+                "type": serializers.CharField(),
+                "param": serializers.CharField(allow_null=True),
+                "code": serializers.CharField(allow_null=True),
+            },
+        )
+    },
+)
+
+
 class OpenAIView(APIView):
+    # Errors come in OpenAI's shape, and the schema says so (writers.schema).
+    error_serializer = OPENAI_ERROR
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [OpenAIThrottle]
 
@@ -152,20 +170,6 @@ ACCEPTED = inline_serializer(
         "object": serializers.CharField(),
         "status": serializers.CharField(),
         "url": serializers.URLField(),
-    },
-)
-OPENAI_ERROR = inline_serializer(
-    "OpenAIError",
-    {
-        "error": inline_serializer(
-            "OpenAIErrorDetail",
-            {
-                "message": serializers.CharField(),
-                "type": serializers.CharField(),
-                "param": serializers.CharField(allow_null=True),
-                "code": serializers.CharField(allow_null=True),
-            },
-        )
     },
 )
 

@@ -11,13 +11,9 @@ from rest_framework import serializers
 from tasks_app.models import Kind, Mode, Status, Task
 from tasks_app.services import BULK_LIMIT, ORDERINGS, PROMPT_MAX_CHARS, normalized_audio_file
 from tasks_app.uploads import AUDIO_EXTENSIONS, TEXT_EXTENSIONS, VIDEO_EXTENSIONS
+from writers.schema import ErrorSerializer
 
 MAX_LIMIT = 100
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
 
 
 class OptionsSerializer(serializers.Serializer):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -26,3 +28,31 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # Field errors stay per field; `detail` sums them up for clients that read only that.
         response.data = {"detail": "Invalid input.", **response.data}
     return response
+
+
+def _api_error(request: HttpRequest, message: str, code: str, http_status: int) -> JsonResponse:
+    if request.path.startswith("/v1/"):
+        # The OpenAI-compatible endpoints answer in OpenAI's error shape, even for a wrong URL.
+        kind = "invalid_request_error" if http_status < 500 else "server_error"
+        error = {"message": message, "type": kind, "param": None, "code": code}
+        return JsonResponse({"error": error}, status=http_status)
+    return JsonResponse({"detail": message, "code": code}, status=http_status)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(("/api/", "/v1/"))
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A URL no route matches (or a path parameter of the wrong form): JSON for API clients."""
+    if _is_api(request):
+        return _api_error(request, "Not found.", "not_found", status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A crash outside a DRF view (middleware, URL resolving): still JSON for API clients."""
+    if _is_api(request):
+        message = "Internal error. It has been logged."
+        return _api_error(request, message, "internal_error", status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request)

@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from writers import health, metrics
 
+handler404 = "writers.api.not_found"
+handler500 = "writers.api.server_error"
+
 urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
