@@ -59,6 +59,14 @@ def _test_model(settings: Any) -> None:
     settings.MODEL_NAME = "tiny.en"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_eta_schedule() -> None:
+    """The queue schedule a process keeps for ETA_CACHE_SECONDS must not cross tests."""
+    from transcription.services import forget_eta_schedule
+
+    forget_eta_schedule()
+
+
 @pytest.fixture
 def jfk_flac() -> Path:
     assert JFK_FLAC.exists(), f"test audio missing: {JFK_FLAC} (set WRITERS_SHARED_DIR)"

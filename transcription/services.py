@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import django_rq
 from django.conf import settings
@@ -113,6 +113,7 @@ class Eta:
     estimated_finish: datetime | None
 
 
+NO_ETA = Eta(None, None, None)
 # Used until a worker has measured a model: whole 30-second windows per second on one CPU core.
 DEFAULT_REAL_TIME_FACTOR = 10.0
 # Recordings whose length is unknown are assumed to be this long.
@@ -120,7 +121,40 @@ DEFAULT_DURATION_SECONDS = 60.0
 
 
 def eta_for_tasks(tasks: Iterable[Task]) -> dict[uuid.UUID, Eta]:
-    """Queue position and estimated start and finish for each of `tasks`, in three queries.
+    """Queue position and estimated start and finish for each of `tasks`.
+
+    No query when none of them is waiting or running. Otherwise the whole queue's schedule
+    (queue_schedule) is computed at most once per ETA_CACHE_SECONDS in a web process, or
+    sooner when one of the tasks asked about is not in it yet: every list and poll request
+    needs it, and on a deep queue it costs more than the rest of the request.
+    """
+    tasks = list(tasks)
+    active = {task.pk for task in tasks if task.is_active}
+    if not active:
+        # Nothing waits or runs among them (a page of finished tasks): no queue to read.
+        return {task.pk: NO_ETA for task in tasks}
+    global _schedule
+    computed_at, schedule = _schedule
+    fresh = time.monotonic() - computed_at < settings.ETA_CACHE_SECONDS
+    if not (fresh and active <= schedule.keys()):
+        schedule = queue_schedule()
+        _schedule = (time.monotonic(), schedule)
+    return {
+        task.pk: schedule.get(task.pk, NO_ETA) if task.pk in active else NO_ETA for task in tasks
+    }
+
+
+# (monotonic time computed, schedule) of this process; replaced whole, so threads may share it.
+_schedule: tuple[float, dict[uuid.UUID, Eta]] = (float("-inf"), {})
+
+
+def forget_eta_schedule() -> None:
+    global _schedule
+    _schedule = (float("-inf"), {})
+
+
+def queue_schedule() -> dict[uuid.UUID, Eta]:
+    """Every waiting or running task's ETA, in three queries.
 
     Workers take tasks first in, first out; each takes the next task when it finishes its
     current one, at the speed its model was last measured at.
@@ -128,49 +162,52 @@ def eta_for_tasks(tasks: Iterable[Task]) -> dict[uuid.UUID, Eta]:
     from transcription.engine import WINDOW_SECONDS
     from transcription.models import ModelSpeed, WorkerProcess
 
-    wanted = {task.pk for task in tasks}
-    if not wanted:
-        return {}
+    # Tuples, not dicts: a busy queue is thousands of rows.
     active = list(
         Task.objects.alive()
         .exclude(file_path="")
         .filter(status__in=[Status.PENDING, Status.IN_PROGRESS, Status.PROCESSING])
         .order_by("queued_at", "created_at")
-        .values("pk", "status", "model_name", "duration_seconds", "processed_seconds", "started_at")
+        .values_list(
+            "pk", "status", "model_name", "duration_seconds", "processed_seconds", "started_at"
+        )
     )
     speeds: dict[str, list[float]] = {}
     for model_name, rtf in ModelSpeed.objects.values_list("model_name", "real_time_factor"):
         speeds.setdefault(model_name, []).append(rtf)
     workers = WorkerProcess.objects.alive().count()
+    rtfs = {name: sum(measured) / len(measured) for name, measured in speeds.items()}
 
-    def seconds_for(row: dict[str, Any], remaining: float) -> float:
-        measured = speeds.get(row["model_name"] or settings.MODEL_NAME)
-        rtf = sum(measured) / len(measured) if measured else DEFAULT_REAL_TIME_FACTOR
+    def seconds_for(model_name: str, remaining: float) -> float:
+        rtf = rtfs.get(model_name or settings.MODEL_NAME, DEFAULT_REAL_TIME_FACTOR)
         return max(remaining, WINDOW_SECONDS) / rtf
 
     now = timezone.now()
-    running = [row for row in active if row["status"] == Status.PROCESSING]
+    running = [row for row in active if row[1] == Status.PROCESSING]
     # IN_PROGRESS tasks are on the queue in queued_at order; PENDING ones join after them.
-    waiting = [row for row in active if row["status"] == Status.IN_PROGRESS]
-    waiting += [row for row in active if row["status"] == Status.PENDING]
+    waiting = [row for row in active if row[1] == Status.IN_PROGRESS]
+    waiting += [row for row in active if row[1] == Status.PENDING]
     free_at: list[datetime] = []
     etas: dict[uuid.UUID, Eta] = {}
-    for row in running:
-        duration = row["duration_seconds"] or DEFAULT_DURATION_SECONDS
-        finish = now + timedelta(seconds=seconds_for(row, duration - row["processed_seconds"]))
+    for pk, _status, model_name, duration, processed, started_at in running:
+        duration = duration or DEFAULT_DURATION_SECONDS
+        finish = now + timedelta(seconds=seconds_for(model_name, duration - processed))
         free_at.append(finish)
-        etas[row["pk"]] = Eta(0, row["started_at"], finish)
+        etas[pk] = Eta(0, started_at, finish)
     # Running tasks beyond the live worker count mean workers died; do not double count them.
     free_at = sorted(free_at)[:workers] if workers else []
     free_at += [now] * (workers - len(free_at))
-    for position, row in enumerate(waiting, start=1):
+    for position, (pk, _status, model_name, duration, _processed, _started) in enumerate(
+        waiting, start=1
+    ):
         if not free_at:
-            etas[row["pk"]] = Eta(position, None, None)
+            etas[pk] = Eta(position, None, None)
             continue
         slot = min(range(len(free_at)), key=free_at.__getitem__)
         start = max(free_at[slot], now)
-        duration = row["duration_seconds"] or DEFAULT_DURATION_SECONDS
-        finish = start + timedelta(seconds=seconds_for(row, duration))
+        finish = start + timedelta(
+            seconds=seconds_for(model_name, duration or DEFAULT_DURATION_SECONDS)
+        )
         free_at[slot] = finish
-        etas[row["pk"]] = Eta(position, start, finish)
-    return {pk: etas.get(pk, Eta(None, None, None)) for pk in wanted}
+        etas[pk] = Eta(position, start, finish)
+    return etas

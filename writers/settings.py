@@ -273,6 +273,8 @@ ENABLE_RESOURCE_MONITORING = envbool("ENABLE_RESOURCE_MONITORING", True)
 VRAM_WARNING_THRESHOLD = envfloat("VRAM_WARNING_THRESHOLD", 0.85)
 RAM_WARNING_THRESHOLD = envfloat("RAM_WARNING_THRESHOLD", 0.90)
 DASHBOARD_POLL_SECONDS = envint("DASHBOARD_POLL_SECONDS", 10)
+# How old a web process's queue ETAs may be before it works them out again.
+ETA_CACHE_SECONDS = envfloat("ETA_CACHE_SECONDS", 2)
 
 # Integrations (accounts.integrations): webhooks, notifications, retention, the OpenAI endpoint.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -110,3 +110,38 @@ def test_it_averages_speeds_measured_by_several_workers(make: Any) -> None:
 
     # b smooths 40 → 43 (weight 0.3 for the new sample); the mean of 20 and 43 is 31.5.
     assert seconds(eta.estimated_finish - eta.estimated_start) == round(300 / 31.5, 1)
+
+
+def test_it_reads_nothing_for_tasks_that_neither_wait_nor_run(
+    make: Any, django_assert_num_queries: Any
+) -> None:
+    done = make(Status.COMPLETED, 60)
+    with django_assert_num_queries(0):
+        assert eta_for_tasks([done])[done.pk].queue_position is None
+
+
+def test_it_reuses_the_schedule_for_eta_cache_seconds(
+    make: Any, settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.ETA_CACHE_SECONDS = 60
+    add_workers(1)
+    first = make(Status.IN_PROGRESS, 40, duration_seconds=60)
+    second = make(Status.IN_PROGRESS, 30, duration_seconds=60)
+    assert eta_for_tasks([second])[second.pk].queue_position == 2
+    Task.objects.filter(pk=first.pk).update(status=Status.COMPLETED)
+    with django_assert_num_queries(0):
+        assert eta_for_tasks([second])[second.pk].queue_position == 2
+    settings.ETA_CACHE_SECONDS = 0
+    assert eta_for_tasks([second])[second.pk].queue_position == 1
+
+
+def test_it_works_the_schedule_out_again_for_a_task_not_in_it(
+    make: Any, settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.ETA_CACHE_SECONDS = 60
+    add_workers(1)
+    first = make(Status.IN_PROGRESS, 40, duration_seconds=60)
+    eta_for_tasks([first])
+    uploaded = make(Status.PENDING)
+    with django_assert_num_queries(3):
+        assert eta_for_tasks([uploaded])[uploaded.pk].queue_position == 2
