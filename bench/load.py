@@ -6,8 +6,10 @@ Debian's `apt-get install wrk`). Prints the figures and writes them to bench/LOA
 command; asserts nothing. Targets from issue 7: p95 < 100 ms for the poll and the list page of
 100, zero errors; every upload accepted, web workers' memory bounded.
 
-gunicorn runs as deployed (deploy/gunicorn.conf.py: 2 x cores + 1 workers, 2 threads each) with
-DEBUG off. wrk shares the machine's cores with gunicorn and PostgreSQL, so on a small machine
+gunicorn runs as deployed (deploy/gunicorn.conf.py: 2 x cores + 1 workers, WEB_THREADS threads
+each, 1 unless set) with DEBUG off. Each endpoint gets a 3-second warm-up run before the measured
+one, so the figures are steady state rather than each worker's first imports.
+wrk shares the machine's cores with gunicorn and PostgreSQL, so on a small machine
 the figures are a floor, not what a separate client would see.
 """
 
@@ -32,6 +34,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "LOAD.md"
+WARMUP_SECONDS = 3
 # wrk's Lua: random task ids for the detail and poll paths, and the percentiles as one JSON line.
 WRK_SCRIPT = """
 local ids = {%s}
@@ -76,6 +79,8 @@ def setup_django(storage: Path) -> None:
 
 def seed(count: int) -> tuple[Any, list[str]]:
     """`count` tasks of one user, most of them finished transcriptions; returns user and ids."""
+    from django.db import connection
+
     from accounts.models import User
     from tasks_app.models import Kind, Status, Task
 
@@ -107,6 +112,10 @@ def seed(count: int) -> tuple[Any, list[str]]:
             )
         )
     Task.objects.bulk_create(tasks, batch_size=1000)
+    # As autovacuum would shortly after a bulk load: without statistics the planner picks
+    # plans for an empty table and the figures would measure that instead of Writers.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return user, [str(task.id) for task in tasks[:500]]
 
 
@@ -126,7 +135,14 @@ def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
     return process
 
 
-def wrk(port: int, template: str, headers: dict[str, str], ids: list[str], args: Any) -> dict:
+def wrk(
+    port: int,
+    template: str,
+    headers: dict[str, str],
+    ids: list[str],
+    connections: int,
+    seconds: int,
+) -> dict:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(
         WRK_SCRIPT
@@ -137,7 +153,7 @@ def wrk(port: int, template: str, headers: dict[str, str], ids: list[str], args:
         )
     )
     completed = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.duration}s"]
+        ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s"]
         + ["-s", str(script), f"http://127.0.0.1:{port}/"],
         capture_output=True,
         text=True,
@@ -227,6 +243,9 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=50)
     parser.add_argument("--upload-mb", type=int, default=10)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--only", default="", help="run only the endpoints whose label contains this text"
+    )
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         raise SystemExit("Run through `make load` (scripts/services.py provides the servers).")
@@ -252,7 +271,12 @@ def main() -> None:
     lines = []
     try:
         for label, template, headers in runs:
-            f = wrk(port, template, headers, ids, args)
+            if args.only not in label:
+                continue
+            # Each worker process resolves URLs, loads templates and opens its database
+            # connection on its first requests; that warm-up is not what a steady state sees.
+            wrk(port, template, headers, ids, args.connections, WARMUP_SECONDS)
+            f = wrk(port, template, headers, ids, args.connections, args.duration)
             lines.append(
                 f"| {label} | `{template}` | {f['rate']:.0f} | {f['p50']:.1f} | {f['p95']:.1f} "
                 f"| {f['p99']:.1f} | {f['errors']} |"
@@ -272,9 +296,10 @@ def main() -> None:
         f"all of gunicorn {u['peak_total'] / mib:.0f} MiB at peak"
     )
     print(upload_line)
-    workers = psutil.cpu_count() * 2 + 1
+    workers = os.environ.get("WEB_CONCURRENCY") or psutil.cpu_count() * 2 + 1
+    threads = os.environ.get("WEB_THREADS") or 1
     header = (
-        f"{args.tasks} tasks, gunicorn {workers} workers x 2 threads, wrk 2 threads "
+        f"{args.tasks} tasks, gunicorn {workers} workers x {threads} threads, wrk 2 threads "
         f"{args.connections} connections {args.duration} s per row, {psutil.cpu_count()} cores, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )

@@ -7,7 +7,10 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("WEB_THREADS", "2"))
+# One thread per worker: the pages are CPU-bound Python, and two requests sharing a worker's GIL
+# tripled the list's p95 under load (bench/LOAD.md). Raise it where many clients hold requests
+# open in the OpenAI-compatible endpoint's wait (OPENAI_WAIT_SECONDS).
+threads = int(os.environ.get("WEB_THREADS", "1"))
 # A 100 MB upload over a slow link takes minutes; nginx buffers it, but direct clients may not.
 timeout = int(os.environ.get("WEB_TIMEOUT", "300"))
 graceful_timeout = 30
