@@ -54,7 +54,6 @@ RESULT_CONTENT_TYPES = {
 MEDIA_TYPES = ("audio/", "video/")
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; field errors per field."),
-    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
     403: OpenApiResponse(ErrorSerializer, description="The task belongs to someone else."),
     404: OpenApiResponse(ErrorSerializer, description="No such task."),
     409: OpenApiResponse(ErrorSerializer, description="Not possible in the task's state."),
@@ -62,6 +61,7 @@ ERRORS = {
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The task-specific refusals; 401 and the like follow from the view (writers.schema)."""
     return {code: ERRORS[code] for code in codes}
 
 
@@ -111,7 +111,7 @@ class TasksView(TaskAPIView):
     @extend_schema(
         operation_id="tasks_list",
         parameters=[TaskListQuerySerializer],
-        responses={200: TaskListSerializer, **errors(400, 401)},
+        responses={200: TaskListSerializer, **errors(400)},
     )
     def get(self, request: Request) -> Response:
         query = TaskListQuerySerializer(data=request.query_params)
@@ -148,7 +148,7 @@ class TasksView(TaskAPIView):
                 ErrorSerializer,
                 description="The file is damaged, too long, or a document without text.",
             ),
-            **errors(400, 401),
+            **errors(400),
         },
     )
     def post(self, request: Request) -> Response:
@@ -184,7 +184,7 @@ class TasksBulkView(TaskAPIView):
     @extend_schema(
         operation_id="tasks_bulk_create",
         request=BulkCreateSerializer,
-        responses={201: TaskListSerializer, **errors(400, 401)},
+        responses={201: TaskListSerializer, **errors(400)},
     )
     def post(self, request: Request) -> Response:
         serializer = BulkCreateSerializer(data=request.data)
@@ -196,7 +196,7 @@ class TasksBulkView(TaskAPIView):
 
 class TaskDetailView(TaskAPIView):
     @extend_schema(
-        operation_id="tasks_retrieve", responses={200: TaskSerializer, **errors(401, 403, 404)}
+        operation_id="tasks_retrieve", responses={200: TaskSerializer, **errors(403, 404)}
     )
     def get(self, request: Request, task_id: str) -> Response:
         return self.task_response(services.get_task_for_user(request.user, task_id))
@@ -204,7 +204,7 @@ class TaskDetailView(TaskAPIView):
     @extend_schema(
         operation_id="tasks_partial_update",
         request=TaskUpdateSerializer(partial=True),
-        responses={200: TaskSerializer, **errors(400, 401, 403, 404)},
+        responses={200: TaskSerializer, **errors(400, 403, 404)},
     )
     def patch(self, request: Request, task_id: str) -> Response:
         return self._update(request, task_id, partial=True)
@@ -212,7 +212,7 @@ class TaskDetailView(TaskAPIView):
     @extend_schema(
         operation_id="tasks_update",
         request=TaskUpdateSerializer,
-        responses={200: TaskSerializer, **errors(400, 401, 403, 404)},
+        responses={200: TaskSerializer, **errors(400, 403, 404)},
     )
     def put(self, request: Request, task_id: str) -> Response:
         return self._update(request, task_id, partial=False)
@@ -225,7 +225,7 @@ class TaskDetailView(TaskAPIView):
 
     @extend_schema(
         operation_id="tasks_destroy",
-        responses={204: OpenApiResponse(description="Deleted."), **errors(401, 403, 404)},
+        responses={204: OpenApiResponse(description="Deleted."), **errors(403, 404)},
     )
     def delete(self, request: Request, task_id: str) -> Response:
         services.delete_task(services.get_task_for_user(request.user, task_id))
@@ -236,7 +236,7 @@ class TaskCancelView(TaskAPIView):
     @extend_schema(
         operation_id="tasks_cancel",
         request=None,
-        responses={202: TaskSerializer, **errors(401, 403, 404, 409)},
+        responses={202: TaskSerializer, **errors(403, 404, 409)},
     )
     def post(self, request: Request, task_id: str) -> Response:
         task = services.get_task_for_user(request.user, task_id)
@@ -251,7 +251,7 @@ class TaskRetryView(TaskAPIView):
     @extend_schema(
         operation_id="tasks_retry",
         request=None,
-        responses={202: TaskSerializer, **errors(401, 403, 404, 409)},
+        responses={202: TaskSerializer, **errors(403, 404, 409)},
     )
     def post(self, request: Request, task_id: str) -> Response:
         task = services.get_task_for_user(request.user, task_id)
@@ -295,7 +295,7 @@ class TaskFileView(TaskAPIView):
                 OpenApiTypes.BINARY, description="The original upload."
             ),
             410: OpenApiResponse(ErrorSerializer, description="The audio was deleted."),
-            **errors(401, 403, 404),
+            **errors(403, 404),
         },
     )
     def get(self, request: Request, task_id: str) -> Response | FileResponse:
@@ -323,7 +323,7 @@ class TaskThumbnailView(TaskAPIView):
             (200, "image/jpeg"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="A still of the video, 320 pixels wide."
             ),
-            **errors(401, 403, 404),
+            **errors(403, 404),
         },
     )
     def get(self, request: Request, task_id: str) -> Response | FileResponse:
@@ -347,7 +347,7 @@ class TaskAudioView(TaskAPIView):
                 OpenApiTypes.BINARY,
                 description="A video's sound track as 16 kHz mono FLAC (option normalized_audio).",
             ),
-            **errors(401, 403, 404),
+            **errors(403, 404),
         },
     )
     def get(self, request: Request, task_id: str) -> Response | FileResponse:
@@ -371,7 +371,7 @@ class TaskAnalyzeView(TaskAPIView):
                 "done (`analysis_status`: completed).",
             ),
             503: OpenApiResponse(ErrorSerializer, description="The queue is unreachable."),
-            **errors(401, 403, 404, 409),
+            **errors(403, 404, 409),
         },
     )
     def post(self, request: Request, task_id: str) -> Response:
@@ -426,7 +426,7 @@ class TaskResultView(TaskAPIView):
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The transcript in the asked format."
             ),
-            **errors(400, 401, 403, 404, 409),
+            **errors(400, 403, 404, 409),
         },
     )
     def get(self, request: Request, task_id: str) -> Response | FileResponse:

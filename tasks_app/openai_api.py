@@ -184,7 +184,7 @@ def audio_schema(mode: str) -> Any:
                 OpenApiTypes.OBJECT, description="json / verbose_json, or text for text/srt/vtt"
             ),
             202: OpenApiResponse(ACCEPTED, description="Still running: poll the task URL."),
-            **dict.fromkeys((400, 401, 413, 429, 500), OPENAI_ERROR),
+            **dict.fromkeys((413, 500), OPENAI_ERROR),
         },
     )
 
@@ -207,7 +207,7 @@ class ModelsView(OpenAIView):
     @extend_schema(
         operation_id="openai_models",
         tags=["openai"],
-        responses={200: OpenApiTypes.OBJECT, 401: OPENAI_ERROR},
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         names = [DEFAULT_MODEL_ALIAS, *available_models()]
