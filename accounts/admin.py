@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import ApiToken, User, Webhook, WebhookDelivery
+from accounts.models import ApiToken, User
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -88,24 +88,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, _("%d token(s) revoked.") % count, messages.SUCCESS)
-
-
-@admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
-    list_display = ["url", "user", "is_active", "created_at"]
-    list_filter = ["is_active"]
-    search_fields = ["url", "user__email"]
-    list_select_related = ["user"]
-    readonly_fields = ["user", "secret", "created_at"]
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["event", "webhook", "status", "attempts", "response_status", "created_at"]
-    list_filter = ["status", "event"]
-    search_fields = ["webhook__url", "webhook__user__email"]
-    list_select_related = ["webhook"]
-    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
 
 
 # Staff sign in to /admin/ with the same login page and cookies as everyone else, so the admin's

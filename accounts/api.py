@@ -6,11 +6,12 @@ endpoints and `Authorization: Bearer`. Views here only translate HTTP to account
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,10 +29,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import services, tokens
+from accounts import api_tokens, services, tokens
 from accounts.authentication import REFRESH_COOKIE, enforce_csrf, has_authorization_header
 from accounts.models import User
 from accounts.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenCreateSerializer,
+    ApiTokenListSerializer,
+    ApiTokenSerializer,
     CredentialsSerializer,
     CsrfSerializer,
     DetailSerializer,
@@ -367,3 +372,41 @@ def user_detail(request: Request, user_id: Any) -> Response:
     except DjangoValidationError as error:
         raise _field_errors(error, "email") from error
     return Response(StaffUserSerializer(user).data)
+
+
+def _uuid_or_404(raw: str) -> uuid.UUID:
+    """Ids are spelled `<str:…>` in the URLs so a malformed one is this API's JSON 404."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError as error:
+        raise Http404 from error
+
+
+@extend_schema(methods=["GET"], responses=ApiTokenListSerializer, operation_id="api_tokens_list")
+@extend_schema(
+    methods=["POST"],
+    request=ApiTokenCreateSerializer,
+    responses={201: ApiTokenCreatedSerializer},
+    operation_id="api_tokens_create",
+)
+@api_view(["GET", "POST"])
+def api_token_list(request: Request) -> Response:
+    if request.method == "GET":
+        tokens = api_tokens.active_tokens(request.user)
+        return Response({"tokens": ApiTokenSerializer(tokens, many=True).data})
+    data = _validated(ApiTokenCreateSerializer, request)
+    try:
+        token, raw = api_tokens.create_api_token(request.user, data["name"])
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.message_dict) from error
+    return Response(
+        {"id": str(token.pk), "name": token.name, "token": raw}, status=status.HTTP_201_CREATED
+    )
+
+
+@extend_schema(responses={204: None}, operation_id="api_tokens_revoke")
+@api_view(["DELETE"])
+def api_token_detail(request: Request, token_id: str) -> Response:
+    token = get_object_or_404(api_tokens.active_tokens(request.user), pk=_uuid_or_404(token_id))
+    api_tokens.revoke_api_token(token)
+    return Response(status=status.HTTP_204_NO_CONTENT)

@@ -17,4 +17,6 @@ urlpatterns = [
     path("password/reset", api.password_reset, name="api-auth-password-reset"),
     path("token", api.token, name="api-auth-token"),
     path("token/refresh", api.token_refresh, name="api-auth-token-refresh"),
+    path("api-tokens", api.api_token_list, name="api-tokens"),
+    path("api-tokens/<str:token_id>", api.api_token_detail, name="api-token-detail"),
 ]

@@ -184,3 +184,7 @@ class TaskAdmin(admin.ModelAdmin):
             "(active tasks and tasks without audio are skipped).",
             level,
         )
+
+
+# The integrations package's admin; Django's autodiscovery imports only each app's `admin` module.
+import tasks_app.integrations.admin  # noqa: E402, F401

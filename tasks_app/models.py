@@ -237,3 +237,8 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} #{self.number}"
+
+
+# The integrations package's models belong to this app; Django finds an app's models by importing
+# its `models` module.
+import tasks_app.integrations.models  # noqa: E402, F401

@@ -122,7 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.notifications",
+                "tasks_app.integrations.context_processors.notifications",
             ],
         },
     },
@@ -245,7 +245,7 @@ SPECTACULAR_SETTINGS = {
     # Task and webhook delivery both have a `status`; each gets its own enum name.
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "tasks_app.models.Status",
-        "DeliveryStatusEnum": "accounts.models.DeliveryStatus",
+        "DeliveryStatusEnum": "tasks_app.integrations.models.DeliveryStatus",
     },
 }
 
@@ -276,7 +276,7 @@ DASHBOARD_POLL_SECONDS = envint("DASHBOARD_POLL_SECONDS", 10)
 # How old a web process's queue ETAs may be before it works them out again.
 ETA_CACHE_SECONDS = envfloat("ETA_CACHE_SECONDS", 2)
 
-# Integrations (accounts.integrations): webhooks, notifications, retention, the OpenAI endpoint.
+# Integrations (tasks_app.integrations): webhooks, notifications, retention, the OpenAI endpoint.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 INTEGRATIONS_TICK_SECONDS = envfloat("INTEGRATIONS_TICK_SECONDS", 5)
 WEBHOOK_TIMEOUT_SECONDS = envfloat("WEBHOOK_TIMEOUT_SECONDS", 10)

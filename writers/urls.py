@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from writers import health, metrics
@@ -9,6 +10,11 @@ handler500 = "writers.api.server_error"
 
 urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
+    # Webhooks moved from accounts to tasks_app.integrations: old admin links still work.
+    re_path(
+        r"^admin/accounts/(?P<model>webhook|webhookdelivery)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/tasks_app/%(model)s/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -16,13 +22,13 @@ urlpatterns = [
     path("api/v1/auth/", include("accounts.api_urls")),
     path("api/v1/", include("accounts.users_api_urls")),
     path("api/v1/", include("tasks_app.api_urls")),
-    path("api/v1/", include("accounts.integrations_api_urls")),
-    path("v1/", include("tasks_app.openai_urls")),
+    path("api/v1/", include("tasks_app.integrations.api_urls")),
+    path("v1/", include("tasks_app.openai.urls")),
     path("health", health.live, name="health"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("", include("accounts.urls")),
-    path("", include("accounts.integrations_urls")),
-    path("", include("tasks_app.analytics_urls")),
+    path("", include("tasks_app.integrations.urls")),
+    path("", include("tasks_app.analytics.urls")),
     path("", include("tasks_app.urls")),
 ]

@@ -1,0 +1,122 @@
+"""/analytics and its CSV and Excel exports: the user's own numbers, everyone's for staff."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from accounts.tests.test_page_account import signed_in
+from tasks_app.analytics.queries import summarize, tasks_in_scope
+from tasks_app.models import Kind, Status, Task
+
+
+def transcription(user: Any, status: str = Status.COMPLETED, **fields: Any) -> Task:
+    now = timezone.now()
+    fields.setdefault("title", "Interview")
+    if status == Status.COMPLETED:
+        fields.setdefault("started_at", now - timedelta(seconds=10))
+        fields.setdefault("completed_at", now)
+    return Task.objects.create(
+        user=user,
+        kind=Kind.TRANSCRIPTION,
+        file_path="uploads/x.flac",
+        status=status,
+        duration_seconds=fields.pop("duration", 120.0),
+        **fields,
+    )
+
+
+def test_it_requires_login(client: Client, db: None) -> None:
+    assert client.get("/analytics")["Location"] == "/login?next=/analytics"
+    assert client.get("/analytics/export.csv").status_code == 302
+
+
+def test_it_summarizes_the_users_tasks(alice: Any, charlie: Any) -> None:
+    transcription(alice, duration=120.0)  # processed in 10 s: 12×
+    transcription(alice, duration=180.0, started_at=timezone.now() - timedelta(seconds=20))
+    transcription(alice, Status.FAILED, error_code="DECODE_ERROR")
+    transcription(alice, Status.FAILED, error_code="DECODE_ERROR")
+    transcription(alice, Status.FAILED, error_code="TIMEOUT")
+    Task.objects.create(user=alice, title="To-do")
+    transcription(charlie, duration=6000.0)
+    old = transcription(alice, duration=600.0)
+    Task.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+
+    summary = summarize(tasks_in_scope(alice), 30)
+    assert summary.total == 6
+    assert dict(summary.by_status)["Completed"] == 2
+    assert dict(summary.by_status)["Failed"] == 3
+    assert dict(summary.by_kind) == {
+        **dict.fromkeys(dict(summary.by_kind), 0),
+        "To-do": 1,
+        "Transcription": 5,
+    }
+    assert summary.failures == [("DECODE_ERROR", 2), ("TIMEOUT", 1)]
+    assert summary.audio_minutes == 5.0
+    assert summary.real_time_factor == 10.0  # 300 s of audio in 30 s of processing
+    assert len(summary.per_day) == 30
+    # Completions count on the day they happen, also for the task created 40 days ago.
+    assert summary.per_day[-1][1:] == (6, 3)
+
+
+def test_it_shows_charts_of_the_users_own_tasks(client: Client, alice: Any, charlie: Any) -> None:
+    transcription(alice, title="Alice's")
+    transcription(charlie, Status.FAILED, error_code="TIMEOUT")
+    signed_in(client, alice)
+    body = client.get("/analytics").content.decode()
+    assert body.count("<svg") == 3  # no failures: no failure chart
+    assert '<dd id="total-tasks">1</dd>' in body
+    assert "TIMEOUT" not in body
+    assert 'id="per-user"' not in body
+
+
+def test_staff_see_everyone_unless_they_ask_for_their_own(
+    client: Client, staff: Any, alice: Any, charlie: Any
+) -> None:
+    transcription(alice)
+    transcription(charlie, Status.FAILED, error_code="TIMEOUT")
+    signed_in(client, staff)
+    body = client.get("/analytics", {"days": "7"}).content.decode()
+    assert '<dd id="total-tasks">2</dd>' in body
+    assert "alice@example.org" in body and "charlie@example.org" in body
+    assert "TIMEOUT" in body
+    mine = client.get("/analytics", {"scope": "mine"}).content.decode()
+    assert '<dd id="total-tasks">0</dd>' in mine
+
+
+def test_it_exports_the_users_tasks_as_csv(client: Client, alice: Any, charlie: Any) -> None:
+    task = transcription(alice, title='=HYPERLINK("http://evil")')
+    transcription(charlie, title="Charlie's")
+    signed_in(client, alice)
+    response = client.get("/analytics/export.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:5] == ["id", "owner", "title", "kind", "status"]
+    assert [row[0] for row in rows[1:]] == [str(task.pk)]
+    assert rows[1][2] == '\'=HYPERLINK("http://evil")'
+    assert rows[1][8] == "120.0"
+
+
+def test_it_exports_everyones_tasks_to_staff_as_xlsx(
+    client: Client, staff: Any, alice: Any, charlie: Any
+) -> None:
+    transcription(alice, title="+1 formula")
+    transcription(charlie, title="Charlie's")
+    signed_in(client, staff)
+    response = client.get("/analytics/export.xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("id", "owner", "title")
+    assert {(row[1], row[2]) for row in rows[1:]} == {
+        ("alice@example.org", "'+1 formula"),
+        ("charlie@example.org", "Charlie's"),
+    }
+    assert rows[1][8] == 120.0

@@ -1,0 +1,80 @@
+"""In-app notifications (completed, failed, overdue), mailed too when the user asked for it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from tasks_app.integrations.models import Notification, TaskEvent
+
+logger = logging.getLogger(__name__)
+
+NOTIFIED_EVENTS = (TaskEvent.Kind.COMPLETED, TaskEvent.Kind.FAILED, TaskEvent.Kind.OVERDUE)
+
+
+def notify(event: TaskEvent) -> Notification | None:
+    """The owner's notification for `event` (None for events nobody is notified of)."""
+    if event.event not in NOTIFIED_EVENTS:
+        return None
+    task = event.task
+    notification = Notification.objects.create(
+        user_id=task.user_id, task=task, event=event.event, title=task.title
+    )
+    if task.user.notify_by_email:
+        # After commit: no mail for a notification that was rolled back.
+        transaction.on_commit(partial(_mail, notification))
+    return notification
+
+
+def message(notification: Notification) -> str:
+    """What happened, in the language of the current request."""
+    texts = {
+        TaskEvent.Kind.COMPLETED: _("“%(title)s” is done."),
+        TaskEvent.Kind.FAILED: _("“%(title)s” failed."),
+        TaskEvent.Kind.OVERDUE: _("“%(title)s” is overdue."),
+        TaskEvent.Kind.CANCELLED: _("“%(title)s” was cancelled."),
+    }
+    return texts[TaskEvent.Kind(notification.event)] % {"title": notification.title}
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def mark_read(user: User, ids: Iterable[Any] | None = None) -> int:
+    """Mark the user's notifications read (all of them when `ids` is None); returns how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+def _mail(notification: Notification) -> None:
+    user = notification.user
+    try:
+        send_mail(
+            subject=f"Writers: {message(notification)}",
+            message=(
+                f"{message(notification)}\n\n"
+                f"{settings.SITE_URL.rstrip('/')}/dashboard/tasks/{notification.task_id}\n"
+            ),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    except OSError:
+        # The in-app notification stands; a mail server outage must not stop the tick.
+        logger.exception("Could not mail notification %s to %s", notification.pk, user.email)

@@ -1,0 +1,91 @@
+"""GET and POST /account/integrations: API tokens, webhooks, delivery log, preferences."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.test import Client
+
+from accounts.api_tokens import create_api_token, hash_token
+from accounts.models import ApiToken, User
+from accounts.tests.test_page_account import signed_in
+from tasks_app.integrations.models import Webhook, WebhookDelivery
+from tasks_app.integrations.webhooks import create_webhook
+
+PAGE = "/account/integrations"
+
+
+def test_it_requires_login(client: Client, db: None) -> None:
+    assert client.get(PAGE)["Location"] == f"/login?next={PAGE}"
+
+
+def test_it_creates_a_token_and_shows_it_once(client: Client, alice: User) -> None:
+    signed_in(client, alice)
+    response = client.post(PAGE, {"action": "create_token", "name": "laptop"})
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    [raw] = re.findall(r'id="new-token">(wrt_[^<]+)<', response.content.decode())
+    assert ApiToken.objects.get(user=alice, name="laptop").token_hash == hash_token(raw)
+    again = client.get(PAGE).content.decode()
+    assert "laptop" in again and raw not in again
+
+
+def test_it_refuses_a_nameless_token(client: Client, alice: User) -> None:
+    signed_in(client, alice)
+    response = client.post(PAGE, {"action": "create_token", "name": ""})
+    assert response.status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+def test_it_revokes_only_the_users_own_token(client: Client, alice: User, charlie: User) -> None:
+    token, _raw = create_api_token(alice, "laptop")
+    signed_in(client, charlie)
+    client.post(PAGE, {"action": "revoke_token", "id": str(token.pk)})
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    signed_in(client, alice)
+    assert client.post(PAGE, {"action": "revoke_token", "id": str(token.pk)})["Location"] == PAGE
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_it_adds_and_deletes_webhooks(client: Client, alice: User, settings: Any) -> None:
+    signed_in(client, alice)
+    refused = client.post(PAGE, {"action": "add_webhook", "url": "http://127.0.0.1:9/hook"})
+    assert refused.status_code == 400
+    assert "private or local address" in refused.content.decode()
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    client.post(PAGE, {"action": "add_webhook", "url": "http://127.0.0.1:9/hook"})
+    webhook = Webhook.objects.get(user=alice)
+    assert webhook.secret in client.get(PAGE).content.decode()
+    client.post(PAGE, {"action": "delete_webhook", "id": str(webhook.pk)})
+    assert not Webhook.objects.exists()
+
+
+def test_it_shows_the_delivery_log_to_its_owner_only(
+    client: Client, alice: User, charlie: User, settings: Any
+) -> None:
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    webhook = create_webhook(alice, "http://127.0.0.1:9/hook")
+    WebhookDelivery.objects.create(
+        webhook=webhook, event="task.failed", payload={}, attempts=2, response_status=503
+    )
+    signed_in(client, alice)
+    assert "HTTP 503" in client.get(PAGE).content.decode()
+    signed_in(client, charlie)
+    body = client.get(PAGE).content.decode()
+    assert "HTTP 503" not in body and webhook.secret not in body
+
+
+def test_it_saves_preferences(client: Client, alice: User) -> None:
+    signed_in(client, alice)
+    response = client.post(
+        PAGE, {"action": "preferences", "notify_by_email": "on", "audio_retention_days": "14"}
+    )
+    assert response["Location"] == PAGE
+    alice.refresh_from_db()
+    assert (alice.notify_by_email, alice.audio_retention_days) == (True, 14)
+    assert (
+        client.post(PAGE, {"action": "preferences", "audio_retention_days": "0"}).status_code == 400
+    )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from tasks_app.integrations.events import tick
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = (
+        "Every INTEGRATIONS_TICK_SECONDS: record finished and overdue tasks, notify their owners, "
+        "post due webhook deliveries and delete audio past its retention."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="tick once and exit")
+
+    def handle(self, *args: Any, once: bool, **options: Any) -> None:
+        while True:
+            close_old_connections()
+            try:
+                report = tick()
+            except Exception:
+                # A database outage must not end the loop; the next tick catches up.
+                logger.exception("Integrations tick failed")
+            else:
+                if once or report:
+                    self.stdout.write(f"Integrations: {report}")
+            if once:
+                return
+            time.sleep(settings.INTEGRATIONS_TICK_SECONDS)
