@@ -1,5 +1,6 @@
 # Writers: `make run` starts it, `make test` proves it. Both work on a fresh machine with
-# Python 3.11 and pip; everything installs into .venv.
+# Python 3.11 and pip; everything installs into .venv, and `make test` first installs the programs
+# the suite runs with apt (scripts/system-deps.sh).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev run test test-fast test-gpu lint migrations-check bench chaos fuzz load ci clean
+.PHONY: install install-dev system-deps run test test-inner test-fast test-gpu lint migrations-check bench chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +30,13 @@ run: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/honcho --procfile Procfile start
 
+# PostgreSQL, ffmpeg, chromium, nginx, promtool and openssl: installed with apt when missing (as
+# root), or the one `sudo apt-get install` line that would, and a stop.
+system-deps:
+	scripts/system-deps.sh
+
 # The whole suite against a throwaway PostgreSQL and Redis that scripts/services.py starts.
-test: install-dev lint
+test: system-deps install-dev lint
 	$(PY) scripts/services.py -- $(MAKE) --no-print-directory migrations-check test-inner
 
 test-inner:
@@ -61,7 +67,7 @@ chaos: install-dev
 
 # The fuzzers of `make test` with many more, new examples every run (FUZZ_EXAMPLES per property,
 # SCHEMATHESIS_EXAMPLES per API operation).
-fuzz: install-dev
+fuzz: system-deps install-dev
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-200} \
 		$(PY) scripts/services.py -- $(PY) -m pytest -q -p no:cacheprovider \
 		tasks_app/tests/test_fuzz_uploads.py writers/tests/test_schemathesis.py $(PYTEST_ARGS)
