@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest
 
+from tasks_app import storage
 from tasks_app.models import Kind
 
 AUDIO_EXTENSIONS = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac")
@@ -210,25 +210,21 @@ def store_upload(
     The caller owns the stored file from here on and must delete it if it cannot save the row.
     """
     extension = check_upload(upload, any_file=any_file)
-    directory = Path(settings.STORAGE_ROOT) / "uploads"
-    directory.mkdir(parents=True, exist_ok=True)
-    final = directory / f"{task_id}{extension}"
-    partial = directory / f"{task_id}{extension}.part"
+    final = Path(settings.STORAGE_ROOT) / "uploads" / f"{task_id}{extension}"
     try:
-        size, digest = _copy_and_hash(upload, partial)
-        probed = {} if any_file else run_probe(partial, PROBE_FOR_EXTENSION[extension])
-        os.replace(partial, final)
+        # A rejected or half-copied upload leaves nothing behind (storage.atomic_write).
+        with storage.atomic_write(final) as partial:
+            size, digest = _copy_and_hash(upload, partial)
+            probed = {} if any_file else run_probe(partial, PROBE_FOR_EXTENSION[extension])
     except OSError as error:
         if error.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
-        # The upload is fine; the server is not. Say so, and keep nothing half-written.
+        # The upload is fine; the server is not. Say so.
         raise UploadRejected(
             "storage_full",
             "The server has no room to store this file right now. Try again later.",
             507,
         ) from error
-    finally:
-        partial.unlink(missing_ok=True)
     return StoredUpload(
         path=str(final.relative_to(settings.STORAGE_ROOT)),
         original_filename=display_filename(upload.name or "", fallback=f"upload{extension}"),

@@ -9,7 +9,6 @@ process, and never entering CTranslate2 in a process forked after a model was lo
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -28,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 
+from tasks_app import storage
 from transcription import monitoring
 
 logger = logging.getLogger(__name__)
@@ -590,26 +590,10 @@ def resumable_segments(
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Readers never see half a file: write a temporary file beside it, then rename. A write
-    that fails (a full disk) leaves no temporary file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    ) as out:
-        try:
-            json.dump(data, out, ensure_ascii=False)
-            out.flush()
-        except BaseException:
-            # Unlinked before closing: closing flushes again and fails again on a full disk.
-            Path(out.name).unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                out.close()
-            raise
-    try:
-        os.replace(out.name, path)
-    except BaseException:
-        Path(out.name).unlink(missing_ok=True)
-        raise
+    """Readers never see half a file, and a write that fails (a full disk) leaves no temporary
+    file behind (tasks_app.storage.atomic_write)."""
+    with storage.atomic_write(path) as temporary, temporary.open("w", encoding="utf-8") as out:
+        json.dump(data, out, ensure_ascii=False)
 
 
 def result_relpath(task_id: Any) -> str:

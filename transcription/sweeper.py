@@ -4,6 +4,8 @@
 - IN_PROGRESS tasks whose RQ job is gone (Redis lost its data) are enqueued again.
 - PROCESSING tasks whose heartbeat stopped (worker killed, machine rebooted) get a new attempt,
   up to MAX_ATTEMPTS, and then FAIL with WORKER_LOST.
+- Temporary files that a killed writer left under uploads/ and results/ are removed once older
+  than the heartbeat grace, unless their writer still runs (transcription.leftovers).
 Every change is a conditional UPDATE, so a sweeper racing a worker or another sweeper is safe.
 """
 
@@ -24,6 +26,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from tasks_app.models import Attempt, ErrorCode, Status, Task
+from transcription import leftovers
 from transcription.models import WorkerProcess
 from transcription.services import QUEUE_FOR_KIND, enqueue_task, job_id_for
 from writers import metrics
@@ -43,11 +46,13 @@ class SweepReport:
     requeued: int = 0
     retried: int = 0
     lost: int = 0
+    leftovers: int = 0
 
     def __str__(self) -> str:
         return (
             f"enqueued {self.enqueued} waiting, re-enqueued {self.requeued} vanished, "
-            f"retried {self.retried} stalled, failed {self.lost} lost"
+            f"retried {self.retried} stalled, failed {self.lost} lost, "
+            f"removed {self.leftovers} leftover temporary files"
         )
 
 
@@ -87,6 +92,9 @@ def sweep() -> SweepReport:
     WorkerProcess.objects.filter(
         last_seen_at__lt=now - timedelta(seconds=FORGET_WORKER_SECONDS)
     ).delete()
+    report.leftovers = leftovers.remove(
+        older_than=settings.HEARTBEAT_GRACE_SECONDS, other_hosts=True
+    )
     return report
 
 

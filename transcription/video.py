@@ -1,19 +1,18 @@
 """What Writers keeps of a video besides its transcript: metadata, a thumbnail, the sound track.
 
 PyAV only (it bundles FFmpeg): the JPEG is encoded with FFmpeg's MJPEG encoder, so no imaging
-library is needed. Every writer goes through a temporary file and a rename, so readers never
-see half a file.
+library is needed. Every writer goes through a temporary file and a rename
+(tasks_app.storage.atomic_write), so readers never see half a file.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from tasks_app import storage
 from tasks_app.probe import picture_stream
 
 THUMBNAIL_WIDTH = 320
@@ -99,7 +98,8 @@ def write_thumbnail(path: Path, target: Path, width: int = THUMBNAIL_WIDTH) -> d
     encoder.pix_fmt = "yuvj420p"
     encoder.time_base = Fraction(1, 25)
     data = b"".join(bytes(packet) for packet in [*encoder.encode(picture), *encoder.encode(None)])
-    _write_atomic(target, data)
+    with storage.atomic_write(target) as temporary:
+        temporary.write_bytes(data)
     return {"width": width, "height": height, "bytes": len(data), "content_type": "image/jpeg"}
 
 
@@ -109,23 +109,18 @@ def write_normalized_audio(samples: Any, target: Path) -> dict[str, Any]:
     import numpy as np
 
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    os.close(handle)
-    try:
-        with av.open(temporary, "w", format="flac") as output:
-            stream = output.add_stream("flac", rate=SAMPLE_RATE, layout="mono")
-            for start in range(0, len(pcm), FLAC_FRAME_SAMPLES):
-                chunk = pcm[start : start + FLAC_FRAME_SAMPLES].reshape(1, -1)
-                frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
-                frame.sample_rate = SAMPLE_RATE
-                frame.pts = start
-                output.mux(stream.encode(frame))
-            output.mux(stream.encode(None))
-        os.chmod(temporary, 0o644)  # temporary files are created private
-        os.replace(temporary, target)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    with (
+        storage.atomic_write(target) as temporary,
+        av.open(str(temporary), "w", format="flac") as output,
+    ):
+        stream = output.add_stream("flac", rate=SAMPLE_RATE, layout="mono")
+        for start in range(0, len(pcm), FLAC_FRAME_SAMPLES):
+            chunk = pcm[start : start + FLAC_FRAME_SAMPLES].reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
+            frame.sample_rate = SAMPLE_RATE
+            frame.pts = start
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
     return {
         "format": "flac",
         "sample_rate": SAMPLE_RATE,
@@ -142,13 +137,3 @@ def sha256_of(path: Path) -> str:
         while chunk := file.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent, prefix=f".{target.name}.", delete=False
-    ) as out:
-        out.write(data)
-    os.chmod(out.name, 0o644)
-    os.replace(out.name, target)

@@ -30,7 +30,7 @@ from django.utils import timezone
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import SimpleWorker
 
-from transcription import engine, monitoring
+from transcription import engine, leftovers, monitoring
 from transcription.models import PRESENCE_SECONDS, WorkerProcess
 from writers import metrics
 
@@ -192,6 +192,9 @@ def work(
 
         signal.signal(signal.SIGTERM, stop_before_starting)
         signal.signal(signal.SIGINT, stop_before_starting)
+    # What a killed predecessor on this host was writing will never be renamed: away with it
+    # now, not a heartbeat grace later.
+    leftovers.remove(older_than=0, other_hosts=False)
     preload(settings.MODEL_NAME)
     presence = Presence(worker.name, jobs.device_label(), queues)
     with signals_to_main_thread():

@@ -87,6 +87,10 @@ def count_recovery(action: str) -> None:
     _safely("recovery", ("hincrby", (f"{PREFIX}:recoveries", action, 1)))
 
 
+def count_leftovers(files: int) -> None:
+    _safely("leftovers", ("incrby", (f"{PREFIX}:leftovers", files)))
+
+
 def publish_worker(name: str, readings: dict[str, float | str]) -> None:
     key = WORKER_KEY + name
     _safely(
@@ -195,6 +199,11 @@ class WritersCollector(Collector):
         for action, n in connection.hgetall(f"{PREFIX}:recoveries").items():
             recoveries.add_metric([action.decode()], int(n))
         yield recoveries
+        yield CounterMetricFamily(
+            "writers_leftover_files_removed",
+            "Temporary files of killed writers removed (by the sweeper or a starting worker)",
+            value=int(connection.get(f"{PREFIX}:leftovers") or 0),
+        )
         yield CounterMetricFamily(
             "writers_attempts",
             "Attempts started",

@@ -18,7 +18,7 @@ from django.test.client import MULTIPART_CONTENT, encode_multipart
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
-from tasks_app import probe, uploads
+from tasks_app import probe, storage, uploads
 from tasks_app.api import TasksView
 from tasks_app.models import Task
 
@@ -94,13 +94,15 @@ def test_display_filename_keeps_only_a_plain_name(name: str, shown: str) -> None
 
 
 def test_it_refuses_with_507_and_keeps_nothing_when_the_disk_is_full(
-    settings: Any, jfk_flac: Path
+    settings: Any, jfk_flac: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     task_id = uuid.uuid4()
     uploads_dir = settings.STORAGE_ROOT / "uploads"
     uploads_dir.mkdir()
     # /dev/full answers every write with ENOSPC, as a full volume does.
-    (uploads_dir / f"{task_id}.flac.part").symlink_to("/dev/full")
+    full = uploads_dir / "full.tmp"
+    full.symlink_to("/dev/full")
+    monkeypatch.setattr(storage, "temporary_path", lambda target: full)
     upload = SimpleUploadedFile("jfk.flac", jfk_flac.read_bytes(), "audio/flac")
 
     with pytest.raises(uploads.UploadRejected) as refused:

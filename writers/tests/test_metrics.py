@@ -67,6 +67,7 @@ def test_it_builds_job_histograms_from_what_workers_publish(client: Client):
     metrics.count_failure("DECODE_ERROR")
     metrics.count_recovery("requeued")
     metrics.count_attempt()
+    metrics.count_leftovers(2)
     samples = scrape(client)
     labels = {"model": "tiny.en", "device": "cpu"}
     assert value(samples, "writers_job_duration_seconds_count", **labels) == 2
@@ -76,6 +77,7 @@ def test_it_builds_job_histograms_from_what_workers_publish(client: Client):
     assert value(samples, "writers_task_failures_total", code="DECODE_ERROR") == 1
     assert value(samples, "writers_sweeper_recoveries_total", action="requeued") == 1
     assert value(samples, "writers_attempts_total") == 1
+    assert value(samples, "writers_leftover_files_removed_total") == 2
 
 
 def test_it_reports_worker_ram_and_gpu(client: Client):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import astuple
 from typing import Any
 
 from django.conf import settings
@@ -15,8 +16,8 @@ logger = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = (
-        "Every SWEEPER_INTERVAL_SECONDS: enqueue tasks that never reached the queue and recover "
-        "tasks whose worker died."
+        "Every SWEEPER_INTERVAL_SECONDS: enqueue tasks that never reached the queue, recover "
+        "tasks whose worker died and remove the temporary files it left."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -31,7 +32,7 @@ class Command(BaseCommand):
                 # A database or Redis outage must not end the sweeper; the next round retries.
                 logger.exception("Sweep failed")
             else:
-                if once or report.enqueued or report.requeued or report.retried or report.lost:
+                if once or any(astuple(report)):
                     self.stdout.write(f"Sweep: {report}")
             if once:
                 return

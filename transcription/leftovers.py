@@ -1,0 +1,99 @@
+"""Temporary files that nobody will ever rename: their writer (a worker, or the web receiving an
+upload) was killed between writing one and renaming it (tasks_app.storage.atomic_write).
+
+A temporary file's name says which process writes it. On this host the process table answers
+whether that writer still lives; a live writer's file is never removed, however long it takes.
+On another host (a worker container on the shared volume) its pid means nothing here, so its
+file is judged by age alone: every writer's live window is short (a result is written in
+milliseconds, normalised audio grows as it is written, an upload's probe is limited to
+tasks_app.uploads.PROBE_TIMEOUT_SECONDS), well within the heartbeat grace.
+
+Two places clean up: the sweeper (`remove(older_than=HEARTBEAT_GRACE_SECONDS,
+other_hosts=True)`) and each worker process at start (`remove(older_than=0,
+other_hosts=False)`), which takes away what its dead predecessors on this host left at once.
+Hosts are told apart by host name, so containers sharing a volume need distinct ones (Docker's
+default).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import psutil
+from django.conf import settings
+
+from tasks_app import storage
+from writers import metrics
+
+logger = logging.getLogger(__name__)
+
+# Where atomic writes happen: uploads being received; results, partial results, thumbnails
+# and normalised audio.
+FOLDERS = ("uploads", "results")
+# A process's start time is known to about a second (the boot time it counts from is whole
+# seconds): a writer may seem to have started that much after its own file's last write.
+START_TIME_SLACK_SECONDS = 1.0
+
+
+def temporary_files() -> dict[Path, storage.Writer]:
+    """The temporary files of atomic writes under STORAGE_ROOT, live or not, and their writers."""
+    root = Path(settings.STORAGE_ROOT)
+    found = {}
+    for folder in FOLDERS:
+        for path in (root / folder).iterdir() if (root / folder).is_dir() else ():
+            if writer := storage.writer_of(path):
+                found[path] = writer
+    return found
+
+
+def writer_alive(writer: storage.Writer, modified: float) -> bool | None:
+    """Whether the writer of a file last modified at `modified` (epoch) still runs; None when
+    it runs on another host, where this host cannot tell."""
+    if writer.host != storage.this_host():
+        return None
+    try:
+        process = psutil.Process(writer.pid)
+        started = process.create_time()
+        zombie = process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
+    # A pid the system gave to a process started after the file was written is not its writer.
+    return not zombie and started <= modified + START_TIME_SLACK_SECONDS
+
+
+def remove(*, older_than: float, other_hosts: bool) -> int:
+    """Remove the temporary files not modified for `older_than` seconds whose writer is dead:
+    on this host, its process is gone; on other hosts (with `other_hosts`), by age alone.
+    Returns how many were removed."""
+    removed = 0
+    now = time.time()
+    for path, writer in temporary_files().items():
+        try:
+            modified = path.stat().st_mtime
+        except FileNotFoundError:
+            continue  # renamed by its writer, or removed by another cleaner, meanwhile
+        if now - modified < older_than:
+            continue
+        alive = writer_alive(writer, modified)
+        if alive or (alive is None and not other_hosts):
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+        logger.info(
+            "Removed %s/%s, left by %d@%s, %.0fs old",
+            path.parent.name,
+            path.name,
+            writer.pid,
+            writer.host,
+            now - modified,
+        )
+    if removed:
+        metrics.count_leftovers(removed)
+    return removed
