@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from scripts.services import RedisServer, free_port, wait_for_port
 from tasks_app.models import TERMINAL, Attempt, Kind, Status, Task
+from transcription import leftovers
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("WRITERS_SHARED_DIR", ROOT.parent / "shared"))
@@ -65,6 +66,7 @@ class Harness:
     workers: int = 2
     engine: str = "stub"
     stub_seconds: float = 0.5
+    write_pause: float = 0.0
     _children: list[subprocess.Popen] = field(default_factory=list)
     _others: list[subprocess.Popen] = field(default_factory=list)
     _keeper: threading.Thread | None = None
@@ -83,6 +85,7 @@ class Harness:
             "SECRET_KEY": settings.SECRET_KEY,
             "CHAOS_ENGINE": self.engine,
             "CHAOS_STUB_SECONDS": str(self.stub_seconds),
+            "CHAOS_STUB_WRITE_PAUSE": str(self.write_pause),
         }
 
     def _spawn(self, command: list[str]) -> subprocess.Popen:
@@ -168,6 +171,11 @@ class Harness:
 def running(harness: Harness) -> Iterator[Harness]:
     try:
         yield harness.start()
+        # A worker killed in the middle of writing leaves a temporary file, which its restarted
+        # successor or the sweeper (once the heartbeat grace has passed) removes: give them that
+        # time before the files are checked.
+        grace = float(FAST_ENV["HEARTBEAT_GRACE_SECONDS"])
+        wait_for(lambda: not leftovers.temporary_files(), timeout=grace + 3)
     finally:
         harness.stop()
 

@@ -81,6 +81,7 @@ def run(
 
     plan = {
         "kill_workers": lambda: scenarios.kill_workers(make, user),
+        "kill_in_write_window": lambda: scenarios.kill_in_write_window(make, user),
         "freeze_worker": lambda: scenarios.freeze_worker(make, user),
         "upload_while_redis_down": lambda: scenarios.upload_while_redis_down(make, user),
         "poison_file": lambda: scenarios.poison_file(make, user, workdir, healthy=20),

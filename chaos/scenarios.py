@@ -34,6 +34,7 @@ from chaos.servers import crash_and_restart_postgres
 from chaos.stub import POISON_MARKER
 from scripts.services import PostgresServer
 from tasks_app.models import Attempt, ErrorCode, Status, Task
+from transcription import leftovers
 from transcription.models import WorkerProcess
 from transcription.services import enqueue_task
 
@@ -89,6 +90,61 @@ def kill_workers(
     outcome.notes["sigterm"] = terms
     outcome.recoveries = [
         r for r in (recovered_after(task_id, at) for task_id, _attempt, at in hits) if r is not None
+    ]
+    return check(outcome, dict.fromkeys(ids, Status.COMPLETED))
+
+
+def kill_in_write_window(
+    make: MakeHarness,
+    user: Any,
+    *,
+    tasks: int = 30,
+    kills: int = 10,
+    workers: int = 2,
+    seconds: float = 0.5,
+    pause: float = 0.5,
+    timeout: float = 300,
+) -> Outcome:
+    """`kill -9` of workers between writing a result's temporary file and renaming it (the stub
+    holds every write there for `pause` seconds): each leaves a temporary file that no attempt
+    will ever rename, which must not outlive the heartbeat grace (`orphans`). `in_window`
+    counts the kills whose file was still there once the worker was dead."""
+    harness = make(workers=workers, stub_seconds=seconds, write_pause=pause)
+    ids = [file_task(user).pk for _ in range(tasks)]
+    outcome = Outcome("kill_in_write_window", tasks)
+    killed: set[str] = set()
+    hits: list[tuple[str, float]] = []
+    in_window = 0
+
+    def writing() -> tuple[Path, int, str] | bool:
+        # A worker of this harness inside the window, on a task not hit yet (so every task has
+        # an attempt to spare).
+        pids = set(harness.worker_pids())
+        for path, writer in leftovers.temporary_files().items():
+            task_id = path.name[1:].split("_", 1)[0]
+            if writer.pid in pids and task_id not in killed:
+                return path, writer.pid, task_id
+        return all_terminal(ids)
+
+    with running(harness):
+        for pk in ids:
+            enqueue_task(pk)
+        for _ in range(kills):
+            found = wait_for(writing, timeout=60, step=0.02)
+            if not isinstance(found, tuple):
+                break
+            path, pid, task_id = found
+            at = now()
+            harness.signal_worker(pid, signal.SIGKILL)
+            killed.add(task_id)
+            hits.append((task_id, at))
+            wait_for(lambda pid=pid: pid not in harness.worker_pids(), timeout=10, step=0.02)
+            in_window += path.exists()
+        wait_for(lambda: all_terminal(ids), timeout=timeout)
+    outcome.kills = len(hits)
+    outcome.notes["in_window"] = in_window
+    outcome.recoveries = [
+        r for r in (recovered_after(task_id, at) for task_id, at in hits) if r is not None
     ]
     return check(outcome, dict.fromkeys(ids, Status.COMPLETED))
 

@@ -8,17 +8,22 @@ partial saves, cancellation and takeover checks all run), and returns the result
 
 Environment: `CHAOS_STUB_SECONDS` (wall time of one job, default 0.5) and `CHAOS_STUB_SEGMENTS`
 (default 5). A file containing `POISON_MARKER` kills its worker process with SIGKILL, every
-time: the poison-file scenario.
+time: the poison-file scenario. `CHAOS_STUB_WRITE_PAUSE` (seconds, default none) holds every
+atomic write between writing its temporary file and renaming it (`pause_before_rename`), so a
+scenario can kill a worker inside that window.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from tasks_app import storage
 
 POISON_MARKER = b"CHAOS-POISON"
 STUB_DURATION_SECONDS = 11.0
@@ -93,3 +98,17 @@ def transcribe(
     result["run"]["wall_seconds"] = round(wall, 3)
     result["run"]["real_time_factor"] = round(STUB_DURATION_SECONDS / wall, 2) if wall else None
     return result
+
+
+def pause_before_rename(seconds: float) -> None:
+    """Make every `storage.atomic_write` in this process wait `seconds` once its temporary file
+    is written and closed, before renaming it: the window a killed writer leaves a file in."""
+    write = storage.atomic_write
+
+    @contextlib.contextmanager
+    def paused(target: Path) -> Iterator[Path]:
+        with write(target) as temporary:
+            yield temporary
+            time.sleep(seconds)
+
+    storage.atomic_write = paused

@@ -3,7 +3,8 @@ engine (test-only).
 
 Everything but the engine call is the production worker: the supervisor, its restarts, the
 claim, heartbeats, the sweeper's takeovers. The supervisor's children start through this module
-too, so a restarted child also gets the stub. `CHAOS_ENGINE=real` keeps the real engine.
+too, so a restarted child also gets the stub. `CHAOS_ENGINE=real` keeps the real engine;
+`CHAOS_STUB_WRITE_PAUSE` holds every atomic write before its rename (chaos.stub), either way.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def main(argv: list[str]) -> None:
         engine.transcribe = stub.transcribe
         # The stub needs no model; loading one would only slow every restart down.
         worker.preload = lambda model_name: None
+    if pause := float(os.environ.get("CHAOS_STUB_WRITE_PAUSE") or 0):
+        stub.pause_before_rename(pause)
     worker.child_command = child_command
     call_command("transcription_worker", *argv)
 

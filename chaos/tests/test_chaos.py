@@ -28,6 +28,16 @@ def test_it_completes_every_task_once_while_workers_are_killed(
     assert outcome.kills == 4
 
 
+def test_it_leaves_no_temporary_file_when_workers_are_killed_mid_write(
+    make_harness: Any, owner: Any
+) -> None:
+    outcome = scenarios.kill_in_write_window(make_harness, owner, tasks=6, kills=2, timeout=120)
+
+    report(outcome)
+    assert outcome.kills == outcome.notes["in_window"] == 2
+    assert outcome.orphans == 0
+
+
 def test_it_rejects_the_late_writes_of_a_frozen_worker(make_harness: Any, owner: Any) -> None:
     outcome = scenarios.freeze_worker(make_harness, owner, tasks=3, seconds=3.0)
 
