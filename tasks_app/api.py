@@ -40,8 +40,7 @@ from tasks_app.serializers import (
     VideoResultSerializer,
 )
 from tasks_app.uploads import UploadRejected, content_disposition, limit_upload_size
-from transcription.formats import RENDERERS, render
-from transcription.services import eta_for_tasks
+from transcription.services import RENDERERS, eta_for_tasks, render
 from writers.schema import ErrorSerializer
 
 RESULT_CONTENT_TYPES = {

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tasks_app.models import MANUAL_STATUSES, Mode, Status, Task
 from tasks_app.templatetags.writers import language_name, localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
-from transcription import engine
+from transcription import services as transcription
 
 # The picker offers what the server accepts; the server checks the real content again.
 ACCEPT_ATTRIBUTE = ",".join(ACCEPTED_EXTENSIONS)
@@ -124,12 +124,12 @@ class UploadForm(TaskFieldsForm):
             "types": ", ".join(extension.lstrip(".").upper() for extension in ACCEPTED_EXTENSIONS),
             "size": localdigits(self.max_megabytes),
         }
-        names = [(code, language_name(code)) for code in engine.LANGUAGES]
+        names = [(code, language_name(code)) for code in transcription.LANGUAGES]
         self.fields["language"].choices = [
             ("", _("Detect automatically")),
             *sorted(names, key=lambda item: item[1]),
         ]
-        models = engine.available_models()
+        models = transcription.available_models()
         self.fields["model"].choices = [(name, name) for name in models]
         # Left empty the server picks its default model; with models to pick from, pick one.
         self.fields["model"].required = bool(models)

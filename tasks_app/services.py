@@ -31,8 +31,7 @@ from tasks_app.models import (
     normalized_audio_relpath,
 )
 from tasks_app.uploads import store_upload
-from transcription.engine import LANGUAGES, available_models
-from transcription.services import enqueue_analysis, enqueue_task
+from transcription.services import LANGUAGES, available_models, enqueue_analysis, enqueue_task
 
 BULK_LIMIT = 100
 ORDERINGS = ("created_at", "due_date", "title", "status")

@@ -297,6 +297,15 @@ def resolve_device() -> tuple[str, int]:
     return device, settings.MODEL_DEVICE_INDEX if device == "cuda" else 0
 
 
+def device_label() -> str:
+    """`cpu`, or `cuda:N (GPU name)` for logs, metrics and the attempt's record."""
+    device, index = resolve_device()
+    if device == "cpu":
+        return "cpu"
+    name = monitoring.gpu_name(index)
+    return f"cuda:{index}" + (f" ({name})" if name else "")
+
+
 def default_compute_type(device: str) -> str:
     # The library's CPU default resolves to float32: slower and twice the memory (ENGINE-FACTS).
     return settings.MODEL_COMPUTE_TYPE or ("float16" if device == "cuda" else "int8")

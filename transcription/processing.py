@@ -1,6 +1,6 @@
 """The work of the video, text and file jobs (transcription.jobs), beside transcription's.
 
-Each `*_work(job, task)` runs inside `jobs.Transcription`, which owns the claim, heartbeat,
+Each `*_work(job, task)` runs inside `runner.Transcription`, which owns the claim, heartbeat,
 cancellation, partial results and error codes; it returns the result document
 (docs/CONTRACTS.md) with a `kind` and the kind's own keys (`video`, `document`, `analysis`,
 `file`). `analyze_transcript` is the one-click follow-up on a finished transcript: it adds
@@ -29,9 +29,10 @@ from tasks_app.models import (
 )
 from tasks_app.uploads import UploadRejected, kind_for_probe, run_probe
 from transcription import engine, text_analysis, video
+from transcription.services import enqueue_task
 
 if TYPE_CHECKING:
-    from transcription.jobs import Transcription
+    from transcription.runner import Transcription
 
 logger = logging.getLogger(__name__)
 
@@ -240,8 +241,6 @@ def detect(path: Path) -> tuple[str, dict[str, Any]] | None:
 def route_file(task_id: str, path: Path) -> bool:
     """Hand a queued file task to the job for what its content is. True when the task is no
     longer this job's to process (routed, or cancelled meanwhile)."""
-    from transcription.services import enqueue_task
-
     if not Task.objects.filter(pk=task_id, kind=Kind.FILE, status=Status.IN_PROGRESS).exists():
         return False
     found = detect(path)

@@ -16,6 +16,13 @@ from redis.exceptions import RedisError
 
 from tasks_app.models import Kind, Status, Task
 
+# What the web needs to know of the engine and the result formats, offered here so tasks_app
+# reaches transcription through this one module (neither import loads faster-whisper).
+from transcription.engine import LANGUAGES as LANGUAGES
+from transcription.engine import available_models as available_models
+from transcription.formats import RENDERERS as RENDERERS
+from transcription.formats import render as render
+
 logger = logging.getLogger(__name__)
 
 QUEUE_FOR_KIND = {

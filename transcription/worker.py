@@ -181,8 +181,6 @@ def work(
 
     Returns whether it performed any job.
     """
-    from transcription import jobs
-
     worker = make_worker(queues)
     if threading.current_thread() is threading.main_thread():
         # Until RQ installs its own handlers (once the worker has started), a stop request
@@ -196,7 +194,7 @@ def work(
     # now, not a heartbeat grace later.
     leftovers.remove(older_than=0, other_hosts=False)
     preload(settings.MODEL_NAME)
-    presence = Presence(worker.name, jobs.device_label(), queues)
+    presence = Presence(worker.name, engine.device_label(), queues)
     with signals_to_main_thread():
         presence.start()
     try:

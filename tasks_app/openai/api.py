@@ -41,8 +41,7 @@ from tasks_app.uploads import (
     limit_upload_size,
     upload_extension,
 )
-from transcription.engine import LANGUAGES, available_models
-from transcription.formats import render
+from transcription.services import LANGUAGES, available_models, render
 
 DEFAULT_MODEL_ALIAS = "whisper-1"
 RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")

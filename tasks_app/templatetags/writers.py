@@ -96,7 +96,7 @@ def localdigits(value: Any) -> str:
 @register.filter
 def language_name(code: str) -> str:
     """A language code as its name in the reader's language where Django knows it."""
-    from transcription.engine import LANGUAGES
+    from transcription.services import LANGUAGES
 
     if not code:
         return ""

@@ -235,7 +235,7 @@ def test_it_fails_unexpected_errors_with_a_code_and_keeps_serving(
     enqueue_task(broken.pk)
     enqueue_task(fine.pk)
 
-    with caplog.at_level(logging.ERROR, logger="transcription.jobs"):
+    with caplog.at_level(logging.ERROR, logger="transcription.runner"):
         drain()
 
     broken.refresh_from_db()
