@@ -30,7 +30,7 @@ def need(tool: str) -> str:
     path = shutil.which(tool) or (
         f"/usr/sbin/{tool}" if Path(f"/usr/sbin/{tool}").exists() else None
     )
-    assert path, f"{tool} is not installed (.ci/run installs it)"
+    assert path, f"{tool} is not installed (make test installs it: scripts/system-deps.sh)"
     return path
 
 
