@@ -6,12 +6,11 @@ endpoints and `Authorization: Bearer`. Views here only translate HTTP to account
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,6 +52,7 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.throttles import AuthAccountThrottle, AuthIPThrottle
+from writers.api import uuid_or_404
 from writers.schema import CSRF_REFUSAL, ErrorSerializer
 
 PASSWORD_THROTTLES = [AuthIPThrottle, AuthAccountThrottle]
@@ -374,14 +374,6 @@ def user_detail(request: Request, user_id: Any) -> Response:
     return Response(StaffUserSerializer(user).data)
 
 
-def _uuid_or_404(raw: str) -> uuid.UUID:
-    """Ids are spelled `<str:…>` in the URLs so a malformed one is this API's JSON 404."""
-    try:
-        return uuid.UUID(raw)
-    except ValueError as error:
-        raise Http404 from error
-
-
 @extend_schema(methods=["GET"], responses=ApiTokenListSerializer, operation_id="api_tokens_list")
 @extend_schema(
     methods=["POST"],
@@ -407,6 +399,6 @@ def api_token_list(request: Request) -> Response:
 @extend_schema(responses={204: None}, operation_id="api_tokens_revoke")
 @api_view(["DELETE"])
 def api_token_detail(request: Request, token_id: str) -> Response:
-    token = get_object_or_404(api_tokens.active_tokens(request.user), pk=_uuid_or_404(token_id))
+    token = get_object_or_404(api_tokens.active_tokens(request.user), pk=uuid_or_404(token_id))
     api_tokens.revoke_api_token(token)
     return Response(status=status.HTTP_204_NO_CONTENT)

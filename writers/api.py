@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
+
+
+def uuid_or_404(raw: str) -> uuid.UUID:
+    """Ids are spelled `<str:…>` in the URLs so a malformed one is the API's JSON 404."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError as error:
+        raise Http404 from error
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

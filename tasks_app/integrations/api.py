@@ -3,11 +3,9 @@ task's audio retention. Thin views over the integration services."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -31,6 +29,7 @@ from tasks_app.integrations.serializers import (
     WebhookSerializer,
 )
 from tasks_app.services import get_task_for_user
+from writers.api import uuid_or_404
 
 DELIVERY_LOG_LIMIT = 100
 NOTIFICATION_LIMIT = 100
@@ -40,14 +39,6 @@ def _validated(serializer_class: type[serializers.Serializer], request: Request)
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-def _uuid(raw: str) -> uuid.UUID:
-    """Ids are spelled `<str:…>` in the URLs so a malformed one is this API's JSON 404."""
-    try:
-        return uuid.UUID(raw)
-    except ValueError as error:
-        raise Http404 from error
 
 
 def _field_errors(error: DjangoValidationError) -> serializers.ValidationError:
@@ -77,7 +68,7 @@ def webhook_list(request: Request) -> Response:
 @extend_schema(responses={204: None}, operation_id="webhooks_destroy")
 @api_view(["DELETE"])
 def webhook_detail(request: Request, webhook_id: str) -> Response:
-    get_object_or_404(Webhook, pk=_uuid(webhook_id), user=request.user).delete()
+    get_object_or_404(Webhook, pk=uuid_or_404(webhook_id), user=request.user).delete()
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -88,7 +79,7 @@ def webhook_detail(request: Request, webhook_id: str) -> Response:
 )
 @api_view(["GET"])
 def webhook_deliveries(request: Request, webhook_id: str) -> Response:
-    webhook = get_object_or_404(Webhook, pk=_uuid(webhook_id), user=request.user)
+    webhook = get_object_or_404(Webhook, pk=uuid_or_404(webhook_id), user=request.user)
     deliveries = webhook.deliveries.order_by("-created_at")[:DELIVERY_LOG_LIMIT]
     return Response({"deliveries": DeliverySerializer(deliveries, many=True).data})
 
