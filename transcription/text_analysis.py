@@ -16,7 +16,6 @@ import importlib.metadata
 import re
 from collections import Counter
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 KEYWORDS = 10
@@ -141,18 +140,27 @@ def summary(sentences: list[str], language: str | None) -> dict[str, Any]:
 
 @cache
 def stopwords(language: str | None) -> frozenset[str]:
-    """YAKE's stop-word list for the language, so both steps agree on what a content word is."""
+    """YAKE's stop-word list for the language, so both steps agree on what a content word is.
+
+    Read through YAKE's own loader (its public `stopword_set`), which falls back to its empty
+    language-neutral list for a language it has none for, as keyword extraction does.
+    """
+    words = _yake_stop_words(_yake_language(language))
+    # YAKE always ships English; an empty English list means its data files are missing or
+    # moved, and the summary would rank "the" and "and" as content words: refuse instead.
+    if not words and not _yake_stop_words("en"):
+        raise RuntimeError(
+            f"YAKE {importlib.metadata.version('yake')} has no stop-word lists (not even "
+            "English): its data files are missing from the installation."
+        )
+    return words
+
+
+def _yake_stop_words(language: str) -> frozenset[str]:
     import yake
 
-    folder = Path(yake.__file__).parent / "core" / "StopwordsList"
-    path = folder / f"stopwords_{_yake_language(language)[:2].lower()}.txt"
-    if not path.is_file():
-        return frozenset()
-    return frozenset(
-        line.strip().lower()
-        for line in path.read_text(encoding="utf-8", errors="ignore").splitlines()
-        if line.strip()
-    )
+    loaded = yake.KeywordExtractor(lan=language).stopword_set
+    return frozenset(word.strip() for word in loaded if word.strip())
 
 
 def versions() -> dict[str, str]:

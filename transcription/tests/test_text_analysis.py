@@ -46,3 +46,23 @@ def test_the_summary_keeps_the_original_order_of_the_chosen_sentences() -> None:
     chosen = text_analysis.summary(sentences, "en")["sentences"]
     assert chosen == [sentence for sentence in sentences if sentence in chosen]
     assert len(chosen) == text_analysis.SUMMARY_SENTENCES
+
+
+@pytest.mark.parametrize("language", ["en", "fa", "de"])
+def test_it_has_stop_words_for_the_languages_it_summarises(language: str) -> None:
+    assert len(text_analysis.stopwords(language)) > 50
+
+
+def test_it_refuses_when_yakes_stop_word_lists_are_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import yake
+
+    # What YAKE's loader gives when its data files are gone: nothing to filter with.
+    monkeypatch.setattr(yake.KeywordExtractor, "_load_stopwords", lambda self, words: set())
+    text_analysis.stopwords.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="no stop-word lists"):
+            text_analysis.stopwords("en")
+    finally:
+        text_analysis.stopwords.cache_clear()
