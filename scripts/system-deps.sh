@@ -14,6 +14,8 @@ TOOLS=(
   chromium:chromium
   nginx:nginx-light
   promtool:prometheus
+  amtool:prometheus-alertmanager
+  prometheus-alertmanager:prometheus-alertmanager
   openssl:openssl
 )
 
@@ -54,3 +56,4 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 # Packages that start their daemon on install: the tests start their own.
 service nginx stop >/dev/null 2>&1 || true
 service prometheus stop >/dev/null 2>&1 || true
+service prometheus-alertmanager stop >/dev/null 2>&1 || true

@@ -173,7 +173,9 @@ def test_it_prints_the_one_sudo_line_for_what_is_missing(path_with):
     result = run_script(path_with("initdb", "ffmpeg", "chromium", "openssl"), as_nobody=True)
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr == "sudo apt-get install -y postgresql nginx-light prometheus\n"
+    assert result.stderr == (
+        "sudo apt-get install -y postgresql nginx-light prometheus prometheus-alertmanager\n"
+    )
 
 
 def test_it_passes_quietly_when_nothing_is_missing(path_with):
