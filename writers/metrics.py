@@ -87,6 +87,11 @@ def count_recovery(action: str) -> None:
     _safely("recovery", ("hincrby", (f"{PREFIX}:recoveries", action, 1)))
 
 
+def count_integration_error(stage: str) -> None:
+    """One integrations tick step (an event, a delivery, a mail, retention) that raised."""
+    _safely("integration_error", ("hincrby", (f"{PREFIX}:integration_errors", stage, 1)))
+
+
 def count_leftovers(files: int) -> None:
     _safely("leftovers", ("incrby", (f"{PREFIX}:leftovers", files)))
 
@@ -199,6 +204,14 @@ class WritersCollector(Collector):
         for action, n in connection.hgetall(f"{PREFIX}:recoveries").items():
             recoveries.add_metric([action.decode()], int(n))
         yield recoveries
+        integration_errors = CounterMetricFamily(
+            "writers_integration_errors",
+            "Integrations tick steps that raised and were skipped",
+            labels=["stage"],
+        )
+        for stage, n in connection.hgetall(f"{PREFIX}:integration_errors").items():
+            integration_errors.add_metric([stage.decode()], int(n))
+        yield integration_errors
         yield CounterMetricFamily(
             "writers_leftover_files_removed",
             "Temporary files of killed writers removed (by the sweeper or a starting worker)",

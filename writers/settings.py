@@ -284,6 +284,12 @@ WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = envfloat("WEBHOOK_RETRY_BASE_SECONDS", 30)
 # Webhooks never go to loopback or private addresses, except to these networks (CIDR).
 WEBHOOK_ALLOWED_NETWORKS = envlist("WEBHOOK_ALLOWED_NETWORKS")
+# Ports webhooks may be sent to: single ports and ranges, comma-separated.
+WEBHOOK_ALLOWED_PORTS = os.environ.get("WEBHOOK_ALLOWED_PORTS", "80,443,1024-65535")
+# Deliveries posted at the same time, in all and per user (one user's dead receivers hold at most
+# their own share).
+WEBHOOK_CONCURRENCY = envint("WEBHOOK_CONCURRENCY", 8)
+WEBHOOK_PER_USER_CONCURRENCY = envint("WEBHOOK_PER_USER_CONCURRENCY", 2)
 # How long POST /v1/audio/transcriptions waits for its task before answering 202.
 OPENAI_WAIT_SECONDS = envfloat("OPENAI_WAIT_SECONDS", 120)
 

@@ -9,11 +9,16 @@ unique TaskEvent row decides who tells.
 
 Events are looked for among tasks that changed in the last EVENT_LOOKBACK, so turning the tick on
 for the first time does not announce every task ever finished.
+
+One user's odd data must not hold up everyone else's news: each event, each delivery and the
+retention step run on their own; one that raises is logged, counted
+(`writers_integration_errors{stage}` on /metrics) and the tick goes on.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any
@@ -25,6 +30,7 @@ from django.utils import timezone
 from tasks_app.integrations import notifications, retention, webhooks
 from tasks_app.integrations.models import TaskEvent
 from tasks_app.models import Kind, Status, Task
+from writers import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +59,31 @@ class TickReport:
         )
 
 
-def tick() -> TickReport:
+def tick(*, wait: bool = True) -> TickReport:
+    """One round. `wait`: return only when the webhook deliveries it started are done; the
+    long-running command does not wait, so receivers that hang never delay the next round."""
     report = TickReport()
     for task_id in finished_untold():
-        report.events += task_finished(task_id)
+        report.events += _isolated("event", task_finished, task_id) or 0
     for task_id in overdue_untold():
-        report.overdue += _record(Task.objects.get(pk=task_id), TaskEvent.Kind.OVERDUE, 0)
-    report.deliveries = webhooks.deliver_due()
-    report.purged = retention.purge_expired_audio()
+        report.overdue += _isolated("event", _overdue, task_id) or 0
+    report.deliveries = _isolated("deliveries", webhooks.deliver_due, wait=wait) or 0
+    report.purged = _isolated("retention", retention.purge_expired_audio) or 0
     return report
+
+
+def _isolated(stage: str, step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`step(*args)`, or None when it raises: logged and counted, and the tick goes on."""
+    try:
+        return step(*args, **kwargs)
+    except Exception:
+        logger.exception("Integrations tick: %s %s failed", stage, args)
+        metrics.count_integration_error(stage)
+        return None
+
+
+def _overdue(task_id: Any) -> bool:
+    return _record(Task.objects.get(pk=task_id), TaskEvent.Kind.OVERDUE, 0)
 
 
 def task_finished(task_id: Any) -> bool:

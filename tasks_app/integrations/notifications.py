@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from tasks_app.integrations.models import Notification, TaskEvent
+from writers import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ def _mail(notification: Notification) -> None:
     user = notification.user
     try:
         send_mail(
-            subject=f"Writers: {message(notification)}",
+            # A title may hold line breaks, which a mail header must not (BadHeaderError).
+            subject=" ".join(f"Writers: {message(notification)}".split()),
             message=(
                 f"{message(notification)}\n\n"
                 f"{settings.SITE_URL.rstrip('/')}/dashboard/tasks/{notification.task_id}\n"
@@ -75,6 +77,7 @@ def _mail(notification: Notification) -> None:
             from_email=None,
             recipient_list=[user.email],
         )
-    except OSError:
-        # The in-app notification stands; a mail server outage must not stop the tick.
+    except Exception:
+        # The in-app notification stands; no mail server outage or odd address may stop the tick.
         logger.exception("Could not mail notification %s to %s", notification.pk, user.email)
+        metrics.count_integration_error("mail")

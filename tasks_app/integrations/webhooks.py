@@ -28,7 +28,10 @@ import logging
 import secrets
 import socket
 import ssl
+import threading
 import time
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -37,12 +40,15 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from tasks_app.integrations.models import TaskEvent, Webhook, WebhookDelivery
+from writers import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +63,20 @@ MAX_BACKOFF_SECONDS = 6 * 3600
 CLAIM_MARGIN_SECONDS = 30
 USER_AGENT = "Writers-Webhooks/1"
 WEBHOOK_EVENTS = (TaskEvent.Kind.COMPLETED, TaskEvent.Kind.FAILED, TaskEvent.Kind.CANCELLED)
+# IPv6 ranges whose last 32 bits are an IPv4 address: IPv4-compatible (::/96), IPv4-translated
+# (::ffff:0:0:0/96) and the well-known NAT64 prefix. (::ffff:0:0/96 and 6to4 have their own
+# accessors in ipaddress.)
+LOW_32_BITS_IPV4 = tuple(
+    ipaddress.IPv6Network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96")
+)
 
 
 class UnsafeURL(Exception):  # noqa: N818 (reads as the reason)
     """The URL points somewhere Writers will not send requests."""
+
+    def __init__(self, message: str, code: str = "unsafe_url") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def create_webhook(user: User, url: str) -> Webhook:
@@ -68,7 +84,7 @@ def create_webhook(user: User, url: str) -> Webhook:
     try:
         check_url(url)
     except UnsafeURL as error:
-        raise ValidationError({"url": ValidationError(str(error), "unsafe_url")}) from error
+        raise ValidationError({"url": ValidationError(str(error), error.code)}) from error
     if Webhook.objects.filter(user=user).count() >= MAX_WEBHOOKS_PER_USER:
         raise ValidationError(
             {"url": ValidationError(_("Delete a webhook before adding another."), "too_many")}
@@ -81,14 +97,25 @@ def check_url(url: str) -> list[str]:
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as error:
-        raise UnsafeURL(_("Enter a valid http or https URL.")) from error
+        raise UnsafeURL(_("Enter a valid http or https URL."), "invalid_url") from error
     parts = urlsplit(url)
     host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port
+    except ValueError as error:  # urllib's "Port out of range 0-65535"
+        raise UnsafeURL(_("The port must be a number from 1 to 65535."), "bad_port") from error
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    if not is_allowed_port(port):
+        raise UnsafeURL(
+            _("Webhooks can only be sent to ports %(ports)s.")
+            % {"ports": settings.WEBHOOK_ALLOWED_PORTS},
+            "bad_port",
+        )
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise UnsafeURL(_("The host name does not resolve.")) from error
+        raise UnsafeURL(_("The host name does not resolve."), "unresolvable") from error
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     for address in addresses:
         if not is_allowed_address(address):
@@ -99,14 +126,49 @@ def check_url(url: str) -> list[str]:
     return addresses
 
 
+def is_allowed_port(port: int) -> bool:
+    """Whether WEBHOOK_ALLOWED_PORTS ("80,443,1024-65535") lists `port`."""
+    for part in settings.WEBHOOK_ALLOWED_PORTS.split(","):
+        low, _dash, high = part.strip().partition("-")
+        if int(low) <= port <= int(high or low):
+            return True
+    return False
+
+
 def is_allowed_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    # An IPv6 address that carries an IPv4 one reaches that IPv4 host (through a NAT64 or 6to4
+    # gateway, or the host's own stack), so the IPv4 address is the one judged.
+    target = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    target = target or ip
     allowed = [ipaddress.ip_network(net, strict=False) for net in settings.WEBHOOK_ALLOWED_NETWORKS]
-    if any(ip.version == net.version and ip in net for net in allowed):
+    if any(a.version == net.version and a in net for a in (ip, target) for net in allowed):
         return True
-    return ip.is_global and not ip.is_multicast
+    return is_public(target)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside an IPv4-mapped, -compatible or -translated, NAT64 (64:ff9b::/96)
+    or 6to4 (2002::/16) address; None for other addresses."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if any(ip in net for net in LOW_32_BITS_IPV4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not (
+        ip.is_multicast
+        or ip.is_reserved
+        or ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_unspecified
+        or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local)
+    )
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -142,12 +204,89 @@ def due_deliveries() -> QuerySet[WebhookDelivery]:
     ).order_by("next_attempt_at")
 
 
-def deliver_due(limit: int = 100) -> int:
-    """Post up to `limit` due deliveries; returns how many this call attempted."""
-    attempted = 0
-    for pk in list(due_deliveries().values_list("pk", flat=True)[:limit]):
-        attempted += deliver(pk)
-    return attempted
+# This process's delivery pool, shared by its ticks. Deliveries wait in a queue per owner and are
+# posted on the pool's threads, at most WEBHOOK_CONCURRENCY at once and
+# WEBHOOK_PER_USER_CONCURRENCY per owner, so one owner's receivers that never answer hold only that
+# owner's share. The `deliver` claim still decides, across processes, who posts a delivery.
+_pool_lock = threading.Condition()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_queued: dict[Any, deque[Any]] = {}  # owner id -> delivery ids waiting for a slot
+_running: dict[Any, Any] = {}  # delivery id -> owner id
+
+
+def deliver_due(limit: int = 100, *, wait: bool = True) -> int:
+    """Queue up to `limit` due deliveries (at most a webhook limit's worth per owner, so a crowd
+    of one owner's deliveries cannot hide another's) and start what the caps allow; returns how
+    many were queued. `wait`: return once the pool is idle (`--once`, tests); the long-running
+    tick does not wait, so a slow receiver never holds up the next tick's events."""
+    with _pool_lock:
+        known = set(_running) | {pk for pks in _queued.values() for pk in pks}
+    rank = Window(
+        RowNumber(), partition_by=F("webhook__user_id"), order_by=F("next_attempt_at").asc()
+    )
+    rows = list(
+        due_deliveries()
+        .exclude(pk__in=known)
+        .annotate(rank=rank)
+        .filter(rank__lte=MAX_WEBHOOKS_PER_USER)
+        .values_list("pk", "webhook__user_id")[:limit]
+    )
+    with _pool_lock:
+        for pk, owner in rows:
+            _queued.setdefault(owner, deque()).append(pk)
+        _start_what_fits()
+    if wait:
+        wait_for_deliveries()
+    return len(rows)
+
+
+def wait_for_deliveries(timeout: float | None = None) -> bool:
+    """Block until this process has no delivery queued or being posted; False on timeout."""
+    with _pool_lock:
+        return _pool_lock.wait_for(lambda: not _running and not _queued, timeout)
+
+
+def _start_what_fits() -> None:
+    """Start queued deliveries, one owner after another, while the caps allow (lock held)."""
+    global _pool, _pool_size
+    size = settings.WEBHOOK_CONCURRENCY
+    if _pool is None or _pool_size < size:
+        if _pool is not None:
+            _pool.shutdown(wait=False)  # its running deliveries finish; it takes no more
+        _pool, _pool_size = ThreadPoolExecutor(size, thread_name_prefix="webhook"), size
+    running = Counter(_running.values())
+    started = True
+    while started and len(_running) < size:
+        started = False
+        for owner in list(_queued):
+            if len(_running) >= size:
+                break
+            if running[owner] >= settings.WEBHOOK_PER_USER_CONCURRENCY:
+                continue
+            pk = _queued[owner].popleft()
+            if not _queued[owner]:
+                del _queued[owner]
+            _running[pk] = owner
+            running[owner] += 1
+            _pool.submit(_deliver_in_thread, pk)
+            started = True
+
+
+def _deliver_in_thread(pk: Any) -> None:
+    try:
+        deliver(pk)
+    except Exception:
+        # The claim holds the row until its lease ends; then a later tick tries it again.
+        logger.exception("Webhook delivery %s failed", pk)
+        metrics.count_integration_error("delivery")
+    finally:
+        # Pool threads outlive the tick; a connection left open would stay open with them.
+        connections.close_all()
+        with _pool_lock:
+            _running.pop(pk, None)
+            _start_what_fits()
+            _pool_lock.notify_all()
 
 
 @dataclass(frozen=True)
@@ -230,10 +369,26 @@ def post(delivery: WebhookDelivery) -> Outcome:
         response.read(64 * 1024)
         status = response.status
     except (OSError, http.client.HTTPException) as error:
-        return Outcome(None, f"{type(error).__name__}: {error}", retryable=True)
+        return Outcome(None, network_error(error), retryable=True)
     finally:
         connection.close()
     return Outcome.from_status(status)
+
+
+def network_error(error: Exception) -> str:
+    """A generic reason for the delivery log. Never the receiver's own words (a banner, an error
+    page): echoing them would let anyone read whatever answers on a host and port."""
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    if isinstance(error, ssl.SSLError):
+        return "TLS error"
+    if isinstance(error, ConnectionResetError | http.client.RemoteDisconnected):
+        return "connection closed without an answer"
+    if isinstance(error, http.client.HTTPException):
+        return "not an HTTP answer"
+    return "network error"
 
 
 def _connection(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -81,6 +82,25 @@ def test_it_mails_users_who_asked(
     assert sent.to == [alice.email]
     assert "“Mailed” is done." in sent.subject
     assert "/dashboard/tasks/" in sent.body
+
+
+# Transactional: the mail goes out as the event commits, inside the tick, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_it_mails_a_title_with_line_breaks_on_one_line(alice: Any, bob: Any) -> None:
+    alice.notify_by_email = True
+    alice.save()
+    Task.objects.create(
+        user=alice,
+        title="Call\r\nBcc: everyone@example.com",
+        due_date=timezone.now() - timedelta(hours=1),
+    )
+    transcription(bob, Status.COMPLETED, title="Bob's")
+    report = tick()
+    assert (report.events, report.overdue) == (1, 1)
+    [sent] = mail.outbox
+    assert sent.subject == "Writers: “Call Bcc: everyone@example.com” is overdue."
+    assert sent.to == [alice.email]
+    assert Notification.objects.filter(user=bob, title="Bob's").exists()
 
 
 def test_it_tells_a_direct_call_and_the_tick_only_once(alice: Any) -> None:

@@ -52,11 +52,11 @@ def test_it_revokes_only_the_users_own_token(client: Client, alice: User, charli
 
 def test_it_adds_and_deletes_webhooks(client: Client, alice: User, settings: Any) -> None:
     signed_in(client, alice)
-    refused = client.post(PAGE, {"action": "add_webhook", "url": "http://127.0.0.1:9/hook"})
+    refused = client.post(PAGE, {"action": "add_webhook", "url": "http://127.0.0.1:9999/hook"})
     assert refused.status_code == 400
     assert "private or local address" in refused.content.decode()
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    client.post(PAGE, {"action": "add_webhook", "url": "http://127.0.0.1:9/hook"})
+    client.post(PAGE, {"action": "add_webhook", "url": "http://127.0.0.1:9999/hook"})
     webhook = Webhook.objects.get(user=alice)
     assert webhook.secret in client.get(PAGE).content.decode()
     client.post(PAGE, {"action": "delete_webhook", "id": str(webhook.pk)})
@@ -67,7 +67,7 @@ def test_it_shows_the_delivery_log_to_its_owner_only(
     client: Client, alice: User, charlie: User, settings: Any
 ) -> None:
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    webhook = create_webhook(alice, "http://127.0.0.1:9/hook")
+    webhook = create_webhook(alice, "http://127.0.0.1:9999/hook")
     WebhookDelivery.objects.create(
         webhook=webhook, event="task.failed", payload={}, attempts=2, response_status=503
     )
