@@ -6,15 +6,19 @@ backoff on 408, 429, 5xx and network errors, up to WEBHOOK_MAX_ATTEMPTS, and fai
 other answer (redirects are not followed). Every try is visible to the owner in the delivery log.
 
 Why rows and the tick rather than RQ jobs: the transcription workers listen to `default` after
-`media`, so a delivery would wait behind hours of audio; a row also survives a Redis flush.
+`media`, so a delivery would wait behind hours of audio; a row also survives a Redis flush. The
+tick posts them on a thread pool with a per-owner cap (`deliver_due`), and the delivery log keeps
+only a status code or a generic reason (`network_error`), never the receiver's words.
 
 The body is JSON `{"id", "status", "event", "timestamp"}`, signed like this:
 `X-Writers-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed by the secret>`.
 
-SSRF guard: the host is resolved and every address must be public (not loopback, private,
-link-local, multicast, reserved or unspecified) unless it is in WEBHOOK_ALLOWED_NETWORKS. The
-connection then goes to the address that was checked, so a DNS answer that changes between the
-check and the request (rebinding) cannot reach an internal service.
+SSRF guard: the port must be in WEBHOOK_ALLOWED_PORTS, and the host is resolved and every address
+must be public (not loopback, private, link-local, site-local, multicast, reserved or unspecified;
+an IPv6 address carrying an IPv4 one is judged by the IPv4 address) unless it is in
+WEBHOOK_ALLOWED_NETWORKS. The connection then goes to the address that was checked, so a DNS
+answer that changes between the check and the request (rebinding) cannot reach an internal
+service.
 """
 
 from __future__ import annotations

@@ -63,6 +63,17 @@ def test_it_adds_and_deletes_webhooks(client: Client, alice: User, settings: Any
     assert not Webhook.objects.exists()
 
 
+def test_it_refuses_a_webhook_on_a_port_outside_the_allowed_ones(
+    client: Client, alice: User
+) -> None:
+    signed_in(client, alice)
+    for url in ("http://8.8.8.8:99999/hook", "http://8.8.8.8:22/hook"):
+        refused = client.post(PAGE, {"action": "add_webhook", "url": url})
+        assert refused.status_code == 400
+        assert "port" in refused.content.decode()
+    assert not Webhook.objects.exists()
+
+
 def test_it_shows_the_delivery_log_to_its_owner_only(
     client: Client, alice: User, charlie: User, settings: Any
 ) -> None:
