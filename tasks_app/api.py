@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
@@ -18,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -68,12 +67,6 @@ def error_response(code: str, detail: str, http_status: int) -> Response:
     return Response({"detail": detail, "code": code}, status=http_status)
 
 
-class BodyTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "body_too_large"
-
-
 class TaskAPIView(APIView):
     """Turns the services' errors into JSON answers and limits upload size before parsing."""
 
@@ -82,16 +75,6 @@ class TaskAPIView(APIView):
         # streaming limit goes on before DRF touches the request.
         limit_upload_size(request)
         return super().initialize_request(request, *args, **kwargs)
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        # Multipart bodies are counted by the upload handler; any other body is parsed in
-        # memory, so its declared length is checked before a byte is read.
-        length = str(request.META.get("CONTENT_LENGTH") or "")
-        declared = int(length) if length.isdigit() else 0
-        multipart = request.content_type.startswith("multipart/")
-        if not multipart and declared > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise BodyTooLarge
-        super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, UploadRejected):

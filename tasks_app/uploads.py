@@ -21,11 +21,11 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest
 
 from tasks_app import storage
 from tasks_app.models import Kind
+from writers.limits import LimitedUploadHandler
 
 AUDIO_EXTENSIONS = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac")
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".mov")
@@ -81,9 +81,6 @@ CORRUPT_CODES = {
     "text": "corrupt_document",
     "extract": "corrupt_document",
 }
-# Non-file fields of an upload form are small; a body larger than the file limit plus this is
-# refused from its Content-Length before a byte is read.
-FORM_OVERHEAD_BYTES = 1024 * 1024
 COPY_CHUNK_BYTES = 1024 * 1024
 
 
@@ -104,28 +101,11 @@ def too_large() -> UploadRejected:
     )
 
 
-class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
-    """Streams every file to a temporary file and stops as soon as it passes MAX_UPLOAD_BYTES.
+class SizeLimitedUploadHandler(LimitedUploadHandler):
+    """writers.limits' streaming limit, refusing with the upload's own 413 (`file_too_large`)."""
 
-    Nothing is held in memory, and a refused upload's temporary file is closed, which deletes it.
-    """
-
-    def handle_raw_input(
-        self,
-        input_data: Any,
-        META: dict[str, Any],  # noqa: N803 (Django's signature)
-        content_length: int,
-        boundary: bytes,
-        encoding: str | None = None,
-    ) -> None:
-        if content_length > settings.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES:
-            raise too_large()
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        if start + len(raw_data) > settings.MAX_UPLOAD_BYTES:
-            self.file.close()
-            raise too_large()
-        return super().receive_data_chunk(raw_data, start)
+    def refusal(self) -> Exception:
+        return too_large()
 
 
 def limit_upload_size(request: Any) -> None:

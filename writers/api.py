@@ -6,9 +6,11 @@ import logging
 import uuid
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,7 +25,18 @@ def uuid_or_404(raw: str) -> uuid.UUID:
         raise Http404 from error
 
 
+class BodyTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "body_too_large"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        # Django's refusal of a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or writers.limits'), with
+        # the code writers.limits answers with before a view runs.
+        data = {"detail": BodyTooLarge.default_detail, "code": BodyTooLarge.default_code}
+        return Response(data, status=BodyTooLarge.status_code)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)
@@ -50,6 +63,25 @@ def _api_error(request: HttpRequest, message: str, code: str, http_status: int) 
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith(("/api/", "/v1/"))
+
+
+def body_too_large(request: HttpRequest) -> HttpResponse:
+    """413 in the API's shape, or a plain page: the body was not read, so nothing else is known."""
+    message, code = BodyTooLarge.default_detail, BodyTooLarge.default_code
+    if _is_api(request):
+        return _api_error(request, message, code, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    return HttpResponse(
+        f"<!doctype html><title>413</title><h1>{message}</h1>\n",
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's answer to a SuspiciousOperation outside a DRF view; a body over the limit, which
+    Django counts as one, is 413."""
+    if isinstance(exception, RequestDataTooBig):
+        return body_too_large(request)
+    return defaults.bad_request(request, exception)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

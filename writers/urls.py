@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from writers import health, metrics
 
+handler400 = "writers.api.bad_request"
 handler404 = "writers.api.not_found"
 handler500 = "writers.api.server_error"
 
