@@ -38,7 +38,7 @@ from tasks_app.serializers import (
     TranscriptResultSerializer,
     VideoResultSerializer,
 )
-from tasks_app.uploads import UploadRejected, content_disposition, limit_upload_size
+from tasks_app.uploads import UploadRejected, display_filename, limit_upload_size
 from transcription.services import RENDERERS, eta_for_tasks, render
 from writers.schema import ErrorSerializer
 
@@ -260,8 +260,12 @@ class JSONErrorsOnly(BaseContentNegotiation):
 
 
 def download(stream: Any, filename: str, content_type: str) -> FileResponse:
-    response = FileResponse(stream, content_type=content_type)
-    response["Content-Disposition"] = content_disposition(filename)
+    response = FileResponse(
+        stream,
+        content_type=content_type,
+        as_attachment=True,
+        filename=display_filename(filename, fallback="download"),
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

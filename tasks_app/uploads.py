@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -136,17 +135,6 @@ def display_filename(name: str, fallback: str = "upload") -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     name = name.replace('"', "'").strip(" .")
     return name[:200] or fallback
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266 / RFC 5987)."""
-    filename = display_filename(filename, fallback="download")
-    path = Path(filename)
-    stem = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode("ascii")
-    stem = re.sub(r"[^A-Za-z0-9._ ()-]", "_", stem).strip(" ._") or "download"
-    suffix = re.sub(r"[^A-Za-z0-9.]", "", path.suffix)
-    quoted = quote(filename, safe="")
-    return f"attachment; filename=\"{stem}{suffix}\"; filename*=UTF-8''{quoted}"
 
 
 def upload_extension(upload: UploadedFile, *, any_file: bool = False) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import login_required_page
 from tasks_app.analytics import charts, queries
-from tasks_app.uploads import content_disposition
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,7 +51,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         queries.csv_lines(tasks), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = content_disposition(_filename("csv"))
+    response["Content-Disposition"] = content_disposition_header(True, _filename("csv"))
     return response
 
 
@@ -60,7 +60,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     tasks = queries.tasks_in_scope(request.user, everyone=_everyone(request))
     response = HttpResponse(queries.xlsx_bytes(tasks), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition(_filename("xlsx"))
+    response["Content-Disposition"] = content_disposition_header(True, _filename("xlsx"))
     return response
 
 

@@ -27,9 +27,7 @@ def test_it_streams_the_upload_as_an_attachment(
     assert b"".join(response.streaming_content) == jfk_flac.read_bytes()
     assert response["Content-Type"] == "audio/flac"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Disposition"] == (
-        "attachment; filename=\"Inaugural address.flac\"; filename*=UTF-8''Inaugural%20address.flac"
-    )
+    assert response["Content-Disposition"] == ('attachment; filename="Inaugural address.flac"')
 
 
 PERSIAN = "%DA%AF%D8%B2%D8%A7%D8%B1%D8%B4%20%D8%AC%D9%84%D8%B3%D9%87.flac"
@@ -38,21 +36,11 @@ PERSIAN = "%DA%AF%D8%B2%D8%A7%D8%B1%D8%B4%20%D8%AC%D9%84%D8%B3%D9%87.flac"
 @pytest.mark.parametrize(
     ("title", "disposition"),
     [
-        ("گزارش جلسه", f"attachment; filename=\"download.flac\"; filename*=UTF-8''{PERSIAN}"),
-        (
-            'Café "quotes"; x',
-            'attachment; filename="Cafe _quotes__ x.flac"; '
-            "filename*=UTF-8''Caf%C3%A9%20%27quotes%27%3B%20x.flac",
-        ),
-        (
-            "a\r\nSet-Cookie: evil=1",
-            'attachment; filename="aSet-Cookie_ evil_1.flac"; '
-            "filename*=UTF-8''aSet-Cookie%3A%20evil%3D1.flac",
-        ),
-        (
-            "../../etc/passwd",
-            "attachment; filename=\"passwd.flac\"; filename*=UTF-8''passwd.flac",
-        ),
+        # Django's content_disposition_header: a quoted name when ASCII, else RFC 5987 only.
+        ("گزارش جلسه", f"attachment; filename*=utf-8''{PERSIAN}"),
+        ('Café "quotes"; x', "attachment; filename*=utf-8''Caf%C3%A9%20%27quotes%27%3B%20x.flac"),
+        ("a\r\nSet-Cookie: evil=1", 'attachment; filename="aSet-Cookie: evil=1.flac"'),
+        ("../../etc/passwd", 'attachment; filename="passwd.flac"'),
     ],
     ids=["persian", "quotes", "crlf", "traversal"],
 )

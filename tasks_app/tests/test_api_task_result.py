@@ -32,9 +32,7 @@ def test_it_downloads_the_result_json_by_default(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert json.loads(body(response))["text"] == result["text"]
-    assert response["Content-Disposition"] == (
-        "attachment; filename=\"JFK.json\"; filename*=UTF-8''JFK.json"
-    )
+    assert response["Content-Disposition"] == ('attachment; filename="JFK.json"')
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
@@ -61,7 +59,7 @@ def test_it_renders_each_subtitle_and_text_format(
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
     assert expected in body(response)
-    assert response["Content-Disposition"].endswith(f"filename*=UTF-8''JFK.{fmt}")
+    assert response["Content-Disposition"].endswith(f'filename="JFK.{fmt}"')
 
 
 @pytest.mark.parametrize("status", [Status.PENDING, Status.PROCESSING])
