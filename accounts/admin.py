@@ -5,7 +5,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,10 +33,22 @@ class UserChangeAdminForm(UserChangeForm):
         fields = "__all__"
 
 
+class PasswordSetByStaffForm(AdminPasswordChangeForm):
+    """A password set (or disabled) by staff ends every session and API token of the user: it is
+    how an account someone else took over is handed back."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        if commit:
+            services.end_all_access(user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
+    change_password_form = PasswordSetByStaffForm
     list_display = ["email", "username", "full_name", "is_active", "is_staff", "created_at"]
     list_filter = ["is_active", "is_staff", "is_superuser", "created_at"]
     search_fields = ["email", "username", "full_name"]

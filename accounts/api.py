@@ -51,14 +51,30 @@ from accounts.serializers import (
     UserListSerializer,
     UserSerializer,
 )
-from accounts.throttles import AuthAccountThrottle, AuthIPThrottle
+from accounts.throttles import PASSWORD_THROTTLES, SIGN_IN_THROTTLES, AuthIPThrottle
 from writers.api import uuid_or_404
 from writers.schema import CSRF_REFUSAL, ErrorSerializer
 
-PASSWORD_THROTTLES = [AuthIPThrottle, AuthAccountThrottle]
 MAX_LIMIT = 100
 # Views that check CSRF themselves (no authentication class does it for them) say so here.
 CSRF_REFUSED = OpenApiResponse(ErrorSerializer, description=CSRF_REFUSAL)
+# Reading users needs view_user or change_user (as in /admin/), changing change_user, deleting
+# delete_user; superusers have them all.
+USER_PERMISSIONS = {
+    "GET": ("accounts.view_user", "accounts.change_user"),
+    "PATCH": ("accounts.change_user",),
+    "DELETE": ("accounts.delete_user",),
+}
+USERS_REFUSED = OpenApiResponse(
+    ErrorSerializer, description="Staff with accounts.view_user (or change_user) only."
+)
+USERS_CHANGE_REFUSED = OpenApiResponse(
+    ErrorSerializer,
+    description=(
+        "Staff with the accounts.change_user (PATCH) or accounts.delete_user (DELETE) permission"
+        " only; staff accounts and staff access: superusers only. " + CSRF_REFUSAL
+    ),
+)
 
 
 def _error(detail: str, code: str, http_status: int) -> Response:
@@ -125,11 +141,11 @@ def register(request: Request) -> Response:
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([AllowAny])
-@throttle_classes(PASSWORD_THROTTLES)
+@throttle_classes(SIGN_IN_THROTTLES)
 def login(request: Request) -> Response:
     _login_csrf(request)
     data = _validated(CredentialsSerializer, request)
-    user = services.authenticate_credentials(data["email"], data["password"])
+    user = services.authenticate_credentials(data["email"], data["password"], request._request)
     if user is None:
         return _invalid_credentials()
     response = Response(UserSerializer(user).data)
@@ -146,6 +162,21 @@ def logout(request: Request) -> Response:
     _login_csrf(request)
     response = Response(status=status.HTTP_204_NO_CONTENT)
     services.logout(request._request, response)
+    return response
+
+
+@extend_schema(
+    request=None,
+    responses={204: None},
+    summary="Sign out everywhere: end every session and personal API token of the caller",
+)
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def revoke(request: Request) -> Response:
+    """Ends this session too, and clears its cookies; a script's API token stops working."""
+    response = Response(status=status.HTTP_204_NO_CONTENT)
+    services.end_all_access(request.user)
+    services.clear_auth_cookies(response)
     return response
 
 
@@ -244,7 +275,7 @@ def password_change(request: Request) -> Response:
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([AllowAny])
-@throttle_classes(PASSWORD_THROTTLES)
+@throttle_classes(SIGN_IN_THROTTLES)
 def password_forgot(request: Request) -> Response:
     """Always 202, so the answer does not tell whether the email has an account."""
     data = _validated(PasswordForgotSerializer, request)
@@ -280,11 +311,11 @@ def password_reset(request: Request) -> Response:
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([AllowAny])
-@throttle_classes(PASSWORD_THROTTLES)
+@throttle_classes(SIGN_IN_THROTTLES)
 def token(request: Request) -> Response:
     """For scripts: tokens in the body, no cookies and no CSRF token."""
     data = _validated(CredentialsSerializer, request)
-    user = services.authenticate_credentials(data["email"], data["password"])
+    user = services.authenticate_credentials(data["email"], data["password"], request._request)
     if user is None:
         return _invalid_credentials()
     access, refresh_token = tokens.issue_tokens(user)
@@ -313,12 +344,14 @@ def token_refresh(request: Request) -> Response:
         OpenApiParameter("limit", int, description=f"Rows to return (1–{MAX_LIMIT})"),
         OpenApiParameter("q", str, description="Search in email, username and full name"),
     ],
-    responses={200: UserListSerializer, 400: ErrorSerializer},
+    responses={200: UserListSerializer, 400: ErrorSerializer, 403: USERS_REFUSED},
     operation_id="users_list",
 )
 @api_view(["GET"])
 @permission_classes([IsAdminUser])
 def user_list(request: Request) -> Response:
+    if refusal := _lacks_user_permission(request):
+        return refusal
     skip = _int_param(request, "skip", 0, minimum=0)
     limit = min(_int_param(request, "limit", MAX_LIMIT, minimum=1), MAX_LIMIT)
     users = User.objects.all()
@@ -328,6 +361,18 @@ def user_list(request: Request) -> Response:
         )
     page = users.order_by("email")[skip : skip + limit]
     return Response({"users": StaffUserSerializer(page, many=True).data, "total": users.count()})
+
+
+def _lacks_user_permission(request: Request) -> Response | None:
+    """The users API asks of staff what /admin/ asks: Django's model permissions on users."""
+    needed = USER_PERMISSIONS.get(request.method or "GET", USER_PERMISSIONS["GET"])
+    if any(request.user.has_perm(permission) for permission in needed):
+        return None
+    return _error(
+        _("You need the %(permission)s permission.") % {"permission": needed[0]},
+        "permission_denied",
+        403,
+    )
 
 
 def _int_param(request: Request, name: str, default: int, *, minimum: int) -> int:
@@ -343,19 +388,31 @@ def _int_param(request: Request, name: str, default: int, *, minimum: int) -> in
     return value
 
 
-@extend_schema(methods=["GET"], responses=StaffUserSerializer, operation_id="users_retrieve")
-@extend_schema(methods=["PATCH"], request=StaffUserUpdateSerializer, responses=StaffUserSerializer)
-@extend_schema(methods=["DELETE"], responses={204: None})
+@extend_schema(
+    methods=["GET"],
+    responses={200: StaffUserSerializer, 403: USERS_REFUSED},
+    operation_id="users_retrieve",
+)
+@extend_schema(
+    methods=["PATCH"],
+    request=StaffUserUpdateSerializer,
+    responses={200: StaffUserSerializer, 403: USERS_CHANGE_REFUSED},
+)
+@extend_schema(methods=["DELETE"], responses={204: None, 403: USERS_CHANGE_REFUSED})
 @api_view(["GET", "PATCH", "DELETE"])
 @permission_classes([IsAdminUser])
 def user_detail(request: Request, user_id: Any) -> Response:
     """DELETE removes the account and its task rows at once; their stored files become orphans
     that `manage.py purge_deleted` removes on its next run (tasks_app.services.purge_deleted)."""
+    if refusal := _lacks_user_permission(request):
+        return refusal
     user = get_object_or_404(User, pk=user_id)
     if request.method == "GET":
         return Response(StaffUserSerializer(user).data)
-    if user.is_superuser and not request.user.is_superuser:
-        return _error(_("Only a superuser may change a superuser."), "superuser_only", 403)
+    # Whoever may change a staff account may reset its password and act with its rights.
+    staff_account = (user.is_staff or user.is_superuser) and user != request.user
+    if staff_account and not request.user.is_superuser:
+        return _error(_("Only a superuser may change a staff account."), "superuser_only", 403)
     if request.method == "DELETE":
         if user == request.user:
             return _error(_("You cannot delete your own account here."), "cannot_change_self", 400)
@@ -367,6 +424,9 @@ def user_detail(request: Request, user_id: Any) -> Response:
     # Staff cannot lock themselves out; another staff member has to do it.
     if user == request.user and (changes.get("is_active") is False or "is_staff" in changes):
         return _error(_("You cannot remove your own access."), "cannot_change_self", 400)
+    if "is_staff" in changes and not request.user.is_superuser:
+        message = _("Only a superuser may grant or remove staff access.")
+        return _error(message, "superuser_only", 403)
     try:
         services.update_profile(user, **changes)
     except DjangoValidationError as error:

@@ -65,6 +65,11 @@ def revoke_api_token(token: ApiToken) -> bool:
     return revoked == 1
 
 
+def revoke_all_api_tokens(user: User) -> int:
+    """How many live tokens of `user` this revoked."""
+    return active_tokens(user).update(revoked_at=timezone.now())
+
+
 def user_for_api_token(raw: str) -> tuple[User, ApiToken] | None:
     """The active owner of a live token, recording when it was used; None for anything else."""
     token = (

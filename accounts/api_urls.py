@@ -11,6 +11,7 @@ urlpatterns = [
     path("login", api.login, name="api-auth-login"),
     path("logout", api.logout, name="api-auth-logout"),
     path("refresh", api.refresh, name="api-auth-refresh"),
+    path("revoke", api.revoke, name="api-auth-revoke"),
     path("me", api.me, name="api-auth-me"),
     path("password/change", api.password_change, name="api-auth-password-change"),
     path("password/forgot", api.password_forgot, name="api-auth-password-forgot"),

@@ -21,9 +21,10 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts import tokens
+from accounts import api_tokens, throttles, tokens
 from accounts.authentication import (
     ACCESS_COOKIE,
     REFRESH_COOKIE,
@@ -90,15 +91,18 @@ def update_profile(user: User, **fields: Any) -> User:
     return user
 
 
-def authenticate_credentials(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None; records the login.
+def authenticate_credentials(email: str, password: str, request: HttpRequest) -> User | None:
+    """The active user with this email and password, or None; records the login, and the
+    outcome for the per-account rate limit (accounts.throttles).
 
     Django's ModelBackend hashes the password even for an unknown email, so the answer takes as
     long either way and does not reveal which accounts exist.
     """
     user = authenticate(email=email.strip(), password=password)
     if user is None:
+        throttles.record_failure(request, email)
         return None
+    throttles.remember_sign_in(request, email)
     update_last_login(None, user)
     return user
 
@@ -146,19 +150,38 @@ def refresh_redirect_url(next_url: str) -> str:
 
 
 def change_password(user: User, new_password: str) -> None:
-    """Set a new password and revoke every token issued before; the caller checks the old
-    password and calls set_auth_cookies to keep the current session signed in."""
+    """Set a new password and revoke every JWT issued before; the caller checks the old
+    password and calls set_auth_cookies to keep the current session signed in. Personal API
+    tokens stay: the owner proved the old password, and "sign out everywhere" ends them."""
     validate_password(new_password, user)
-    _set_password_and_revoke(user, new_password)
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    tokens.revoke_all_tokens(user)
+
+
+def end_all_access(user: User) -> None:
+    """Sign `user` out everywhere: every session (JWT) and every personal API token.
+
+    Used by "sign out everywhere", a password reset and a password set by staff, where whoever
+    had access before must not keep it.
+    """
+    tokens.revoke_all_tokens(user)
+    api_tokens.revoke_all_api_tokens(user)
 
 
 def send_password_reset(email: str, request: HttpRequest) -> None:
     """Mail a single-use reset link if an active account has this email; silent otherwise so
-    the answer never tells who has an account."""
+    the answer never tells who has an account.
+
+    The link is built from SITE_URL, never from the request's Host header, which the sender of
+    the request chooses. Every request counts as a failure for the per-account rate limit, so
+    mail to one address cannot be flooded from many addresses."""
+    throttles.record_failure(request, email)
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         return
-    link = request.build_absolute_uri(f"/password/reset/{tokens.make_reset_token(user)}")
+    path = reverse("reset_password", args=[tokens.make_reset_token(user)])
+    link = settings.SITE_URL.rstrip("/") + path
     hours = max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
     body = _(
         "Someone asked to reset the password of your Writers account %(email)s.\n\n"
@@ -170,7 +193,8 @@ def send_password_reset(email: str, request: HttpRequest) -> None:
 
 
 def reset_password(token: str, new_password: str) -> User:
-    """Use a reset link: set the new password and revoke every token issued before."""
+    """Use a reset link: set the new password and end every session and API token, since
+    whoever knew the old password may have made either."""
     user = tokens.user_for_reset_token(token)
     if user is None:
         raise ValidationError(
@@ -178,14 +202,10 @@ def reset_password(token: str, new_password: str) -> User:
             code="invalid_token",
         )
     validate_password(new_password, user)
-    _set_password_and_revoke(user, new_password)
-    return user
-
-
-def _set_password_and_revoke(user: User, new_password: str) -> None:
     user.set_password(new_password)
-    user.token_version += 1
-    user.save(update_fields=["password", "token_version", "updated_at"])
+    user.save(update_fields=["password", "updated_at"])
+    end_all_access(user)
+    return user
 
 
 def _collect(errors: dict[str, list[ValidationError]], field: str, check: Any, *args: Any) -> None:

@@ -1,9 +1,15 @@
 """All token code: issuing, reading and revoking JWTs, and the password reset links.
 
-Revocation has three layers, each for one situation:
+Every sign-in starts an AuthSession row; its JWTs carry the session id (`sid`) and every token
+rotated from them carries the same one, so the row stands for the whole token family. Revocation
+has four layers, each for one situation:
 
 - A refresh token is blacklisted (simplejwt's `token_blacklist` tables) when it is rotated or its
   session logs out, so presenting it again is refused.
+- Presenting a rotated refresh token again means two parties hold the session (one of them
+  stole it), so the session row is revoked and every token of the family stops working. A reuse
+  within REUSE_GRACE of the rotation is taken for two tabs refreshing at once and only refused.
+  A session also ends SESSION_MAX_DAYS after its sign-in: rotation cannot extend it.
 - The access token of a session that logs out goes on a deny list in the Redis cache, keyed by its
   `jti`, until the moment it would have expired anyway. We chose the deny list over bumping
   `User.token_version` on logout because the version bump would log the user out on every device.
@@ -11,10 +17,10 @@ Revocation has three layers, each for one situation:
   already and the token expires within ACCESS_TOKEN_EXPIRE_MINUTES, while failing closed would
   log every user out during a Redis outage.
 - `User.token_version` is bumped to revoke every token of a user at once (password change or
-  reset); each token carries the version it was issued under.
+  reset, "sign out everywhere"); each token carries the version it was issued under.
 
-Every token is checked against the live user row, so a deactivated or deleted user is refused on
-the next request.
+Every token is checked against the live user and session rows (one query), so a deactivated or
+deleted user, or a revoked or expired session, is refused on the next request.
 """
 
 from __future__ import annotations
@@ -22,33 +28,49 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from redis.exceptions import RedisError
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts.models import User
+from accounts.models import AuthSession, User
 
 logger = logging.getLogger(__name__)
 
 VERSION_CLAIM = "ver"
+SESSION_CLAIM = "sid"
 DENY_PREFIX = "jwt:deny:"
+# Two tabs whose access tokens expired together both send the same refresh cookie; the loser's
+# request arrives moments after the winner's rotation and must not end the session.
+REUSE_GRACE = timedelta(seconds=10)
 
 
 def issue_tokens(user: User) -> tuple[str, str]:
-    """A fresh (access, refresh) pair carrying the user's current token version."""
-    refresh = RefreshToken.for_user(user)
-    refresh[VERSION_CLAIM] = user.token_version
-    access = refresh.access_token
-    access[VERSION_CLAIM] = user.token_version
-    return str(access), str(refresh)
+    """Sign in: a new session and its first (access, refresh) pair."""
+    now = timezone.now()
+    # Sessions past their maximum age can never be used again; forget them as new ones start.
+    AuthSession.objects.filter(user=user, created_at__lt=now - _session_max_age()).delete()
+    session = AuthSession.objects.create(user=user, created_at=now)
+    return _token_pair(user, session)
+
+
+def revoke_all_tokens(user: User) -> None:
+    """End every session of `user` on every device; saves the new token version itself."""
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+    AuthSession.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def user_for_access_token(raw: str) -> User | None:
@@ -59,24 +81,30 @@ def user_for_access_token(raw: str) -> User | None:
         return None
     if _is_denied(token):
         return None
-    return _user_for_claims(token.payload)
+    session = _live_session(token.payload)
+    return None if session is None else session.user
 
 
 def rotate_refresh_token(raw: str) -> tuple[User, str, str]:
     """Spend a refresh token: blacklist it and return its user with a fresh (access, refresh).
 
-    Raises TokenError when the token is invalid, expired, already spent (reuse), or its user is
-    gone, inactive or revoked. Two requests racing with the same token get one new pair between
-    them: the blacklist row is unique, and the loser sees it as reuse.
+    Raises TokenError when the token is invalid, expired, already spent (reuse, which revokes its
+    whole session), or its user or session is gone, inactive, revoked or past SESSION_MAX_DAYS.
+    Two requests racing with the same token get one new pair between them: the blacklist row is
+    unique, and the loser is refused like a reuse within the grace period.
     """
-    token = RefreshToken(raw)
-    user = _user_for_claims(token.payload)
-    if user is None:
-        raise TokenError("Token user is not valid.")
+    try:
+        token = RefreshToken(raw)
+    except TokenError:
+        _revoke_session_of_reused_token(raw)
+        raise
+    session = _live_session(token.payload)
+    if session is None:
+        raise TokenError("Token session is not valid.")
     if not _blacklist(token):
         raise TokenError("Token is blacklisted")
-    access, refresh = issue_tokens(user)
-    return user, access, refresh
+    access, refresh = _token_pair(session.user, session)
+    return session.user, access, refresh
 
 
 def revoke_tokens(access: str | None, refresh: str | None) -> None:
@@ -113,16 +141,65 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
-def _user_for_claims(payload: dict[str, Any]) -> User | None:
+def _token_pair(user: User, session: AuthSession) -> tuple[str, str]:
+    refresh = RefreshToken.for_user(user)
+    refresh[VERSION_CLAIM] = user.token_version
+    refresh[SESSION_CLAIM] = str(session.pk)
+    access = refresh.access_token  # copies the claims above
+    session_end = int((session.created_at + _session_max_age()).timestamp())
+    for token in (refresh, access):
+        token["exp"] = min(token["exp"], session_end)
+    return str(access), str(refresh)
+
+
+def _session_max_age() -> timedelta:
+    return timedelta(days=settings.SESSION_MAX_DAYS)
+
+
+def _live_session(payload: dict[str, Any]) -> AuthSession | None:
+    """The session a token names, if it and its user are still good for this token."""
     try:
-        user = User.objects.filter(pk=payload.get("user_id"), is_active=True).first()
+        session = (
+            AuthSession.objects.select_related("user")
+            .filter(
+                pk=payload.get(SESSION_CLAIM),
+                user_id=payload.get("user_id"),
+                user__is_active=True,
+                revoked_at__isnull=True,
+                created_at__gt=timezone.now() - _session_max_age(),
+            )
+            .first()
+        )
     except ValidationError:
         # Only a token signed with our key can get here, but a malformed id must still be a
         # plain refusal rather than a 500.
         return None
-    if user is None or payload.get(VERSION_CLAIM) != user.token_version:
+    if session is None or payload.get(VERSION_CLAIM) != session.user.token_version:
         return None
-    return user
+    return session
+
+
+def _revoke_session_of_reused_token(raw: str) -> None:
+    """A genuine refresh token that was rotated before REUSE_GRACE ago revokes its session."""
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendError:
+        return
+    if payload.get("token_type") != "refresh":
+        return
+    spent_at: datetime | None = (
+        BlacklistedToken.objects.filter(token__jti=payload.get("jti"))
+        .values_list("blacklisted_at", flat=True)
+        .first()
+    )
+    if spent_at is None or spent_at > timezone.now() - REUSE_GRACE:
+        return
+    with contextlib.suppress(ValidationError):
+        revoked = AuthSession.objects.filter(
+            pk=payload.get(SESSION_CLAIM), revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if revoked:
+            logger.warning("Refresh token reused: session %s revoked", payload.get(SESSION_CLAIM))
 
 
 def _blacklist(token: RefreshToken) -> bool:

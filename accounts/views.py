@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.parsers import FormParser
 from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 
 from accounts import services
 from accounts.decorators import login_required_page
@@ -27,7 +28,7 @@ from accounts.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from accounts.throttles import AuthAccountThrottle, AuthIPThrottle
+from accounts.throttles import PASSWORD_THROTTLES, SIGN_IN_THROTTLES
 
 View = Callable[..., HttpResponse]
 
@@ -44,13 +45,14 @@ def anonymous_only(view: View) -> View:
     return wrapper
 
 
-def _throttled(request: HttpRequest) -> float | None:
+def _throttled(request: HttpRequest, throttles: list[type[BaseThrottle]]) -> float | None:
     """The API's login limits apply to the pages too, or the pages would be the way around them.
 
     Returns the seconds to wait when the request is over a limit.
     """
     drf_request = Request(request, parsers=[FormParser()])
-    for throttle in (AuthIPThrottle(), AuthAccountThrottle()):
+    for throttle_class in throttles:
+        throttle = throttle_class()
         if not throttle.allow_request(drf_request, None):
             return throttle.wait() or 60.0
     return None
@@ -82,11 +84,11 @@ def login_page(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "next": _next_url(request)}
     if request.method != "POST":
         return render(request, "accounts/login.html", context)
-    if (wait := _throttled(request)) is not None:
+    if (wait := _throttled(request, SIGN_IN_THROTTLES)) is not None:
         return _too_many(request, "accounts/login.html", context, wait)
     if form.is_valid():
         user = services.authenticate_credentials(
-            form.cleaned_data["email"], form.cleaned_data["password"]
+            form.cleaned_data["email"], form.cleaned_data["password"], request
         )
         if user is not None:
             response = redirect(context["next"])
@@ -104,7 +106,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
     context = {"form": form}
     if request.method != "POST":
         return render(request, "accounts/register.html", context)
-    if (wait := _throttled(request)) is not None:
+    if (wait := _throttled(request, PASSWORD_THROTTLES)) is not None:
         return _too_many(request, "accounts/register.html", context, wait)
     if form.is_valid():
         try:
@@ -134,6 +136,12 @@ def account_page(request: HttpRequest) -> HttpResponse:
     profile_form = ProfileForm.for_user(user, request.POST if action == "profile" else None)
     password_form = PasswordChangeForm(request.POST if action == "password" else None, user=user)
 
+    if action == "sign_out_everywhere":
+        services.end_all_access(user)
+        messages.success(request, _("You were signed out everywhere. Sign in again."))
+        response = redirect(settings.LOGIN_URL)
+        services.clear_auth_cookies(response)
+        return response
     if action == "profile" and profile_form.is_valid():
         try:
             services.update_profile(user, **profile_form.cleaned_data)
@@ -164,7 +172,7 @@ def forgot_password_page(request: HttpRequest) -> HttpResponse:
     form = ForgotPasswordForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "sent": False}
     if request.method == "POST":
-        if (wait := _throttled(request)) is not None:
+        if (wait := _throttled(request, SIGN_IN_THROTTLES)) is not None:
             return _too_many(request, "accounts/forgot_password.html", context, wait)
         if form.is_valid():
             services.send_password_reset(form.cleaned_data["email"], request)

@@ -10,6 +10,11 @@ URL = "/api/v1/auth/password/forgot"
 NEW_PASSWORD = "a brand new passphrase 7"
 
 
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = "https://writers.example.org/"
+
+
 @pytest.fixture
 def mail_dir(settings, tmp_path):
     """The mail files the default (file-based) backend writes, as in production without SMTP."""
@@ -25,7 +30,7 @@ def mails(mail_dir) -> list[str]:
 
 
 def reset_token(mail: str) -> str:
-    match = re.search(r"http://testserver/password/reset/(\S+)", mail)
+    match = re.search(r"https://writers\.example\.org/password/reset/(\S+)", mail)
     assert match, mail
     return match.group(1)
 
@@ -74,3 +79,15 @@ def test_it_mails_nobody_for_a_deactivated_account(script, alice, mail_dir):
     alice.save()
     assert script.post(URL, {"email": "alice@example.org"}).status_code == 202
     assert mails(mail_dir) == []
+
+
+def test_the_link_points_at_site_url_whatever_host_the_request_names(
+    script, alice, mail_dir, settings
+):
+    # With DEBUG's "*" any Host is accepted; a link to it would hand the token to that host.
+    settings.ALLOWED_HOSTS = ["*"]
+    response = script.post(URL, {"email": "alice@example.org"}, HTTP_HOST="evil.example")
+    assert response.status_code == 202
+    [mail] = mails(mail_dir)
+    assert "evil.example" not in mail
+    assert reset_token(mail)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.contrib.auth.models import Permission
+
 from accounts.models import User
 from accounts.tests.conftest import bearer
 from accounts.tokens import issue_tokens
@@ -65,11 +67,72 @@ def test_staff_cannot_lock_themselves_out(script, staff):
     assert staff.is_active and staff.is_staff
 
 
+def staff_with(*codenames: str, name: str = "pat") -> User:
+    """A staff member (not a superuser) holding exactly these accounts permissions."""
+    user = make_user(name=name, is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames)
+    )
+    return user
+
+
 def test_only_a_superuser_changes_a_superuser(script, staff):
-    plain_staff = make_user(name="pat", is_staff=True)
+    plain_staff = staff_with("view_user", "change_user", "delete_user")
     response = as_user(script, plain_staff).patch(url(staff), {"is_active": False})
     assert response.status_code == 403
     assert response.json()["code"] == "superuser_only"
+
+
+def test_staff_without_permissions_can_neither_read_nor_change_users(script, alice):
+    client = as_user(script, staff_with())
+    assert client.get(url(alice)).status_code == 403
+    assert client.get("/api/v1/users").status_code == 403
+    response = client.patch(url(alice), {"email": "mallory@example.org", "is_staff": True})
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert client.delete(url(alice)).status_code == 403
+    alice.refresh_from_db()
+    assert (alice.email, alice.is_staff) == ("alice@example.org", False)
+
+
+def test_staff_who_may_only_view_users_cannot_change_them(script, alice):
+    client = as_user(script, staff_with("view_user"))
+    assert client.get(url(alice)).status_code == 200
+    assert client.patch(url(alice), {"full_name": "X"}).status_code == 403
+    assert client.delete(url(alice)).status_code == 403
+
+
+def test_staff_with_change_user_edit_a_user_but_cannot_grant_staff(script, alice):
+    client = as_user(script, staff_with("change_user"))
+    assert client.get(url(alice)).status_code == 200
+    assert client.patch(url(alice), {"full_name": "A. Owner"}).status_code == 200
+    response = client.patch(url(alice), {"is_staff": True})
+    assert response.status_code == 403
+    assert response.json()["code"] == "superuser_only"
+    assert client.delete(url(alice)).status_code == 403
+    alice.refresh_from_db()
+    assert (alice.full_name, alice.is_staff) == ("A. Owner", False)
+
+
+def test_staff_with_change_user_cannot_take_over_another_staff_account(script, alice):
+    other_staff = staff_with("view_user", name="quinn")
+    client = as_user(script, staff_with("change_user"))
+    response = client.patch(url(other_staff), {"email": "mallory@example.org"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "superuser_only"
+
+
+def test_staff_with_delete_user_delete_a_user(script, alice):
+    assert as_user(script, staff_with("delete_user")).delete(url(alice)).status_code == 204
+    assert not User.objects.filter(pk=alice.pk).exists()
+
+
+def test_a_superuser_grants_and_removes_staff(script, staff, alice):
+    client = as_user(script, staff)
+    assert client.patch(url(alice), {"is_staff": True}).status_code == 200
+    alice.refresh_from_db()
+    assert alice.is_staff
+    assert client.patch(url(alice), {"is_staff": False}).status_code == 200
 
 
 def test_it_deletes_a_user_and_their_tokens_stop_working(script, staff, alice):

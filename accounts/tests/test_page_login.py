@@ -63,7 +63,11 @@ def test_it_shows_field_errors(client: Client, db: None) -> None:
 def test_it_throttles_guessing(client: Client, alice: User, settings: object) -> None:
     settings.REST_FRAMEWORK = {  # type: ignore[attr-defined]
         **settings.REST_FRAMEWORK,  # type: ignore[attr-defined]
-        "DEFAULT_THROTTLE_RATES": {"auth_ip": "100/min", "auth_account": "3/min"},
+        "DEFAULT_THROTTLE_RATES": {
+            "auth_ip": "100/min",
+            "auth_account": "3/min",
+            "auth_account_failures": "100/hour",
+        },
     }
     for _attempt in range(3):
         assert client.post("/login", {"email": alice.email, "password": "x"}).status_code == 400
@@ -71,6 +75,27 @@ def test_it_throttles_guessing(client: Client, alice: User, settings: object) ->
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "access_token" not in response.cookies
+
+
+def test_failures_elsewhere_do_not_lock_out_an_address_that_signed_in_before(
+    client: Client, alice: User, settings: object
+) -> None:
+    settings.REST_FRAMEWORK = {  # type: ignore[attr-defined]
+        **settings.REST_FRAMEWORK,  # type: ignore[attr-defined]
+        "DEFAULT_THROTTLE_RATES": {
+            "auth_ip": "100/min",
+            "auth_account": "100/min",
+            "auth_account_failures": "2/hour",
+        },
+    }
+    right = {"email": alice.email, "password": PASSWORD}
+    assert client.post("/login", right).status_code == 302
+    client.cookies.clear()
+    for number in range(2):
+        wrong = {"email": alice.email, "password": "x"}
+        assert client.post("/login", wrong, REMOTE_ADDR=f"10.9.0.{number}").status_code == 400
+    assert client.post("/login", right, REMOTE_ADDR="10.9.0.99").status_code == 429
+    assert client.post("/login", right).status_code == 302
 
 
 def test_it_sends_signed_in_users_to_the_dashboard(client: Client, alice: User) -> None:

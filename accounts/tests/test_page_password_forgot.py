@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
@@ -14,7 +15,17 @@ def test_it_mails_a_reset_link(client: Client, alice: User, mailoutbox: list[Any
     assert response.status_code == 200
     assert "a link to choose a new password is on its way" in response.content.decode()
     assert len(mailoutbox) == 1
-    assert "http://testserver/password/reset/" in mailoutbox[0].body
+    assert f"{settings.SITE_URL.rstrip('/')}/password/reset/" in mailoutbox[0].body
+
+
+def test_the_link_points_at_site_url_not_at_the_host_header(
+    client: Client, alice: User, mailoutbox: list[Any], settings: Any
+) -> None:
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = "https://writers.example.org"
+    client.post("/password/forgot", {"email": "alice@example.org"}, HTTP_HOST="evil.example")
+    assert "evil.example" not in mailoutbox[0].body
+    assert "https://writers.example.org/password/reset/" in mailoutbox[0].body
 
 
 def test_it_answers_the_same_for_an_unknown_address(

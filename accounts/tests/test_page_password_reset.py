@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
@@ -15,7 +16,8 @@ NEW = {"new_password": "a brand new passphrase", "new_password_confirm": "a bran
 
 def reset_path(client: Client, mailoutbox: list[Any]) -> str:
     client.post("/password/forgot", {"email": "alice@example.org"})
-    return re.search(r"http://testserver(/password/reset/\S+)", mailoutbox[-1].body).group(1)
+    site = re.escape(settings.SITE_URL.rstrip("/"))
+    return re.search(site + r"(/password/reset/\S+)", mailoutbox[-1].body).group(1)
 
 
 def test_it_sets_the_new_password_once(client: Client, alice: User, mailoutbox: list[Any]) -> None:

@@ -1,4 +1,5 @@
-"""Login, register, forgot and token endpoints are limited per client IP and per account."""
+"""Login, register, forgot and token endpoints are limited per client IP, per account and IP, and
+per account from anywhere by failures, which never refuses an address that signed in before."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ from conftest import PASSWORD
 
 LOGIN = "/api/v1/auth/login"
 TOKEN = "/api/v1/auth/token"
+FORGOT = "/api/v1/auth/password/forgot"
 
 
 @pytest.fixture(autouse=True)
 def low_rates(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"auth_ip": "4/min", "auth_account": "2/min"},
+        "DEFAULT_THROTTLE_RATES": {
+            "auth_ip": "4/min",
+            "auth_account": "2/min",
+            "auth_account_failures": "3/hour",
+        },
     }
 
 
@@ -23,27 +29,57 @@ def attempt(client, email: str, ip: str = "10.0.0.1", url: str = TOKEN, **extra)
     return client.post(url, {"email": email, "password": "guess"}, REMOTE_ADDR=ip, **extra)
 
 
-def test_it_answers_429_with_retry_after_once_an_account_had_its_tries(script, alice):
-    for ip in ("10.0.0.1", "10.0.0.2"):
-        assert attempt(script, "alice@example.org", ip).status_code == 401
-    response = attempt(script, "alice@example.org", "10.0.0.3")
+def sign_in(client, ip: str, url: str = TOKEN):
+    return client.post(url, {"email": "alice@example.org", "password": PASSWORD}, REMOTE_ADDR=ip)
+
+
+def test_it_answers_429_with_retry_after_once_an_address_had_its_tries_at_an_account(script, alice):
+    for _try in range(2):
+        assert attempt(script, "alice@example.org", "10.0.0.1").status_code == 401
+    response = attempt(script, "alice@example.org", "10.0.0.1")
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
     assert response.json()["detail"]
 
 
 def test_it_counts_an_account_in_any_case_and_across_endpoints(script, browser, alice):
-    attempt(script, "alice@example.org", "10.0.0.1")
+    attempt(script, "alice@example.org", "127.0.0.1")
     browser.post_with_csrf(LOGIN, {"email": "ALICE@example.org", "password": "guess"})
-    response = attempt(script, "Alice@Example.org", "10.0.0.3")
+    response = attempt(script, "Alice@Example.org", "127.0.0.1")
     assert response.status_code == 429
 
 
-def test_it_stops_even_the_right_password_once_limited(script, alice):
-    attempt(script, "alice@example.org")
-    attempt(script, "alice@example.org")
-    response = script.post(TOKEN, {"email": "alice@example.org", "password": PASSWORD})
+def test_guessing_from_one_address_does_not_lock_the_owner_out(script, alice):
+    attempt(script, "alice@example.org", "10.0.0.66")
+    attempt(script, "alice@example.org", "10.0.0.66")
+    assert attempt(script, "alice@example.org", "10.0.0.66").status_code == 429
+    assert sign_in(script, "10.0.0.1").status_code == 200
+
+
+def test_failures_from_many_addresses_slow_down_only_addresses_new_to_the_account(script, alice):
+    assert sign_in(script, "10.0.0.1").status_code == 200
+    for number in range(3):
+        assert attempt(script, "alice@example.org", f"10.0.1.{number}").status_code == 401
+    # A fourth address is refused even with the right password: it has never signed in here.
+    refused = sign_in(script, "10.0.1.99")
+    assert refused.status_code == 429
+    assert 60 < int(refused["Retry-After"]) <= 3600
+    # The owner's address, where the password worked before, still gets in.
+    assert sign_in(script, "10.0.0.1", LOGIN).status_code == 200
+
+
+def test_successful_sign_ins_do_not_count_as_failures(script, alice):
+    for number in range(4):
+        assert sign_in(script, f"10.0.2.{number}").status_code == 200
+    assert sign_in(script, "10.0.2.99").status_code == 200
+
+
+def test_reset_mail_requests_count_against_the_account_from_anywhere(script, alice, mailoutbox):
+    for number in range(3):
+        script.post(FORGOT, {"email": "alice@example.org"}, REMOTE_ADDR=f"10.0.3.{number}")
+    response = script.post(FORGOT, {"email": "alice@example.org"}, REMOTE_ADDR="10.0.3.99")
     assert response.status_code == 429
+    assert len(mailoutbox) == 3
 
 
 def test_it_answers_429_once_an_ip_had_its_tries_whatever_the_accounts(script, db):
