@@ -205,6 +205,8 @@ LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/dashboard"
 ACCESS_TOKEN_EXPIRE_MINUTES = envint("ACCESS_TOKEN_EXPIRE_MINUTES", 30)
 REFRESH_TOKEN_EXPIRE_DAYS = envint("REFRESH_TOKEN_EXPIRE_DAYS", 7)
+# A sign-in ends this many days after it began, however often its refresh token was rotated.
+SESSION_MAX_DAYS = envint("SESSION_MAX_DAYS", 30)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=REFRESH_TOKEN_EXPIRE_DAYS),
@@ -227,13 +229,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": os.environ.get("THROTTLE_AUTH_IP", "20/min"),
         "auth_account": os.environ.get("THROTTLE_AUTH_ACCOUNT", "10/min"),
+        "auth_account_failures": os.environ.get("THROTTLE_AUTH_ACCOUNT_FAILURES", "30/hour"),
         "openai": os.environ.get("THROTTLE_OPENAI", "60/min"),
     },
     # How many reverse proxies append to X-Forwarded-For: the throttles trust that many entries
     # and no more (0: the peer address), so a client cannot pick its own IP for the rate limit.
     "NUM_PROXIES": envint("NUM_PROXIES", 0),
-# A sign-in ends this many days after it began, however often its refresh token was rotated.
-SESSION_MAX_DAYS = envint("SESSION_MAX_DAYS", 30)
     "EXCEPTION_HANDLER": "writers.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -256,7 +257,6 @@ SPECTACULAR_SETTINGS = {
 # Uploads and transcription
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 MAX_AUDIO_SECONDS = envint("MAX_AUDIO_SECONDS", 4 * 3600)
-        "auth_account_failures": os.environ.get("THROTTLE_AUTH_ACCOUNT_FAILURES", "30/hour"),
 # Uploads stream to a temporary file beyond this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
