@@ -254,7 +254,8 @@ def wait_for_deliveries(timeout: float | None = None) -> bool:
 def _start_what_fits() -> None:
     """Start queued deliveries, one owner after another, while the caps allow (lock held)."""
     global _pool, _pool_size
-    size = settings.WEBHOOK_CONCURRENCY
+    size = max(1, settings.WEBHOOK_CONCURRENCY)
+    per_owner = max(1, settings.WEBHOOK_PER_USER_CONCURRENCY)
     if _pool is None or _pool_size < size:
         if _pool is not None:
             _pool.shutdown(wait=False)  # its running deliveries finish; it takes no more
@@ -266,7 +267,7 @@ def _start_what_fits() -> None:
         for owner in list(_queued):
             if len(_running) >= size:
                 break
-            if running[owner] >= settings.WEBHOOK_PER_USER_CONCURRENCY:
+            if running[owner] >= per_owner:
                 continue
             pk = _queued[owner].popleft()
             if not _queued[owner]:
