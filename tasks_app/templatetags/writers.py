@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import jdatetime
 from django import template
 from django.http import QueryDict
 from django.utils import timezone
@@ -27,49 +28,8 @@ STATUS_CLASS = {
 }
 
 
-PERSIAN_MONTHS = (
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-)
-
-
 def _persian() -> bool:
     return (get_language() or "").startswith("fa")
-
-
-def gregorian_to_jalali(year: int, month: int, day: int) -> tuple[int, int, int]:
-    """The Solar Hijri (Jalali) date Iranian readers use, by the usual 33-year-cycle arithmetic."""
-    days_before_month = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
-    leap_year = year + 1 if month > 2 else year
-    days = (
-        355666
-        + 365 * year
-        + (leap_year + 3) // 4
-        - (leap_year + 99) // 100
-        + (leap_year + 399) // 400
-        + day
-        + days_before_month[month - 1]
-    )
-    jalali_year = -1595 + 33 * (days // 12053)
-    days %= 12053
-    jalali_year += 4 * (days // 1461)
-    days %= 1461
-    if days > 365:
-        jalali_year += (days - 1) // 365
-        days = (days - 1) % 365
-    if days < 186:
-        return jalali_year, 1 + days // 31, 1 + days % 31
-    return jalali_year, 7 + (days - 186) // 30, 1 + (days - 186) % 30
 
 
 @register.filter
@@ -81,8 +41,9 @@ def when(value: datetime | None) -> str:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     if not _persian():
         return format_date(local, get_format("DATETIME_FORMAT"))
-    year, month, day = gregorian_to_jalali(local.year, local.month, local.day)
-    text = f"{day} {PERSIAN_MONTHS[month - 1]} {year}، ساعت {local.hour}:{local.minute:02d}"
+    jalali = jdatetime.date.fromgregorian(date=local.date())
+    month = jdatetime.date.j_months_fa[jalali.month - 1]
+    text = f"{jalali.day} {month} {jalali.year}، ساعت {local.hour}:{local.minute:02d}"
     return localdigits(text)
 
 
