@@ -13,7 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from writers.metrics import live_workers
+from writers.metrics import has_metrics_token, live_workers
 
 
 @require_GET
@@ -56,10 +56,18 @@ CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
+def shows_details(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and user.is_staff) or has_metrics_token(request)
+
+
 @require_GET
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
-    """Each dependency with its status and latency; 503 as soon as one is not ready."""
+    """Each dependency with its status and latency; 503 as soon as one is not ready. What each
+    check found (the storage path, worker host names, an error's text) only for staff or with
+    the metrics token: the endpoint is open to anyone who can reach it."""
+    detailed = shows_details(request)
     checks = {}
     for name, check in CHECKS.items():
         started = time.perf_counter()
@@ -69,9 +77,10 @@ def ready(request: HttpRequest) -> JsonResponse:
             detail, ok = f"{type(exc).__name__}: {exc}", False
         checks[name] = {
             "status": "ok" if ok else "error",
-            "detail": detail,
             "latency_ms": round((time.perf_counter() - started) * 1000, 1),
         }
+        if detailed:
+            checks[name]["detail"] = detail
     healthy = all(check["status"] == "ok" for check in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},

@@ -8,6 +8,7 @@ time. A lost Redis resets the counters, which Prometheus treats as a counter res
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import logging
 import os
@@ -257,11 +258,20 @@ class WritersCollector(Collector):
         yield GaugeMetricFamily("writers_workers_alive", "Workers reporting", value=alive)
 
 
+def has_metrics_token(request: HttpRequest) -> bool:
+    """`Authorization: Bearer <METRICS_TOKEN>`, when a token is set."""
+    expected = f"Bearer {settings.METRICS_TOKEN}"
+    header = request.headers.get("Authorization", "")
+    return bool(settings.METRICS_TOKEN) and hmac.compare_digest(header.encode(), expected.encode())
+
+
 def _allowed(request: HttpRequest) -> bool:
-    if settings.METRICS_TOKEN:
-        header = request.headers.get("Authorization", "")
-        if header != f"Bearer {settings.METRICS_TOKEN}":
-            return False
+    if not settings.METRICS_TOKEN and not settings.METRICS_ALLOWED_NETWORKS:
+        # Open only in development: the metrics name workers, hosts and queues, and a web port
+        # reachable from the network (or by every local user) must not tell them to anyone.
+        return settings.DEBUG
+    if settings.METRICS_TOKEN and not has_metrics_token(request):
+        return False
     if settings.METRICS_ALLOWED_NETWORKS:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "0.0.0.0"))  # noqa: S104
         networks = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -45,6 +46,29 @@ STORAGE_ROOT = Path(os.environ.get("STORAGE_ROOT") or BASE_DIR / "var" / "storag
 # Code derives uploads/, results/ and models/ from STORAGE_ROOT when it needs them, so tests
 # can point STORAGE_ROOT elsewhere with override_settings.
 STORAGE_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploads, results, the database and the generated secrets are nobody else's business on this
+# machine: the processes create files private (manage.py, wsgi.py and asgi.py set umask 077) and
+# the directory that holds them is closed to other users, also when an older install made it open.
+if STORAGE_ROOT.stat().st_uid == os.geteuid() and STORAGE_ROOT.stat().st_mode & 0o077:
+    STORAGE_ROOT.chmod(0o700)
+
+
+def generated_secret(name: str) -> str:
+    """A random secret kept in STORAGE_ROOT/`name` (mode 0600), made by the first process that
+    needs it: it survives restarts. Written aside and linked into place, so processes starting
+    together all read the one complete secret."""
+    path = STORAGE_ROOT / name
+    if not path.exists():
+        descriptor, draft = tempfile.mkstemp(dir=STORAGE_ROOT, prefix=f".{name}.")
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    return path.read_text().strip()
 
 
 def _secret_key() -> str:
@@ -53,11 +77,7 @@ def _secret_key() -> str:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # A generated key kept beside the data survives restarts, so sessions and tokens do too.
-    key_file = STORAGE_ROOT / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return generated_secret("secret_key")
 
 
 SECRET_KEY = _secret_key()
@@ -155,7 +175,11 @@ DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
 )
 
 # Redis: one server, separate databases for the cache (throttling, token deny list) and queues.
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379"
+# The embedded Redis of `make run` holds pickled jobs and cache entries: whoever can write to it
+# runs code as Writers, so it has a password too (transcription's embedded_redis command).
+REDIS_URL = (
+    os.environ.get("REDIS_URL") or f"redis://:{generated_secret('redis_password')}@127.0.0.1:6379"
+)
 REDIS_QUEUE_DB = envint("REDIS_QUEUE_DB", 2)
 REDIS_CACHE_DB = envint("REDIS_CACHE_DB", 1)
 

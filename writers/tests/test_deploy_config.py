@@ -174,8 +174,9 @@ def test_nginx_config_passes_nginx_t(tmp_path):
 
 
 @pytest.fixture
-def exported(db, client, queues) -> set[str]:
+def exported(db, client, queues, settings) -> set[str]:
     """Every metric name a real scrape of /metrics shows once workers have published."""
+    settings.METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     from prometheus_client.parser import text_string_to_metric_families
 
     from conftest import make_user

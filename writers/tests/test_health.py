@@ -34,11 +34,35 @@ def test_it_is_not_ready_without_a_worker(client: Client):
     assert all("latency_ms" in check for check in checks.values())
 
 
-def test_it_is_ready_when_a_worker_has_its_model(client: Client):
+def test_it_is_ready_when_a_worker_has_its_model(client: Client, staff):
     metrics.publish_worker("host-cpu-1", {"model": "tiny.en", "ram_bytes": 1024})
+    client.force_login(staff)
     response = client.get("/health/ready")
     assert response.status_code == 200
     assert response.json()["checks"]["workers"]["detail"] == "1 ready: host-cpu-1"
+
+
+def test_it_tells_anonymous_callers_no_paths_hosts_or_errors(client: Client, settings, alice):
+    metrics.publish_worker("host-cpu-1", {"model": "tiny.en", "ram_bytes": 1024})
+    settings.STORAGE_ROOT = settings.STORAGE_ROOT / "does-not-exist"
+    settings.METRICS_TOKEN = "s3cret"
+    for caller in ({}, {"HTTP_AUTHORIZATION": "Bearer wrong"}):
+        body = client.get("/health/ready", **caller).content.decode()
+        assert "host-cpu-1" not in body
+        assert "does-not-exist" not in body
+        assert "Error" not in body
+        assert '"storage": {"status": "error"' in body
+    client.force_login(alice)  # signed in, but not staff
+    assert "host-cpu-1" not in client.get("/health/ready").content.decode()
+
+
+def test_it_gives_details_with_the_metrics_token(client: Client, settings):
+    metrics.publish_worker("host-cpu-1", {"model": "tiny.en", "ram_bytes": 1024})
+    settings.METRICS_TOKEN = "s3cret"
+    response = client.get("/health/ready", HTTP_AUTHORIZATION="Bearer s3cret")
+    checks = response.json()["checks"]
+    assert checks["workers"]["detail"] == "1 ready: host-cpu-1"
+    assert checks["storage"]["detail"] == str(settings.STORAGE_ROOT)
 
 
 def test_it_reports_redis_down_as_unavailable(client: Client, settings):

@@ -11,7 +11,9 @@ from writers import metrics
 
 
 @pytest.fixture(autouse=True)
-def _clean_redis(db):
+def _clean_redis(db, settings):
+    # With neither a token nor networks /metrics is closed outside DEBUG; the test client is local.
+    settings.METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     connection = metrics._redis()
     for key in connection.scan_iter(match=f"{metrics.PREFIX}:*"):
         connection.delete(key)
@@ -129,3 +131,12 @@ def test_it_refuses_addresses_outside_the_allowed_networks(client: Client, setti
     settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
     assert client.get("/metrics", REMOTE_ADDR="192.0.2.1").status_code == 403
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+def test_it_is_closed_without_a_token_or_networks_unless_debug(client: Client, settings):
+    settings.METRICS_ALLOWED_NETWORKS = []
+    settings.METRICS_TOKEN = ""
+    settings.DEBUG = False
+    assert client.get("/metrics").status_code == 403
+    settings.DEBUG = True
+    assert client.get("/metrics").status_code == 200

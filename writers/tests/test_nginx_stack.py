@@ -59,6 +59,7 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
         "WEB_CONCURRENCY": "2",
         "PYTHONUNBUFFERED": "1",
         "DEBUG": "0",
+        "METRICS_ALLOWED_NETWORKS": "127.0.0.0/8",
         "SECRET_KEY": settings.SECRET_KEY,  # tokens the test issues must verify there
         "MODEL_NAME": settings.MODEL_NAME,
         "ALLOWED_HOSTS": "localhost,127.0.0.1",

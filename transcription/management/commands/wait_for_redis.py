@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
@@ -16,6 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, timeout: float, **options: Any) -> None:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1)
+        url = urlsplit(settings.REDIS_URL)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -23,7 +25,7 @@ class Command(BaseCommand):
                 return
             except redis.ConnectionError as exc:
                 if time.monotonic() > deadline:
-                    raise CommandError(
-                        f"Redis at {settings.REDIS_URL} did not answer: {exc}"
-                    ) from exc
+                    # Host and port only: REDIS_URL carries the password.
+                    where = f"{url.hostname}:{url.port or 6379}"
+                    raise CommandError(f"Redis at {where} did not answer: {exc}") from exc
                 time.sleep(0.2)
