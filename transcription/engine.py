@@ -460,13 +460,19 @@ def versions() -> dict[str, str]:
 def _segment_dict(segment: Any, index: int) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": index,
+        # The decoder's own window offset (mel frames), token ids and sampling temperature:
+        # the OpenAI endpoint's verbose_json reports them as Whisper does.
+        "seek": segment.seek,
         "start": round(segment.start, 3),
         "end": round(segment.end, 3),
         "text": segment.text.strip(),
+        "tokens": list(segment.tokens),
         "avg_logprob": round(segment.avg_logprob, 4),
         "compression_ratio": round(segment.compression_ratio, 4),
         "no_speech_prob": round(segment.no_speech_prob, 4),
     }
+    if segment.temperature is not None:
+        data["temperature"] = segment.temperature
     if segment.words is not None:
         data["words"] = [
             {

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+import pysubs2
 
 # Format → (content type, file extension).
 FORMATS: dict[str, tuple[str, str]] = {
@@ -14,14 +16,6 @@ FORMATS: dict[str, tuple[str, str]] = {
     "tsv": ("text/tab-separated-values; charset=utf-8", "tsv"),
     "json": ("application/json", "json"),
 }
-
-
-def timestamp(seconds: float, separator: str) -> str:
-    millis = max(0, round(seconds * 1000))
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
 
 
 def cues(result: dict[str, Any]) -> Iterator[tuple[float, float, str]]:
@@ -49,19 +43,30 @@ def render_txt(result: dict[str, Any]) -> str:
 
 
 def render_srt(result: dict[str, Any]) -> str:
-    blocks = [
-        f"{number}\n{timestamp(start, ',')} --> {timestamp(end, ',')}\n{text}\n"
-        for number, (start, end, text) in enumerate(cues(result), start=1)
-    ]
-    return "\n".join(blocks)
+    # SubRip has no escapes: its players read <i> and <b> as styling, so text goes out as is.
+    return _subtitles(cues(result)).to_string("srt", keep_ssa_tags=True)
 
 
 def render_vtt(result: dict[str, Any]) -> str:
-    blocks = [
-        f"{timestamp(start, '.')} --> {timestamp(end, '.')}\n{text}\n"
-        for start, end, text in cues(result)
-    ]
-    return "WEBVTT\n\n" + "\n".join(blocks)
+    # WebVTT cue text is markup: "&" and "<" must be character references and "-->" may not
+    # appear at all (https://www.w3.org/TR/webvtt1/#cue-text); pysubs2 writes text as given.
+    escaped = ((start, end, vtt_escape(text)) for start, end, text in cues(result))
+    return _subtitles(escaped).to_string("vtt", keep_ssa_tags=True)
+
+
+def vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _subtitles(timed: Iterable[tuple[float, float, str]]) -> pysubs2.SSAFile:
+    """The cues as a pysubs2 file; `plaintext` keeps line breaks and `keep_ssa_tags` when
+    writing keeps braces, which pysubs2 would otherwise read as SubStation override tags."""
+    subtitles = pysubs2.SSAFile()
+    for start, end, text in timed:
+        event = pysubs2.SSAEvent(start=round(start * 1000), end=round(end * 1000))
+        event.plaintext = text
+        subtitles.append(event)
+    return subtitles
 
 
 def render_tsv(result: dict[str, Any]) -> str:

@@ -336,6 +336,16 @@ def result_response(
     return Response(verbose_json(task, result, duration, granularities))
 
 
+DECODER_FIELDS = (
+    "seek",
+    "tokens",
+    "temperature",
+    "avg_logprob",
+    "compression_ratio",
+    "no_speech_prob",
+)
+
+
 def verbose_json(
     task: Task, result: dict[str, Any], duration: float, granularities: list[str]
 ) -> dict[str, Any]:
@@ -349,18 +359,15 @@ def verbose_json(
         "text": result.get("text", "").strip(),
     }
     if not granularities or "segment" in granularities:
+        # The decoder's values as stored; a result written before the engine stored one
+        # (seek, tokens, temperature came later) leaves it out rather than inventing it.
         data["segments"] = [
             {
                 "id": segment.get("id", index),
-                "seek": segment.get("seek", 0),
                 "start": segment["start"],
                 "end": segment["end"],
                 "text": segment.get("text", ""),
-                "tokens": segment.get("tokens", []),
-                "temperature": segment.get("temperature", 0.0),
-                "avg_logprob": segment.get("avg_logprob", 0.0),
-                "compression_ratio": segment.get("compression_ratio", 0.0),
-                "no_speech_prob": segment.get("no_speech_prob", 0.0),
+                **{field: segment[field] for field in DECODER_FIELDS if field in segment},
             }
             for index, segment in enumerate(segments)
         ]

@@ -57,6 +57,8 @@ def test_it_transcribes_an_api_upload_and_serves_every_format(
     assert re.fullmatch(rf"(\d+\n{CUE_TIME} --> {CUE_TIME}\n[^\n]+\n\n?)+", srt)
     vtt = download("vtt")
     assert vtt.startswith("WEBVTT\n\n")
-    assert re.fullmatch(rf"({CUE_TIME} --> {CUE_TIME}\n[^\n]+\n\n?)+", vtt[len("WEBVTT\n\n") :])
+    assert re.fullmatch(
+        rf"(\d+\n{CUE_TIME} --> {CUE_TIME}\n[^\n]+\n\n?)+", vtt[len("WEBVTT\n\n") :]
+    )
     starts = [float(row.split("\t")[0]) for row in download("tsv").splitlines()[1:]]
     assert starts == sorted(starts) and starts

@@ -178,6 +178,10 @@ def test_it_transcribes_with_options(jfk_flac: Path, settings: Any) -> None:
     assert result["partial"] is False and result["task_id"] == "t"
     assert result["run"]["options"]["vad_filter"] is True
     assert all(segment["words"] for segment in result["segments"])
+    # The decoder's own values, which the OpenAI endpoint's verbose_json reports.
+    first = result["segments"][0]
+    assert first["seek"] == 0 and first["temperature"] == 0.0
+    assert first["tokens"] and all(isinstance(token, int) for token in first["tokens"])
 
 
 def test_it_transcribes_in_batched_mode(jfk_flac: Path, settings: Any) -> None:

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
 
+import pysubs2
 import pytest
 
 from conftest import JFK_FLAC
 from transcription import engine
-from transcription.formats import render, timestamp
+from transcription.formats import render
 from transcription.tests.conftest import assert_jfk
 
 SRT_TIME = r"(\d\d):(\d\d):(\d\d),(\d\d\d)"
@@ -53,8 +55,9 @@ def test_it_renders_vtt(result: dict[str, Any]) -> None:
     assert text.startswith("WEBVTT\n\n")
     cues = text[len("WEBVTT\n\n") :].strip().split("\n\n")
     times = []
-    for cue in cues:
-        timing, _line = cue.split("\n", 1)
+    for number, cue in enumerate(cues, start=1):
+        identifier, timing, _line = cue.split("\n", 2)
+        assert identifier == str(number)
         matched = re.fullmatch(f"{VTT_TIME} --> {VTT_TIME}", timing).groups()
         times.append((seconds(matched[:4]), seconds(matched[4:])))
     assert_increasing(times)
@@ -87,15 +90,37 @@ def test_it_keeps_cue_times_monotonic_and_skips_empty_segments() -> None:
     }
 
     assert render(messy, "srt") == (
-        "1\n01:01:01,500 --> 01:01:02,000\none\n\n2\n01:01:01,500 --> 01:01:01,500\n[B] two\n"
+        "1\n01:01:01,500 --> 01:01:02,000\none\n\n2\n01:01:01,500 --> 01:01:01,500\n[B] two\n\n"
     )
     assert render(messy, "txt") == "one\n[B] two\n"
 
 
-def test_it_formats_timestamps() -> None:
-    assert timestamp(3725.5, ",") == "01:02:05,500"
-    assert timestamp(0.0004, ".") == "00:00:00.000"
-    assert timestamp(59.9996, ".") == "00:01:00.000"
+def test_it_rounds_cue_times_to_milliseconds() -> None:
+    timed = {"segments": [{"start": 0.0004, "end": 59.9996, "text": "x"}]}
+    assert "00:00:00,000 --> 00:01:00,000" in render(timed, "srt")
+    assert "00:00:00.000 --> 00:01:00.000" in render(timed, "vtt")
+
+
+MARKUP = "Use <b>bold</b> & x --> y {braces}"
+
+
+def test_it_escapes_markup_in_vtt_cue_text() -> None:
+    text = render({"segments": [{"start": 1.0, "end": 2.5, "text": MARKUP}]}, "vtt")
+
+    cue_text = text.split("\n")[4]
+    assert cue_text == "Use &lt;b&gt;bold&lt;/b&gt; &amp; x --&gt; y {braces}"
+    # Read back by a subtitle parser, the cue is one cue whose text, once its character
+    # references are decoded (as a WebVTT parser does), is the transcript's.
+    parsed = pysubs2.SSAFile.from_string(text, format_="vtt")
+    assert [(event.start, event.end) for event in parsed] == [(1000, 2500)]
+    assert html.unescape(parsed[0].text) == MARKUP
+
+
+def test_it_writes_srt_cue_text_as_it_is() -> None:
+    text = render({"segments": [{"start": 1.0, "end": 2.5, "text": MARKUP}]}, "srt")
+
+    parsed = pysubs2.SSAFile.from_string(text, format_="srt", keep_html_tags=True)
+    assert [(event.start, event.end, event.text) for event in parsed] == [(1000, 2500, MARKUP)]
 
 
 def test_it_refuses_an_unknown_format(result: dict[str, Any]) -> None:

@@ -199,9 +199,12 @@ RESULT = {
     "segments": [
         {
             "id": 0,
+            "seek": 0,
             "start": 0.0,
             "end": 2.5,
             "text": " And so",
+            "tokens": [50364, 400, 370],
+            "temperature": 0.2,
             "avg_logprob": -0.2,
             "compression_ratio": 1.1,
             "no_speech_prob": 0.01,
@@ -234,7 +237,7 @@ def test_it_renders_json_and_text(make_task: Any, alice: Any) -> None:
         .content.decode()
         .startswith("1\n00:00:00,000 --> 00:00:02,500\nAnd so\n")
     )
-    assert result_response(task, "vtt", []).content.decode().startswith("WEBVTT\n\n00:00:00.000")
+    assert result_response(task, "vtt", []).content.decode().startswith("WEBVTT\n\n1\n00:00:00.000")
 
 
 def test_it_renders_verbose_json_like_openai(make_task: Any, alice: Any) -> None:
@@ -250,7 +253,10 @@ def test_it_renders_verbose_json_like_openai(make_task: Any, alice: Any) -> None
         "id", "seek", "start", "end", "text", "tokens", "temperature", "avg_logprob",
         "compression_ratio", "no_speech_prob",
     }  # fmt: skip
-    assert (first["avg_logprob"], body["segments"][1]["no_speech_prob"]) == (-0.2, 0.0)
+    assert (first["seek"], first["tokens"], first["temperature"]) == (0, [50364, 400, 370], 0.2)
+    assert first["avg_logprob"] == -0.2
+    # A segment stored without the decoder's values (an older result) gets none invented.
+    assert set(body["segments"][1]) == {"id", "start", "end", "text"}
     words_only = result_response(task, "verbose_json", ["word"]).data
     assert "segments" not in words_only and len(words_only["words"]) == 2
     assert "words" not in result_response(task, "verbose_json", []).data
