@@ -42,6 +42,7 @@ class ErrorCode(models.TextChoices):
     FILE_MISSING = "FILE_MISSING", _("The uploaded file is missing")
     DOCUMENT_ERROR = "DOCUMENT_ERROR", _("The document could not be read")
     NO_TEXT = "NO_TEXT", _("The document holds no text")
+    STORAGE_FULL = "STORAGE_FULL", _("The server's storage is full")
     INTERNAL = "INTERNAL", _("Internal error")
 
 

@@ -105,7 +105,7 @@ def error_for(exc: BaseException) -> tuple[str, str]:
             f"Transcription took longer than the {job_timeout() / 60:.0f}-minute limit."
         )
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return ErrorCode.INTERNAL, (
+        return ErrorCode.STORAGE_FULL, (
             "The server's storage is full, so the result could not be saved; retry later."
         )
     text = str(exc).lower()

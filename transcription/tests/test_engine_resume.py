@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from conftest import JFK_TEXT
+from tasks_app import storage
 from tasks_app.models import ErrorCode, Status, Task
 from transcription import engine
 from transcription.services import enqueue_task
@@ -151,18 +152,26 @@ def test_a_new_attempt_resumes_from_what_the_last_one_saved(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_fails_cleanly_when_the_result_cannot_be_written(
+def test_it_fails_with_storage_full_when_the_result_cannot_be_written(
     file_task: Any, drain: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def disk_full(path: Path, data: dict[str, Any]) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+    fresh_temporary = storage.temporary_path
 
-    monkeypatch.setattr(engine, "write_json_atomic", disk_full)
+    def on_a_full_disk(target: Path) -> Path:
+        # The result's temporary file is /dev/full, which answers every write with a real
+        # ENOSPC from the kernel, as a full volume does; other files are written as usual.
+        temporary = fresh_temporary(target)
+        if target.name.endswith("_transcription.json"):
+            temporary.symlink_to("/dev/full")
+        return temporary
+
+    monkeypatch.setattr(storage, "temporary_path", on_a_full_disk)
     task = file_task()
     enqueue_task(task.pk)
 
     drain()
 
     task.refresh_from_db()
-    assert (task.status, task.error_code) == (Status.FAILED, ErrorCode.INTERNAL)
+    assert (task.status, task.error_code) == (Status.FAILED, ErrorCode.STORAGE_FULL)
     assert "storage is full" in task.error_message
+    assert not (Path(django_settings.STORAGE_ROOT) / engine.result_relpath(task.pk)).exists()
