@@ -2,13 +2,18 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
 from django.http import HttpResponse
 from django.test import Client
+from rest_framework_simplejwt.exceptions import TokenError
 
+from accounts.api_tokens import create_api_token, user_for_api_token
 from accounts.models import User
 from accounts.services import set_auth_cookies
+from accounts.tokens import issue_tokens, rotate_refresh_token, user_for_access_token
 
 CHANGELIST = "/admin/accounts/user/"
+NEW_PASSWORD = "a brand new passphrase 7"
 
 
 def signed_in(user) -> Client:
@@ -92,3 +97,19 @@ def test_admin_logout_ends_the_writers_session(staff):
     assert response["Location"] == "/login"
     assert response.cookies["access_token"].value == ""
     assert client.get(CHANGELIST).status_code == 302
+
+
+def test_a_password_set_by_staff_ends_every_session_and_api_token(staff, alice):
+    access, refresh = issue_tokens(alice)
+    _token, raw = create_api_token(alice, "laptop")
+    response = signed_in(staff).post(
+        f"{CHANGELIST}{alice.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+    assert user_for_access_token(access) is None
+    assert user_for_api_token(raw) is None
+    with pytest.raises(TokenError):
+        rotate_refresh_token(refresh)

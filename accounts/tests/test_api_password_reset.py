@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from accounts.api_tokens import active_tokens, create_api_token
 from accounts.tests.conftest import bearer
 from accounts.tokens import issue_tokens, make_reset_token
 
@@ -55,3 +56,20 @@ def test_it_applies_the_password_validators(script, alice):
     response = script.post(URL, {"token": make_reset_token(alice), "new_password": "alice"})
     assert response.status_code == 400
     assert "new_password" in response.json()
+
+
+def test_it_revokes_every_api_token_and_the_tokens_they_minted(script, alice):
+    _token, raw = create_api_token(alice, "laptop")
+    minted = script.post("/api/v1/auth/api-tokens", {"name": "attacker"}, **bearer(raw))
+    assert minted.status_code == 201
+    script.post(URL, {"token": make_reset_token(alice), "new_password": NEW_PASSWORD})
+    for secret in (raw, minted.json()["token"]):
+        assert script.get("/api/v1/auth/me", **bearer(secret)).status_code == 401
+    assert not active_tokens(alice).exists()
+
+
+def test_it_ends_every_session_so_no_refresh_token_mints_new_access(script, alice):
+    _access, refresh = issue_tokens(alice)
+    script.post(URL, {"token": make_reset_token(alice), "new_password": NEW_PASSWORD})
+    response = script.post("/api/v1/auth/token/refresh", {"refresh": refresh})
+    assert response.status_code == 401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
+from accounts.api_tokens import create_api_token, user_for_api_token
 from accounts.models import User
 from accounts.tokens import issue_tokens, user_for_access_token
 from conftest import PASSWORD
@@ -81,3 +82,25 @@ def test_it_checks_the_current_password_and_the_confirmation(client: Client, ali
     assert "The two passwords differ." in body
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
+
+
+def test_sign_out_everywhere_ends_every_session_and_api_token(client: Client, alice: User) -> None:
+    access = signed_in(client, alice)
+    other_access, _refresh = issue_tokens(alice)
+    _token, raw = create_api_token(alice, "laptop")
+    assert 'value="sign_out_everywhere"' in client.get("/account").content.decode()
+
+    response = client.post("/account", {"action": "sign_out_everywhere"})
+
+    assert response["Location"] == "/login"
+    assert response.cookies["access_token"].value == ""
+    for token in (access, other_access):
+        assert user_for_access_token(token) is None
+    assert user_for_api_token(raw) is None
+
+
+def test_sign_out_everywhere_needs_the_csrf_token(alice: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    access = signed_in(client, alice)
+    assert client.post("/account", {"action": "sign_out_everywhere"}).status_code == 403
+    assert user_for_access_token(access) == alice
