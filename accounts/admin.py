@@ -11,7 +11,7 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -74,16 +74,41 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("password1", "password2")}),
     )
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Rights are granted by superusers only, as in the users API; otherwise change_user would
+        # let staff make themselves superusers.
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, "is_staff", "is_superuser", "groups", "user_permissions"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and not request.user.may_manage(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and not request.user.may_manage(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
     @admin.action(description=_("Activate selected users"))
     def activate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        count = queryset.update(is_active=True)
+        count = _manageable(request, queryset).update(is_active=True)
         self.message_user(request, _("%d user(s) activated.") % count, messages.SUCCESS)
 
     @admin.action(description=_("Deactivate selected users (their sessions end at once)"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         # Every token is checked against is_active, so no token needs revoking here.
-        count = queryset.exclude(pk=request.user.pk).update(is_active=False)
+        count = _manageable(request, queryset).exclude(pk=request.user.pk).update(is_active=False)
         self.message_user(request, _("%d user(s) deactivated.") % count, messages.SUCCESS)
+
+
+def _manageable(request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+    """The rows of `queryset` that request.user may change (User.may_manage, in bulk)."""
+    if request.user.is_superuser:
+        return queryset
+    staff = queryset.filter(Q(is_staff=True) | Q(is_superuser=True)).exclude(pk=request.user.pk)
+    return queryset.exclude(pk__in=staff.values("pk"))
 
 
 @admin.register(ApiToken)

@@ -409,9 +409,7 @@ def user_detail(request: Request, user_id: Any) -> Response:
     user = get_object_or_404(User, pk=user_id)
     if request.method == "GET":
         return Response(StaffUserSerializer(user).data)
-    # Whoever may change a staff account may reset its password and act with its rights.
-    staff_account = (user.is_staff or user.is_superuser) and user != request.user
-    if staff_account and not request.user.is_superuser:
+    if not request.user.may_manage(user):
         return _error(_("Only a superuser may change a staff account."), "superuser_only", 403)
     if request.method == "DELETE":
         if user == request.user:

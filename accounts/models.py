@@ -63,6 +63,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def may_manage(self, other: User) -> bool:
+        """Whether this staff member may change or delete `other` (given the model permission).
+
+        Whoever changes an account can set its password and then act with its rights, so staff
+        accounts are changed by superusers only (or by their owner).
+        """
+        return self.is_superuser or other == self or not (other.is_staff or other.is_superuser)
+
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email).lower()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.http import HttpResponse
 from django.test import Client
 from rest_framework_simplejwt.exceptions import TokenError
@@ -11,6 +12,7 @@ from accounts.api_tokens import create_api_token, user_for_api_token
 from accounts.models import User
 from accounts.services import set_auth_cookies
 from accounts.tokens import issue_tokens, rotate_refresh_token, user_for_access_token
+from conftest import make_user
 
 CHANGELIST = "/admin/accounts/user/"
 NEW_PASSWORD = "a brand new passphrase 7"
@@ -113,3 +115,30 @@ def test_a_password_set_by_staff_ends_every_session_and_api_token(staff, alice):
     assert user_for_api_token(raw) is None
     with pytest.raises(TokenError):
         rotate_refresh_token(refresh)
+
+
+def staff_with(*codenames: str, name: str = "pat") -> User:
+    user = make_user(name=name, is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames)
+    )
+    return user
+
+
+def test_staff_who_may_change_users_cannot_grant_rights_not_even_to_themselves(db):
+    pat = staff_with("view_user", "change_user")
+    content = signed_in(pat).get(f"{CHANGELIST}{pat.pk}/change/").content.decode()
+    assert 'name="email"' in content
+    for field in ("is_staff", "is_superuser", "user_permissions", "groups"):
+        assert f'name="{field}"' not in content
+
+
+def test_staff_who_may_change_users_cannot_set_another_staff_members_password(staff, alice):
+    client = signed_in(staff_with("view_user", "change_user"))
+    other_staff = staff_with(name="quinn")
+    data = {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+    assert client.post(f"{CHANGELIST}{other_staff.pk}/password/", data).status_code == 403
+    assert client.post(f"{CHANGELIST}{staff.pk}/password/", data).status_code == 403
+    assert client.post(f"{CHANGELIST}{alice.pk}/password/", data).status_code == 302
+    other_staff.refresh_from_db()
+    assert not other_staff.check_password(NEW_PASSWORD)
