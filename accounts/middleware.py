@@ -11,30 +11,27 @@ cookie and comes back anonymous, so the detour cannot loop. HTMX requests are le
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.deprecation import MiddlewareMixin
 
 from accounts.authentication import ACCESS_COOKIE, REFRESH_HINT_COOKIE
 from accounts.services import refresh_redirect_url
 from accounts.tokens import user_for_access_token
 
 
-class JWTCookieMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+class JWTCookieMiddleware(MiddlewareMixin):
+    # MiddlewareMixin also runs it in the web's async middleware chain (writers/asgi.py).
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
         # DRF authenticates API requests itself (with CSRF rules of its own).
         if request.path_info.startswith("/api/"):
-            return self.get_response(request)
+            return None
         raw = request.COOKIES.get(ACCESS_COOKIE)
         user = user_for_access_token(raw) if raw else None
         if user is not None:
             request.user = user
         elif can_resume_session(request) and not request.headers.get("HX-Request"):
             return HttpResponseRedirect(refresh_redirect_url(request.get_full_path()))
-        return self.get_response(request)
+        return None
 
 
 def can_resume_session(request: HttpRequest) -> bool:

@@ -120,7 +120,8 @@ def seed(count: int) -> tuple[Any, list[str]]:
 
 
 def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "writers.wsgi", "-c", "deploy/gunicorn.conf.py"]
+    command = [sys.executable, "-m", "gunicorn", "writers.asgi:application"]
+    command += ["-c", "deploy/gunicorn.conf.py"]
     process = subprocess.Popen(
         [*command, "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
         cwd=ROOT,

@@ -1,16 +1,18 @@
-"""Gunicorn for the Writers web: sized from the CPU count, patient with slow uploads."""
+"""Gunicorn for the Writers web: uvicorn workers on writers.asgi, sized from the CPU count,
+patient with slow uploads."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 
+wsgi_app = "writers.asgi:application"
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Each worker is an event loop: a request's sync Django code runs in a thread of its own, and a
+# request waiting for its task (the OpenAI endpoints, OPENAI_WAIT_SECONDS) holds no thread at
+# all, so waiting clients never keep others out (bench/LOAD.md, `make bench-stall`).
+worker_class = "uvicorn_worker.UvicornWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# One thread per worker: the pages are CPU-bound Python, and two requests sharing a worker's GIL
-# tripled the list's p95 under load (bench/LOAD.md). Raise it where many clients hold requests
-# open in the OpenAI-compatible endpoint's wait (OPENAI_WAIT_SECONDS).
-threads = int(os.environ.get("WEB_THREADS", "1"))
 # A 100 MB upload over a slow link takes minutes; nginx buffers it, but direct clients may not.
 timeout = int(os.environ.get("WEB_TIMEOUT", "300"))
 graceful_timeout = 30

@@ -17,6 +17,7 @@ TOOLS=(
   amtool:prometheus-alertmanager
   prometheus-alertmanager:prometheus-alertmanager
   openssl:openssl
+  espeak-ng:espeak-ng
 )
 
 # Where programs live that are not on a user's PATH: Debian keeps nginx in /usr/sbin and the

@@ -78,7 +78,10 @@ class TaskAPIView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, UploadRejected):
-            return error_response(exc.code, exc.message, exc.http_status)
+            response = error_response(exc.code, exc.message, exc.http_status)
+            if exc.retry_after:
+                response["Retry-After"] = str(exc.retry_after)
+            return response
         if isinstance(exc, DjangoValidationError):
             detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
             exc = ValidationError(detail)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import math
 import re
 import subprocess
 import sys
+import threading
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -86,11 +88,15 @@ COPY_CHUNK_BYTES = 1024 * 1024
 class UploadRejected(Exception):  # noqa: N818 (the contract's name)
     """A file Writers will not store: `code` is stable, `message` is for the user."""
 
-    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
+    def __init__(
+        self, code: str, message: str, http_status: int = 400, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.http_status = http_status
+        # Seconds after which the same request may succeed (a Retry-After header), if it may.
+        self.retry_after = retry_after
 
 
 def too_large() -> UploadRejected:
@@ -183,7 +189,7 @@ def store_upload(
         # A rejected or half-copied upload leaves nothing behind (storage.atomic_write).
         with storage.atomic_write(final) as partial:
             size, digest = _copy_and_hash(upload, partial)
-            probed = {} if any_file else run_probe(partial, PROBE_FOR_EXTENSION[extension])
+            probed = {} if any_file else probe_upload(partial, PROBE_FOR_EXTENSION[extension])
     except OSError as error:
         if error.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
@@ -229,6 +235,31 @@ def _copy_and_hash(upload: UploadedFile, destination: Path) -> tuple[int, str]:
     if size == 0:
         raise UploadRejected("empty_file", "The file is empty.", 400)
     return size, digest.hexdigest()
+
+
+# One semaphore per PROBE_CONCURRENCY value (tests change the setting), shared by this process.
+_probe_slots: dict[int, threading.BoundedSemaphore] = {}
+_probe_slots_lock = threading.Lock()
+
+
+def probe_upload(path: Path, mode: str) -> dict[str, Any]:
+    """`run_probe` for an upload in a web process, at most PROBE_CONCURRENCY at once, so that
+    uploads of slow-to-probe files cannot occupy every thread and core of the web. An upload
+    that finds no free slot within PROBE_QUEUE_SECONDS is refused with 503 and Retry-After."""
+    with _probe_slots_lock:
+        limit = settings.PROBE_CONCURRENCY
+        slots = _probe_slots.setdefault(limit, threading.BoundedSemaphore(limit))
+    if not slots.acquire(timeout=settings.PROBE_QUEUE_SECONDS):
+        raise UploadRejected(
+            "server_busy",
+            "The server is busy checking other uploads. Try again in a few seconds.",
+            503,
+            retry_after=max(1, math.ceil(settings.PROBE_QUEUE_SECONDS)),
+        )
+    try:
+        return run_probe(path, mode)
+    finally:
+        slots.release()
 
 
 def run_probe(path: Path, mode: str = "audio") -> dict[str, Any]:

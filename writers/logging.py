@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 task_id_var: ContextVar[str] = ContextVar("task_id", default="-")
@@ -34,16 +35,16 @@ def task_context(task_id: object) -> Iterator[None]:
         task_id_var.reset(token)
 
 
-class RequestIdMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+class RequestIdMiddleware(MiddlewareMixin):
+    # MiddlewareMixin runs it in an async middleware chain too (ASGI), where a sync-only
+    # middleware would hold a thread for every request's whole life (writers/asgi.py).
+    def process_request(self, request: HttpRequest) -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         # Not reset afterwards: Django logs 4xx/5xx responses after the middleware returns, and
         # the next request on this thread sets its own id first thing.
-        request_id_var.set(request_id)
-        response = self.get_response(request)
-        response["X-Request-ID"] = request_id
+        request_id_var.set(request.request_id)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response["X-Request-ID"] = request.request_id
         return response

@@ -153,7 +153,8 @@ class WritersCollector(Collector):
             queue = django_rq.get_queue(name)
             depth.add_metric([name], queue.count)
             age = 0.0
-            for job_id in queue.get_job_ids(0, 0):
+            # The head of the queue, its oldest job (a length of 0 would return none).
+            for job_id in queue.get_job_ids(0, 1):
                 job = Job.fetch(job_id, connection=queue.connection)
                 if job.enqueued_at:
                     enqueued = job.enqueued_at

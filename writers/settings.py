@@ -109,13 +109,16 @@ INSTALLED_APPS = [
     "transcription",
 ]
 
+# Every middleware here must be able to run async: the web serves under ASGI, where one sync-only
+# middleware would make a thread wait out each OpenAI request (writers/asgi_middleware.py).
 MIDDLEWARE = [
+    "writers.asgi_middleware.StreamInThreadMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "writers.logging.RequestIdMiddleware",
     # Before anything reads a body: too large is 413 everywhere (writers.limits).
     "writers.limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "writers.asgi_middleware.StaticFilesMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -281,6 +284,10 @@ SPECTACULAR_SETTINGS = {
 # Uploads and transcription
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 MAX_AUDIO_SECONDS = envint("MAX_AUDIO_SECONDS", 4 * 3600)
+# Uploads a web process probes at once (tasks_app.uploads.probe_upload), and how long an upload
+# waits for a free slot before it is refused with 503.
+PROBE_CONCURRENCY = envint("PROBE_CONCURRENCY", 2)
+PROBE_QUEUE_SECONDS = envfloat("PROBE_QUEUE_SECONDS", 5)
 # Uploads stream to a temporary file beyond this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

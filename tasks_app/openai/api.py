@@ -15,14 +15,19 @@ OpenAI compatibility, but decoding always uses faster-whisper's temperature fall
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -33,7 +38,7 @@ from rest_framework.views import APIView
 
 from accounts.throttles import AuthThrottle
 from tasks_app import services
-from tasks_app.models import ErrorCode, Mode, Status, Task
+from tasks_app.models import TERMINAL, ErrorCode, Mode, Status, Task
 from tasks_app.uploads import (
     AUDIO_EXTENSIONS,
     VIDEO_EXTENSIONS,
@@ -113,9 +118,11 @@ class OpenAIView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, UploadRejected):
-            # OpenAI answers 400 for a file it cannot use; only "too large" keeps its 413.
-            http_status = 413 if exc.http_status == 413 else 400
-            exc = OpenAIError(exc.message, http_status, param="file", code=exc.code)
+            # OpenAI answers 400 for a file it cannot use; "too large" keeps its 413, and a busy
+            # server its 503 and Retry-After, which OpenAI's clients retry on.
+            http_status = exc.http_status if exc.http_status in (413, 503) else 400
+            rejected, exc = exc, OpenAIError(exc.message, http_status, param="file", code=exc.code)
+            exc.wait = rejected.retry_after  # DRF's handler turns it into Retry-After
         elif isinstance(exc, DjangoValidationError):
             field, messages = _first_error(exc)
             exc = invalid(messages, field)
@@ -188,13 +195,41 @@ def audio_schema(mode: str) -> Any:
     )
 
 
-class TranscriptionsView(OpenAIView):
+class AudioView(OpenAIView):
+    """Checks the request and creates the task in a thread, as any DRF view; then waits for the
+    task on the event loop, holding no thread, and answers from a thread again.
+
+    DRF views cannot be async, so `as_view` wraps the DRF view in an async Django view: the DRF
+    part answers 202 (authentication, throttling, CSRF and errors all DRF's) and marks the answer
+    with what to wait for (`Waiting`); the async part waits and has the same view instance
+    (`answer_after_wait`) turn the finished task into the final answer.
+    """
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        create = super().as_view(**initkwargs)
+
+        async def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            response = await sync_to_async(create)(request, *args, **kwargs)
+            waiting = getattr(response, "waiting", None)
+            if waiting is None:
+                return response
+            await wait_until_terminal(waiting.task_id, settings.OPENAI_WAIT_SECONDS)
+            return await sync_to_async(answer_after_wait)(response)
+
+        # What DRF and the schema generator read off a view function.
+        view.cls = create.cls  # type: ignore[attr-defined]
+        view.initkwargs = create.initkwargs  # type: ignore[attr-defined]
+        return csrf_exempt(view)
+
+
+class TranscriptionsView(AudioView):
     @audio_schema("transcriptions")
     def post(self, request: Request) -> Response | HttpResponse:
         return audio_request(request, Mode.TRANSCRIBE)
 
 
-class TranslationsView(OpenAIView):
+class TranslationsView(AudioView):
     @audio_schema("translations")
     def post(self, request: Request) -> Response | HttpResponse:
         return audio_request(request, Mode.TRANSLATE)
@@ -252,10 +287,37 @@ def audio_request(request: Request, mode: Mode) -> Response | HttpResponse:
         upload=upload,
         options=options,
     )
+    response = accepted(request, task)
     if "respond-async" not in request.headers.get("Prefer", ""):
-        task = wait_for(task, settings.OPENAI_WAIT_SECONDS)
+        response.waiting = Waiting(task.pk, response_format, granularities)
+    return response
+
+
+@dataclass(frozen=True)
+class Waiting:
+    task_id: uuid.UUID
+    response_format: str
+    granularities: list[str]
+
+
+def answer_after_wait(response: Response) -> HttpResponseBase:
+    """The answer for the task `response.waiting` names, as it is now, made and rendered by the
+    DRF view that accepted it (its errors in OpenAI's shape, its headers)."""
+    view = response.renderer_context["view"]
+    request = response.renderer_context["request"]
+    waiting = response.waiting
+    try:
+        answer = outcome(request, Task.objects.filter(pk=waiting.task_id).first(), waiting)
+    except Exception as error:  # noqa: BLE001 (handle_exception re-raises what it cannot answer)
+        answer = view.handle_exception(error)
+    return view.finalize_response(request, answer)
+
+
+def outcome(request: Request, task: Task | None, waiting: Waiting) -> Response | HttpResponse:
+    if task is None:
+        raise OpenAIError("The task was deleted.", 404, param=None, code="deleted")
     if task.status == Status.COMPLETED:
-        return result_response(task, response_format, granularities)
+        return result_response(task, waiting.response_format, waiting.granularities)
     if task.status in (Status.FAILED, Status.CANCELLED):
         raise _task_error(task)
     return accepted(request, task)
@@ -293,14 +355,15 @@ def _check_temperature(raw: Any) -> None:
         raise invalid("temperature must be a number between 0 and 1.", "temperature")
 
 
-def wait_for(task: Task, seconds: float) -> Task:
-    """The task once it is terminal, or as it is when `seconds` have passed."""
+async def wait_until_terminal(task_id: uuid.UUID, seconds: float) -> None:
+    """Return once the task is terminal or `seconds` have passed. Between polls the request
+    holds no thread: each poll is one short query (the async ORM), then a sleep on the loop."""
     deadline = time.monotonic() + seconds
-    while True:
-        task.refresh_from_db()
-        if task.is_terminal or time.monotonic() >= deadline:
-            return task
-        time.sleep(POLL_SECONDS)
+    while time.monotonic() < deadline:
+        status = await Task.objects.filter(pk=task_id).values_list("status", flat=True).afirst()
+        if status is None or status in TERMINAL:
+            return
+        await asyncio.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
 
 
 def _task_error(task: Task) -> OpenAIError:

@@ -144,4 +144,6 @@ def test_it_answers_in_at_most_a_handful_of_queries(
         make_task(alice, file=True, title=f"T{number}", status=Status.IN_PROGRESS)
     # The user, the page, the total, and what the ETA needs.
     with django_assert_max_num_queries(6):
-        client.get(URL)
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert len(response.json()["tasks"]) == 10

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from transcription import engine
-from transcription.tests.conftest import assert_jfk
+from transcription.tests.conftest import assert_jfk, words
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ def test_it_keeps_one_loaded_model_per_process(settings: Any) -> None:
 
 def test_it_transcribes_with_options(jfk_flac: Path, settings: Any) -> None:
     settings.MODEL_DEVICE = "cpu"
-    options = engine.Options(model_name="tiny.en", word_timestamps=True, vad_filter=True)
+    options = engine.Options(model_name="tiny.en", word_timestamps=True)
 
     seen: list[int] = []
     result = engine.transcribe(
@@ -176,7 +176,6 @@ def test_it_transcribes_with_options(jfk_flac: Path, settings: Any) -> None:
     assert_jfk(result["text"])
     assert seen == list(range(1, len(result["segments"]) + 1))
     assert result["partial"] is False and result["task_id"] == "t"
-    assert result["run"]["options"]["vad_filter"] is True
     assert all(segment["words"] for segment in result["segments"])
     # The decoder's own values, which the OpenAI endpoint's verbose_json reports.
     first = result["segments"][0]
@@ -184,13 +183,86 @@ def test_it_transcribes_with_options(jfk_flac: Path, settings: Any) -> None:
     assert first["tokens"] and all(isinstance(token, int) for token in first["tokens"])
 
 
+@pytest.fixture(scope="session")
+def late_jfk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20 s of silence, then jfk.flac: speech from 20 s to 31 s."""
+    from conftest import JFK_FLAC
+
+    target = tmp_path_factory.mktemp("audio") / "late_jfk.flac"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-t", "20", "-i"]
+        + ["anullsrc=r=16000:cl=mono", "-i", str(JFK_FLAC), "-filter_complex"]
+        + ["[1:a]aresample=16000[b];[0:a][b]concat=n=2:v=0:a=1", str(target)],
+        check=True,
+        timeout=60,
+    )
+    return target
+
+
+@pytest.mark.slow
+def test_it_skips_silence_with_the_vad_filter(late_jfk: Path, settings: Any) -> None:
+    settings.MODEL_DEVICE = "cpu"
+
+    plain = engine.transcribe(late_jfk, engine.Options(model_name="tiny.en"))
+    filtered = engine.transcribe(late_jfk, engine.Options(model_name="tiny.en", vad_filter=True))
+
+    # Whisper alone stretches the first segment back over the silence; with VAD the decoder
+    # only hears the speech, and the timestamps are mapped back onto the whole recording.
+    assert plain["segments"][0]["start"] < 15
+    assert filtered["segments"][0]["start"] == pytest.approx(20, abs=0.5)
+    assert filtered["segments"][-1]["end"] == pytest.approx(31, abs=0.5)
+    assert_jfk(plain["text"])
+    assert_jfk(filtered["text"])
+
+
 def test_it_transcribes_in_batched_mode(jfk_flac: Path, settings: Any) -> None:
     settings.MODEL_DEVICE = "cpu"
 
-    result = engine.transcribe(jfk_flac, engine.Options(model_name="tiny.en", batched=True))
+    batched = engine.transcribe(jfk_flac, engine.Options(model_name="tiny.en", batched=True))
+    sequential = engine.transcribe(jfk_flac, engine.Options(model_name="tiny.en", vad_filter=True))
 
-    assert_jfk(result["text"])
-    assert result["run"]["options"]["batched"] is True
+    assert_jfk(batched["text"])
+    # The batched pipeline decodes each speech chunk without timestamps, so jfk.flac's one chunk
+    # is one segment; the sequential decoder, with the same VAD, cuts it at its timestamps.
+    assert len(batched["segments"]) == 1
+    assert len(sequential["segments"]) > 1
+
+
+def test_it_conditions_the_decoder_on_the_initial_prompt(jfk_flac: Path, settings: Any) -> None:
+    settings.MODEL_DEVICE = "cpu"
+    prompted = engine.Options(model_name="tiny.en", initial_prompt="AND SO, MY FELLOW AMERICANS")
+
+    plain = engine.transcribe(jfk_flac, engine.Options(model_name="tiny.en"))
+    shouting = engine.transcribe(jfk_flac, prompted)
+
+    # The model continues in the prompt's style: capitals it never writes for this clip alone.
+    assert "MY FELLOW AMERICANS" not in plain["text"]
+    assert "MY FELLOW AMERICANS" in shouting["text"]
+
+
+@pytest.mark.slow
+def test_it_detects_persian_with_the_multilingual_model(
+    speech: dict[str, Path], base_model: str
+) -> None:
+    # Only detection: base's transcription of espeak-ng's Persian, which it is unsure of, falls
+    # back through every temperature and takes a minute. The German worker test
+    # (test_transcribe_audio) shows the detected language reaching the result and the task.
+    whisper = engine.get_model(base_model).whisper
+
+    language, probability, _ = whisper.detect_language(engine.decode(speech["fa"]))
+
+    assert (language, probability > 0.5) == ("fa", True)
+
+
+@pytest.mark.slow
+def test_it_decodes_in_the_language_it_is_given(speech: dict[str, Path], base_model: str) -> None:
+    forced = engine.transcribe(speech["de"], engine.Options(model_name=base_model, language="en"))
+
+    # German speech heard as English comes out as English words, not German ones.
+    said = set(words(forced["text"]))
+    assert forced["language"] == "en"
+    assert {"good", "morning"} <= said
+    assert not {"guten", "morgen", "heute"} & said
 
 
 def test_it_writes_json_atomically(tmp_path: Path) -> None:

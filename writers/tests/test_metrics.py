@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import django_rq
 import pytest
 from django.test import Client
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import make_user
@@ -56,11 +59,18 @@ def test_it_counts_tasks_by_status_and_kind(client: Client):
 
 
 def test_it_reports_queue_depth_and_oldest_age(client: Client):
-    django_rq.get_queue("media").enqueue("builtins.print", "waiting")
+    queue = django_rq.get_queue("media")
+    # The oldest job's age is reported, not the newest one's.
+    oldest = queue.enqueue("builtins.print", "waiting")
+    oldest.enqueued_at = timezone.now() - timedelta(minutes=5)
+    oldest.save()
+    queue.enqueue("builtins.print", "newer")
     samples = scrape(client)
-    assert value(samples, "writers_queue_depth", queue="media") == 1
+    assert value(samples, "writers_queue_depth", queue="media") == 2
     assert value(samples, "writers_queue_depth", queue="default") == 0
-    assert value(samples, "writers_queue_oldest_age_seconds", queue="media") >= 0
+    age = value(samples, "writers_queue_oldest_age_seconds", queue="media")
+    assert age == pytest.approx(300, abs=30)
+    assert value(samples, "writers_queue_oldest_age_seconds", queue="default") == 0
 
 
 def test_it_builds_job_histograms_from_what_workers_publish(client: Client):

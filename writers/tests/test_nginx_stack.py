@@ -69,7 +69,7 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
             sys.executable,
             "-m",
             "gunicorn",
-            "writers.wsgi",
+            "writers.asgi:application",
             "--config",
             "deploy/gunicorn.conf.py",
             "--bind",

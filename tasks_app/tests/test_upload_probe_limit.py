@@ -1,0 +1,71 @@
+"""At most PROBE_CONCURRENCY uploads are probed at once per web process; one that finds no free
+slot in time is refused with 503 and Retry-After, in the error shape of the API it came to."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from accounts.api_tokens import create_api_token
+from tasks_app import uploads
+
+
+@pytest.fixture
+def slow_probe(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """One slot, taken by a probe that runs until the test sets the event (a docx bomb's
+    probe would hold it for seconds); later probes are real."""
+    settings.PROBE_CONCURRENCY = 1
+    settings.PROBE_QUEUE_SECONDS = 0.2
+    real_probe = uploads.run_probe
+    started, finish = threading.Event(), threading.Event()
+
+    def held_probe(path: Path, mode: str = "audio") -> dict[str, Any]:
+        started.set()
+        finish.wait(30)
+        return {"ok": True}
+
+    monkeypatch.setattr(uploads, "run_probe", held_probe)
+    holder = threading.Thread(target=uploads.probe_upload, args=(Path("held.flac"), "audio"))
+    holder.start()
+    assert started.wait(10)
+    monkeypatch.setattr(uploads, "run_probe", real_probe)
+    yield finish
+    finish.set()
+    holder.join(10)
+
+
+def test_it_answers_503_with_retry_after_when_every_probe_slot_is_busy(
+    api: Any, alice: Any, upload: Any, queues: Any, slow_probe: threading.Event
+) -> None:
+    response = api(alice).post(
+        "/api/v1/tasks", {"title": "Busy", "file": upload(".flac")}, format="multipart"
+    )
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "server_busy"
+    assert response["Retry-After"] == "1"
+
+    slow_probe.set()
+    response = api(alice).post(
+        "/api/v1/tasks", {"title": "Later", "file": upload(".flac")}, format="multipart"
+    )
+    assert response.status_code == 202, response.content
+
+
+def test_it_answers_503_in_openai_shape_when_every_probe_slot_is_busy(
+    api: Any, alice: Any, upload: Any, queues: Any, slow_probe: threading.Event
+) -> None:
+    client = api(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {create_api_token(alice, 'openai')[1]}")
+    response = client.post(
+        "/v1/audio/transcriptions",
+        {"file": upload(".flac"), "model": "whisper-1"},
+        format="multipart",
+        HTTP_PREFER="respond-async",
+    )
+    assert response.status_code == 503, response.content
+    assert response.json()["error"]["code"] == "server_busy"
+    assert response["Retry-After"] == "1"

@@ -1,0 +1,64 @@
+"""The web as deployed (writers.asgi under uvicorn): what differs from WSGI is handled there."""
+
+from __future__ import annotations
+
+import json
+import socket
+import warnings
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import Request, urlopen
+
+import pytest
+
+from accounts.tokens import issue_tokens
+from writers.asgi_middleware import STREAM_BATCH_BYTES
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_refuses_a_body_declared_too_large_without_waiting_for_it(
+    asgi_server: str, alice: Any, settings: Any
+) -> None:
+    # Django under ASGI would read all 101 MB before any middleware ran; the client sends none.
+    access, _refresh = issue_tokens(alice)
+    size = settings.MAX_UPLOAD_BYTES + 2 * 1024 * 1024
+    address = urlsplit(asgi_server)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as raw:
+        raw.sendall(
+            (
+                f"POST /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\n"
+                f"Authorization: Bearer {access}\r\n"
+                f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {size}\r\n\r\n"
+            ).encode()
+        )
+        answer = raw.recv(4096).decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 413"), answer
+
+
+def test_it_takes_an_upload_and_streams_it_back_in_batches(
+    asgi_server: str, alice: Any, jfk_flac: Path, queues: Any
+) -> None:
+    original = jfk_flac.read_bytes()
+    assert len(original) > STREAM_BATCH_BYTES  # more than one batch
+    auth = {"Authorization": f"Bearer {issue_tokens(alice)[0]}"}
+    body = (
+        b'--w-boundary\r\nContent-Disposition: form-data; name="title"\r\n\r\nJFK\r\n'
+        b'--w-boundary\r\nContent-Disposition: form-data; name="file"; filename="jfk.flac"\r\n'
+        b"Content-Type: audio/flac\r\n\r\n" + original + b"\r\n--w-boundary--\r\n"
+    )
+    created = Request(
+        f"{asgi_server}/api/v1/tasks",
+        data=body,
+        headers={**auth, "Content-Type": "multipart/form-data; boundary=w-boundary"},
+    )
+    with urlopen(created, timeout=60) as response:
+        task_id = json.loads(response.read())["id"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        download = Request(f"{asgi_server}/api/v1/tasks/{task_id}/file", headers=auth)
+        with urlopen(download, timeout=30) as response:
+            assert response.read() == original
+    # Django's fallback for a sync iterator reads the whole file into memory, and warns.
+    assert not [w for w in caught if "synchronous iterators" in str(w.message)]
