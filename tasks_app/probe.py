@@ -2,15 +2,18 @@
 
 KIND is `audio` (the default), `video`, `text` or `extract`. Demuxers and document parsers read
 untrusted bytes, so neither the web process nor a worker opens an upload itself: this module
-runs in a subprocess that caps its own address space and is killed by the parent after a
-timeout. It prints one JSON object: `{"ok": true, …}` with what it found (`extract` adds the
-whole `text`) or `{"ok": false, "code": …, "message": …}`. It imports no Django so it starts
-fast.
+runs in a subprocess (tasks_app.uploads.run_sandboxed starts it with an environment of PATH and
+LANG only and a private TMPDIR, and kills it after a timeout) that confines itself before it
+reads a byte (`enter_sandbox`). It prints one JSON object: `{"ok": true, …}` with what it found
+(`extract` adds the whole `text`) or `{"ok": false, "code": …, "message": …}`. It imports no
+Django so it starts fast.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import re
 import resource
 import sys
@@ -18,6 +21,19 @@ import zipfile
 from typing import Any
 
 MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
+# The parent kills the probe after PROBE_TIMEOUT_SECONDS of wall time; one that spins on every
+# core is stopped by its CPU time first.
+CPU_LIMIT_SECONDS = 30
+# The probe writes no file; a parser's scratch file in the private TMPDIR stays small.
+FILE_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+OPEN_FILES_LIMIT = 64
+# RLIMIT_NPROC counts every process and thread of the user: room for the decoders' threads on
+# top of what the user runs already, none for a fork bomb.
+EXTRA_TASKS = 2 * (os.cpu_count() or 1) + 16
+CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
+# How the probe tells its parent, on stderr, what of the sandbox this machine does not allow.
+SANDBOX_NOTE = "probe sandbox: "
 # A stream that ends this much before its header says it should was cut off in transit.
 TRUNCATION_TOLERANCE = 0.9
 DECODE_CHECK_PACKETS = 50
@@ -26,6 +42,8 @@ VIDEO_DECODE_CHECK_PACKETS = 10
 TEXT_ENCODINGS = ("utf-8-sig", "utf-16")
 DOCX_MAIN_PART = "word/document.xml"
 NON_SPACE = re.compile(r"\S+")
+# Matroska's per-stream DURATION tag: "00:00:11.008000000".
+DURATION_TAG = re.compile(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)")
 
 
 def refuse(code: str, message: str) -> dict[str, Any]:
@@ -83,7 +101,7 @@ def probe_video(path: str, max_seconds: float) -> dict[str, Any]:
             return not_media("video")
         found: dict[str, Any] = {"ok": True, "format": container.format.name}
         if video is not None:
-            declared = _declared_duration(container, video)
+            declared = declared_duration(container, video)
             if declared is not None and declared > max_seconds:
                 return _too_long(declared, max_seconds)
             decoded = 0
@@ -134,7 +152,7 @@ def picture_stream(container: Any) -> Any:
 def _check_audio(container: Any, stream: Any, path: str, max_seconds: float) -> dict[str, Any]:
     import av
 
-    declared = _declared_duration(container, stream)
+    declared = declared_duration(container, stream)
     if declared is not None and declared > max_seconds:
         return _too_long(declared, max_seconds)
     end = 0.0
@@ -284,9 +302,16 @@ def probe_text(path: str) -> dict[str, Any]:
     return found
 
 
-def _declared_duration(container: Any, stream: Any) -> float | None:
+def declared_duration(container: Any, stream: Any) -> float | None:
+    """The stream's own length from the headers: its duration field, else the DURATION tag
+    Matroska and WebM write per stream; the container's only when the stream has neither
+    (a video's sound may end before its picture, and that file is whole)."""
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
+    tag = next((value for key, value in stream.metadata.items() if key.upper() == "DURATION"), "")
+    if match := DURATION_TAG.fullmatch(tag.strip()):
+        hours, minutes, seconds = match.groups()
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
     if container.duration is not None:
         return container.duration / 1_000_000
     return None
@@ -332,8 +357,59 @@ def run(path: str, max_seconds: float, kind: str) -> dict[str, Any]:
     return probe(path, max_seconds)
 
 
+def enter_sandbox() -> None:
+    """Confine this process for good (soft and hard limits alike): memory, CPU time, file size,
+    open files, processes, no core dumps, and no network (a network namespace of its own, with
+    only a loopback that is down)."""
+    limits = {
+        resource.RLIMIT_AS: MEMORY_LIMIT_BYTES,
+        resource.RLIMIT_CPU: CPU_LIMIT_SECONDS,
+        resource.RLIMIT_FSIZE: FILE_SIZE_LIMIT_BYTES,
+        resource.RLIMIT_NOFILE: OPEN_FILES_LIMIT,
+        resource.RLIMIT_CORE: 0,
+    }
+    if (tasks := _tasks_of_this_user()) is not None:
+        limits[resource.RLIMIT_NPROC] = tasks + EXTRA_TASKS
+    for which, value in limits.items():
+        hard = resource.getrlimit(which)[1]
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+    _leave_the_network()
+
+
+def _tasks_of_this_user() -> int | None:
+    """Processes and threads of this user (what RLIMIT_NPROC counts), or None without /proc."""
+    uid, count = os.getuid(), 0
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:
+        return None
+    for entry in entries:
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                continue  # it ended meanwhile
+    return count
+
+
+def _leave_the_network() -> None:
+    # root may make a network namespace; anyone else needs a user namespace around it, which
+    # some kernels refuse. Then the probe keeps the network and says so (uploads logs it).
+    flags = CLONE_NEWNET if os.geteuid() == 0 else CLONE_NEWUSER | CLONE_NEWNET
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(flags) != 0:
+        reason = os.strerror(ctypes.get_errno())
+        print(
+            f"{SANDBOX_NOTE}no network namespace ({reason}): the probe can reach the network",
+            file=sys.stderr,
+        )
+
+
 def main(argv: list[str]) -> int:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+    enter_sandbox()
     kind = argv[3] if len(argv) > 3 else "audio"
     print(json.dumps(run(argv[1], float(argv[2]), kind), ensure_ascii=False))
     return 0

@@ -516,7 +516,11 @@ class VideoResultSerializer(TranscriptResultSerializer):
     thumbnail = ThumbnailSerializer(allow_null=True)
     normalized_audio = NormalizedAudioSerializer(allow_null=True)
     notice = serializers.CharField(
-        required=False, help_text="Set when the video has no sound: nothing was transcribed."
+        required=False,
+        help_text=(
+            "Set when the video has no sound (nothing was transcribed) or when its sound track "
+            "ends well before its picture (the rest is silent)."
+        ),
     )
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 
 from tasks_app import storage
+from tasks_app.probe import declared_duration
 from transcription import monitoring
 
 logger = logging.getLogger(__name__)
@@ -373,21 +374,23 @@ def unload_models() -> None:
 
 
 def probe_duration(path: Path) -> float | None:
-    """Declared duration from the container header, without decoding; None if it has none."""
+    """Declared duration of the first audio stream, without decoding; None if there is none.
+
+    The sound track's own length, not the container's (tasks_app.probe.declared_duration): a
+    video whose sound ends before its picture is whole.
+    """
     import av
 
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
-            if container.duration:
-                return container.duration / 1_000_000
             streams = container.streams.audio
-            if streams and streams[0].duration and streams[0].time_base:
-                return float(streams[0].duration * streams[0].time_base)
+            if streams:
+                return declared_duration(container, streams[0]) or None
+            return container.duration / 1_000_000 if container.duration else None
     except av.FFmpegError as exc:
         raise DecodeError(
             "The file could not be read as audio: it is damaged or not a supported format."
         ) from exc
-    return None
 
 
 def demuxed_duration(path: Path) -> float:

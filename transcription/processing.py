@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NO_SOUND_NOTICE = "The video has no sound track: there is nothing to transcribe."
+SHORT_SOUND_NOTICE = (
+    "The sound track ends at {sound:.0f} s, before the picture ({picture:.0f} s): the rest of "
+    "the video has no sound to transcribe."
+)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HASH_CHUNK_BYTES = 1 << 20
 # The longest text kept in a text task's result (about 150 pages).
@@ -115,6 +119,8 @@ def video_work(job: Transcription, task: Task) -> dict[str, Any]:
         job.audio_path, engine.Options.for_task(task), task_id=job.task_id, on_segment=on_segment
     )
     result.update(extras)
+    if notice := short_sound_notice(result["duration"], metadata["duration"]):
+        result["notice"] = notice
     result["normalized_audio"] = None
     if task.normalized_audio:
         job.checkpoint()
@@ -122,6 +128,14 @@ def video_work(job: Transcription, task: Task) -> dict[str, Any]:
             engine.decode(job.audio_path), _root() / normalized_audio_relpath(task.pk)
         )
     return result
+
+
+def short_sound_notice(sound: float, picture: float | None) -> str | None:
+    """Said when the sound track stops well before the picture (a microphone that stopped,
+    ffmpeg -shortest): the file is whole, the rest of the video is just silent."""
+    if picture is None or sound >= picture - max(1.0, 0.02 * picture):
+        return None
+    return SHORT_SOUND_NOTICE.format(sound=sound, picture=picture)
 
 
 def extract_text(path: Path) -> dict[str, Any]:

@@ -22,15 +22,21 @@ PERSIAN = (
 
 
 def make_video(
-    target: Path, audio: Path | None, *, seconds: float = 11, size: str = "320x240"
+    target: Path,
+    audio: Path | None,
+    *,
+    seconds: float = 11,
+    size: str = "320x240",
+    shortest: bool = True,
 ) -> Path:
-    """A test-pattern video of `seconds` (25 fps), with `audio` as its sound track if given."""
+    """A test-pattern video of `seconds` (25 fps), with `audio` as its sound track if given;
+    `shortest=False` keeps the whole picture when the sound ends first."""
     command = [FFMPEG, "-loglevel", "error", "-y", "-f", "lavfi"]
     command += ["-i", f"testsrc=duration={seconds}:size={size}:rate=25"]
     if audio is not None:
         command += ["-i", str(audio), "-c:a", "aac" if target.suffix != ".webm" else "libopus"]
     codec = ["-c:v", "libvpx"] if target.suffix == ".webm" else ["-c:v", "libx264"]
-    command += [*codec, "-pix_fmt", "yuv420p", "-shortest", str(target)]
+    command += [*codec, "-pix_fmt", "yuv420p", *(["-shortest"] if shortest else []), str(target)]
     subprocess.run(command, check=True, timeout=120)
     return target
 

@@ -10,6 +10,7 @@ from typing import Any
 import av
 import pytest
 from django.conf import settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -119,6 +120,38 @@ def test_it_keeps_metadata_and_a_thumbnail_of_a_video_without_sound(
     client = client_for(owner)
     assert client.get(f"/api/v1/tasks/{task.pk}/audio").json()["code"] == "no_audio"
     assert client.get(f"/api/v1/tasks/{task.pk}").json()["urls"]["audio"] is None
+
+
+@pytest.mark.parametrize(("suffix", "content_type"), [("mp4", "video/mp4"), ("webm", "video/webm")])
+def test_it_transcribes_a_video_whose_sound_ends_before_its_picture(
+    suffix: str,
+    content_type: str,
+    owner: User,
+    tmp_path: Path,
+    queues: Any,
+    drain: Any,
+) -> None:
+    # 16 s of picture, 11 s of speech: a screen recording whose microphone stopped. MP4 gives
+    # the sound track its own duration in its header, WebM in a per-stream DURATION tag.
+    video = make_video(tmp_path / f"short.{suffix}", JFK_FLAC, seconds=16, shortest=False)
+    body = upload(owner, video, content_type)
+
+    assert drain()
+
+    task = Task.objects.get(pk=body["id"])
+    assert (task.status, task.error_code) == (Status.COMPLETED, "")
+    assert_jfk(task.transcript_text)
+    result = result_of(task)
+    assert result["duration"] == pytest.approx(11.0, abs=0.2)
+    assert result["video"]["duration"] == pytest.approx(16.0, abs=0.2)
+    assert result["notice"] == (
+        "The sound track ends at 11 s, before the picture (16 s): the rest of the video has no "
+        "sound to transcribe."
+    )
+    page = Client()
+    page.force_login(owner)
+    shown = page.get(f"/dashboard/tasks/{task.pk}").content.decode()
+    assert "The sound track ends at 0:11, before the picture (0:16)" in shown
 
 
 def test_it_keeps_the_partial_transcript_and_metadata_of_a_cancelled_video(
