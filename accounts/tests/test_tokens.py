@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts import tokens
+from accounts.models import AuthSession
 
 
 def test_rotation_hands_out_one_new_pair_when_two_requests_race(alice, monkeypatch):
@@ -44,3 +48,20 @@ def test_a_reset_token_stops_working_for_a_deactivated_user(alice):
     alice.is_active = False
     alice.save()
     assert tokens.user_for_reset_token(token) is None
+
+
+def test_a_token_without_a_session_is_refused(alice):
+    # Tokens from before sessions existed, or made outside issue_tokens, name no family to revoke.
+    refresh = RefreshToken.for_user(alice)
+    refresh[tokens.VERSION_CLAIM] = alice.token_version
+    assert tokens.user_for_access_token(str(refresh.access_token)) is None
+    with pytest.raises(TokenError):
+        tokens.rotate_refresh_token(str(refresh))
+
+
+def test_old_sessions_are_forgotten_when_the_user_signs_in_again(alice, settings):
+    tokens.issue_tokens(alice)
+    expired = timezone.now() - timedelta(days=settings.SESSION_MAX_DAYS)
+    AuthSession.objects.update(created_at=expired)
+    tokens.issue_tokens(alice)
+    assert AuthSession.objects.filter(user=alice).count() == 1
