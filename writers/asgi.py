@@ -24,7 +24,9 @@ os.umask(0o077)
 from django.conf import settings  # noqa: E402 (after the environment it reads)
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-from writers.limits import FORM_OVERHEAD_BYTES  # noqa: E402
+django_application = get_asgi_application()
+
+from writers.limits import FORM_OVERHEAD_BYTES  # noqa: E402 (it needs the apps loaded)
 
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -75,4 +77,4 @@ def limit_body(app: App) -> App:
     return limited
 
 
-application = limit_body(get_asgi_application())
+application = limit_body(django_application)
