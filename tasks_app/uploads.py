@@ -9,10 +9,13 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import logging
 import math
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import unicodedata
 import uuid
@@ -24,9 +27,11 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 
-from tasks_app import storage
+from tasks_app import probe, storage
 from tasks_app.models import Kind
 from writers.limits import LimitedUploadHandler
+
+logger = logging.getLogger(__name__)
 
 AUDIO_EXTENSIONS = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac")
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".mov")
@@ -263,17 +268,11 @@ def probe_upload(path: Path, mode: str) -> dict[str, Any]:
 
 
 def run_probe(path: Path, mode: str = "audio") -> dict[str, Any]:
-    """Run `tasks_app.probe` in `mode` (audio, video, text, extract) on `path` in a memory- and
-    time-limited child process; UploadRejected when the content is not what it should be."""
-    command = [sys.executable, "-m", "tasks_app.probe", str(path), str(settings.MAX_AUDIO_SECONDS)]
+    """Run `tasks_app.probe` in `mode` (audio, video, text, extract) on `path` in a sandboxed
+    child process; UploadRejected when the content is not what it should be."""
+    arguments = ["-m", "tasks_app.probe", str(path), str(settings.MAX_AUDIO_SECONDS), mode]
     try:
-        completed = subprocess.run(
-            [*command, mode],
-            capture_output=True,
-            timeout=PROBE_TIMEOUT_SECONDS,
-            cwd=Path(__file__).resolve().parent.parent,
-            check=False,
-        )
+        completed = run_sandboxed(arguments, PROBE_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired as error:
         raise UploadRejected(
             "probe_timeout", "The file took too long to inspect; it may be damaged.", 422
@@ -288,3 +287,38 @@ def run_probe(path: Path, mode: str = "audio") -> dict[str, Any]:
         status = 415 if code in ("not_audio", "no_audio_stream", "not_video", "not_text") else 422
         raise UploadRejected(code, result.get("message", "The file could not be read."), status)
     return result
+
+
+def run_sandboxed(arguments: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """`python ARGUMENTS` for code that confines itself with `probe.enter_sandbox()`, started
+    with an environment of PATH and LANG only (no SECRET_KEY, no database or Redis URL) and a
+    TMPDIR of its own (0700), removed afterwards with whatever was left in it. Killed after
+    `timeout` seconds (subprocess.TimeoutExpired)."""
+    with tempfile.TemporaryDirectory(prefix="writers-probe-", ignore_cleanup_errors=True) as tmp:
+        environment = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "LANG": "C.UTF-8",
+            "TMPDIR": tmp,
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        completed = subprocess.run(
+            [sys.executable, *arguments],
+            env=environment,
+            capture_output=True,
+            timeout=timeout,
+            cwd=Path(__file__).resolve().parent.parent,
+            check=False,
+        )
+    _log_sandbox_notes(completed.stderr)
+    return completed
+
+
+_logged_notes: set[str] = set()
+
+
+def _log_sandbox_notes(stderr: bytes) -> None:
+    """What of the sandbox this machine does not allow, once per process (not per upload)."""
+    for line in stderr.decode(errors="replace").splitlines():
+        if line.startswith(probe.SANDBOX_NOTE) and line not in _logged_notes:
+            _logged_notes.add(line)
+            logger.warning("%s", line)
