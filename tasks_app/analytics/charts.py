@@ -14,6 +14,14 @@ BAR_HEIGHT = 22
 LABEL_WIDTH = 170
 BAR_WIDTH = 260
 VALUE_WIDTH = 60
+# SVG text is placed by x and text-anchor, which follow the writing direction: inherited from
+# a right-to-left page, "start" becomes the right end and every label is drawn outside the
+# chart. The charts are drawn left to right in every language (a label's own Persian letters
+# still run right to left inside it); dir is the HTML attribute, direction the SVG one.
+SVG_OPEN = (
+    '<svg class="chart" role="img" dir="ltr" direction="ltr" viewBox="0 0 {} {}" '
+    'width="100%" preserveAspectRatio="xMinYMin meet">'
+)
 
 
 def bar_chart(title: str, rows: list[tuple[str, int | float]]) -> SafeString:
@@ -40,8 +48,7 @@ def bar_chart(title: str, rows: list[tuple[str, int | float]]) -> SafeString:
         ),
     )
     return format_html(
-        '<svg class="chart" role="img" viewBox="0 0 {} {}" width="100%" '
-        'preserveAspectRatio="xMinYMin meet"><title>{}</title>{}</svg>',
+        SVG_OPEN + "<title>{}</title>{}</svg>",
         width,
         height,
         title,
@@ -78,8 +85,7 @@ def daily_chart(title: str, days: list[tuple[date, int, int]]) -> SafeString:
     first = days[0][0].isoformat() if days else ""
     last = days[-1][0].isoformat() if days else ""
     return format_html(
-        '<svg class="chart" role="img" viewBox="0 0 {} {}" width="100%" '
-        'preserveAspectRatio="xMinYMin meet"><title>{}</title>{}'
+        SVG_OPEN + "<title>{}</title>{}"
         '<text x="0" y="{}" font-size="11" fill="currentColor">{}</text>'
         '<text x="{}" y="{}" font-size="11" fill="currentColor" text-anchor="end">{}</text></svg>',
         width,
