@@ -596,10 +596,11 @@ def transcribe(
 def resumable_segments(
     previous: dict[str, Any] | None, options: Options, model: str
 ) -> list[dict[str, Any]]:
-    """The segments of `previous` (a partial result of an earlier attempt) that a new attempt
-    can keep: only from the same model and options, and never in batched mode, whose windows
-    do not follow the sequential decoder's."""
-    if not previous or not previous.get("partial") or options.batched:
+    """The segments of `previous` (the result an earlier attempt saved) that a new attempt can
+    keep: only from the same model and options, and never in batched mode, whose windows do not
+    follow the sequential decoder's. A complete result counts too: a worker killed between
+    writing its final file and recording completion has nothing left to decode."""
+    if not previous or options.batched:
         return []
     run = previous.get("run") or {}
     if run.get("model") != model or run.get("options") != asdict(options):

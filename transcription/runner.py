@@ -200,8 +200,9 @@ class Transcription:
         return True
 
     def previous_partial(self) -> dict[str, Any] | None:
-        """The partial result an earlier attempt of this task saved (its worker died, or it
-        failed or was cancelled and is retried), to resume from; None if there is none."""
+        """The result an earlier attempt of this task saved (its worker died, or it failed or
+        was cancelled and is retried), to resume from; None if there is none. It may be
+        complete: the worker can die after writing the final file but before the row says so."""
         path = Path(settings.STORAGE_ROOT) / self.result_path
         try:
             previous = json.loads(path.read_text(encoding="utf-8"))
@@ -209,7 +210,7 @@ class Transcription:
             return None
         if not isinstance(previous, dict) or previous.get("task_id") != self.task_id:
             return None
-        return previous if previous.get("partial") else None
+        return previous
 
     def write_partial_file(self) -> None:
         if self.latest is None:

@@ -70,6 +70,22 @@ def test_it_resumes_from_the_last_saved_segment_without_a_gap_or_duplicate(
     assert_seamless(resumed, repeats=4)
 
 
+def test_it_keeps_a_complete_earlier_result_whose_worker_died_before_recording_it(
+    four_jfk: Path, full_run: dict[str, Any]
+) -> None:
+    # The worker wrote its final file and was killed before the row said COMPLETED: the next
+    # attempt must not decode the whole recording again.
+    assert full_run["partial"] is False
+
+    resumed = engine.transcribe(
+        four_jfk, engine.Options(model_name="tiny.en"), resume_from=full_run
+    )
+
+    assert resumed["run"]["resumed_at"] == full_run["segments"][-1]["end"]
+    assert resumed["segments"][: len(full_run["segments"])] == full_run["segments"]
+    assert resumed["text"].startswith(full_run["text"])
+
+
 @pytest.mark.parametrize(
     "options",
     [
