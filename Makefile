@@ -9,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev system-deps run test test-inner test-fast test-gpu lint migrations-check bench chaos fuzz load ci clean
+.PHONY: install install-dev system-deps run test test-inner test-sqlite test-fast test-gpu lint migrations-check bench chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,18 @@ system-deps:
 # The whole suite against a throwaway PostgreSQL and Redis that scripts/services.py starts.
 test: system-deps install-dev lint
 	$(PY) scripts/services.py -- $(MAKE) --no-print-directory migrations-check test-inner
+	$(MAKE) --no-print-directory test-sqlite
 
 test-inner:
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The API and a real worker once more on SQLite, the database of `make run`: only Redis is
+# started, DATABASE_URL is unset and the test database is a file in a temporary STORAGE_ROOT.
+SQLITE_TESTS := tasks_app/tests/test_api_tasks_create.py tasks_app/tests/test_api_tasks_list.py \
+	tasks_app/tests/test_api_task_detail.py tasks_app/tests/test_api_task_cancel.py \
+	tasks_app/tests/test_api_task_retry.py transcription/tests/test_api_to_worker.py
+test-sqlite: install-dev
+	$(PY) scripts/services.py --sqlite -- $(PY) -m pytest -q -p no:cacheprovider $(SQLITE_TESTS)
 
 # Tests that need CUDA; run on a machine with a GPU (the device tool).
 test-gpu: install-dev

@@ -38,6 +38,19 @@ def make_user(**kwargs: Any) -> User:
     return User.objects.create_user(password=password, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On SQLite (`make test-sqlite`) the test database is a file beside the real one: Django's
+    default, a shared in-memory database, is not what `make run` uses, and the worker threads
+    of the transactional tests need a database every connection opens the same way."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        name = Path(database["NAME"]).with_name("test_writers.sqlite3")
+        database.setdefault("TEST", {})["NAME"] = str(name)
+
+
 @pytest.fixture
 def alice(db: Any) -> User:
     return make_user(name="alice", full_name="Alice Owner")

@@ -4,6 +4,9 @@
 directory, runs CMD with DATABASE_URL and REDIS_URL pointing at them, then stops them and removes
 the directory. Tests import `RedisServer` to kill and restart Redis on purpose.
 
+`python scripts/services.py --sqlite -- CMD ...` starts only Redis and runs CMD without
+DATABASE_URL, so Django uses SQLite under the temporary STORAGE_ROOT, as `make run` does.
+
 PostgreSQL refuses to run as root, so as root the server runs as the unprivileged `nobody`.
 """
 
@@ -218,16 +221,18 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def services() -> Iterator[dict[str, str]]:
+def services(postgresql: bool = True) -> Iterator[dict[str, str]]:
     directory = Path(tempfile.mkdtemp(prefix="writers-services-"))
     os.chmod(directory, 0o755)  # noqa: S103 (the unprivileged PostgreSQL must traverse it)
     postgres = redis = None
     try:
-        postgres = PostgresServer(directory / "pg").start()
+        if postgresql:
+            postgres = PostgresServer(directory / "pg").start()
         redis = RedisServer(directory / "redis").start()
         storage = directory / "storage"
         storage.mkdir()
-        yield {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "STORAGE_ROOT": str(storage)}
+        env = {"REDIS_URL": redis.url, "STORAGE_ROOT": str(storage)}
+        yield {"DATABASE_URL": postgres.url, **env} if postgres else env
     finally:
         if redis:
             redis.stop()
@@ -237,13 +242,18 @@ def services() -> Iterator[dict[str, str]]:
 
 
 def main(argv: list[str]) -> int:
+    options: list[str] = []
     if "--" in argv:
-        argv = argv[argv.index("--") + 1 :]
-    if not argv:
-        sys.exit("usage: services.py -- COMMAND [ARGS...]")
-    with services() as env:
-        print(f"services: PostgreSQL {env['DATABASE_URL']}  Redis {env['REDIS_URL']}", flush=True)
-        child = subprocess.Popen(argv, env={**os.environ, **env})
+        options, argv = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
+    if not argv or set(options) - {"--sqlite"}:
+        sys.exit("usage: services.py [--sqlite] -- COMMAND [ARGS...]")
+    sqlite = "--sqlite" in options
+    with services(postgresql=not sqlite) as env:
+        database = f"SQLite in {env['STORAGE_ROOT']}" if sqlite else env["DATABASE_URL"]
+        print(f"services: {database}  Redis {env['REDIS_URL']}", flush=True)
+        # A DATABASE_URL from outside (an enclosing services.py) would win over SQLite.
+        inherited = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" or not sqlite}
+        child = subprocess.Popen(argv, env={**inherited, **env})
         try:
             return child.wait()
         except KeyboardInterrupt:
