@@ -279,7 +279,7 @@ def password_change(request: Request) -> Response:
 def password_forgot(request: Request) -> Response:
     """Always 202, so the answer does not tell whether the email has an account."""
     data = _validated(PasswordForgotSerializer, request)
-    services.send_password_reset(data["email"], request._request)
+    services.send_password_reset(data["email"])
     return Response(
         {
             "detail": _("If an account uses this email, a reset link is on its way."),

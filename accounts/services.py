@@ -100,7 +100,7 @@ def authenticate_credentials(email: str, password: str, request: HttpRequest) ->
     """
     user = authenticate(email=email.strip(), password=password)
     if user is None:
-        throttles.record_failure(request, email)
+        throttles.record_failure(email)
         return None
     throttles.remember_sign_in(request, email)
     update_last_login(None, user)
@@ -169,14 +169,14 @@ def end_all_access(user: User) -> None:
     api_tokens.revoke_all_api_tokens(user)
 
 
-def send_password_reset(email: str, request: HttpRequest) -> None:
+def send_password_reset(email: str) -> None:
     """Mail a single-use reset link if an active account has this email; silent otherwise so
     the answer never tells who has an account.
 
     The link is built from SITE_URL, never from the request's Host header, which the sender of
     the request chooses. Every request counts as a failure for the per-account rate limit, so
     mail to one address cannot be flooded from many addresses."""
-    throttles.record_failure(request, email)
+    throttles.record_failure(email)
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         return

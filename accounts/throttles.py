@@ -119,7 +119,7 @@ PASSWORD_THROTTLES: list[type[BaseThrottle]] = [AuthIPThrottle, AuthAccountThrot
 SIGN_IN_THROTTLES: list[type[BaseThrottle]] = [*PASSWORD_THROTTLES, AuthAccountFailuresThrottle]
 
 
-def record_failure(request: HttpRequest, email: str) -> None:
+def record_failure(email: str) -> None:
     """Count a failed sign-in (or a reset mail asked for) against the account, from anywhere."""
     email = email.strip().lower()
     if not email:

@@ -175,7 +175,7 @@ def forgot_password_page(request: HttpRequest) -> HttpResponse:
         if (wait := _throttled(request, SIGN_IN_THROTTLES)) is not None:
             return _too_many(request, "accounts/forgot_password.html", context, wait)
         if form.is_valid():
-            services.send_password_reset(form.cleaned_data["email"], request)
+            services.send_password_reset(form.cleaned_data["email"])
             # The same answer whether or not the address has an account.
             context["sent"] = True
         else:
