@@ -125,14 +125,18 @@ def base_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def base_model(settings: Any, base_model_dir: Path) -> str:
+def base_model(settings: Any, base_model_dir: Path) -> Iterator[str]:
     """The production default model for this test, found in STORAGE_ROOT as a deployment
     keeps it (assembling its 145 MB in every test's fresh STORAGE_ROOT would cost seconds)."""
+    from transcription import engine
+
     models = settings.STORAGE_ROOT / "models"
     models.mkdir(exist_ok=True)
     (models / "base").symlink_to(base_model_dir, target_is_directory=True)
     settings.MODEL_NAME = "base"
-    return "base"
+    yield "base"
+    # Each test's copy has its own path, so the process would keep one loaded model per test.
+    engine.unload_models()
 
 
 @pytest.fixture
