@@ -9,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev system-deps run test test-inner test-sqlite test-fast test-gpu lint migrations-check bench chaos fuzz load ci clean
+.PHONY: install install-dev system-deps run test test-inner test-sqlite test-fast test-gpu lint migrations-check bench bench-stall chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ bench: install-dev
 # gunicorn under wrk with 10 000 tasks, then 50 concurrent 10 MB uploads (needs wrk).
 load: install-dev
 	$(PY) scripts/services.py -- $(PY) bench/load.py $(LOAD_ARGS)
+
+# The web with 16 requests waiting in the OpenAI endpoint and 8 clients uploading docx bombs:
+# /health and the status poll timed (bench/LOAD.md). STALL_ARGS=--compare adds the old sync workers.
+bench-stall: install-dev
+	$(PY) scripts/services.py -- $(PY) bench/stall.py $(STALL_ARGS)
 
 # Chaos scenarios at full size on a PostgreSQL and Redis of their own (they crash, stop and wipe
 # them); `make test` runs a short form.

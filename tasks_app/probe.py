@@ -27,6 +27,9 @@ CPU_LIMIT_SECONDS = 30
 # The probe writes no file; a parser's scratch file in the private TMPDIR stays small.
 FILE_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 OPEN_FILES_LIMIT = 64
+# Below the web in the CPU scheduler: a probe may take seconds of a core, and the pages and
+# health checks the web answers meanwhile should not wait behind it (bench/LOAD.md).
+NICENESS = 10
 # RLIMIT_NPROC counts every process and thread of the user: room for the decoders' threads on
 # top of what the user runs already, none for a fork bomb.
 EXTRA_TASKS = 2 * (os.cpu_count() or 1) + 16
@@ -375,6 +378,7 @@ def enter_sandbox() -> None:
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
         resource.setrlimit(which, (value, value))
+    os.nice(max(0, NICENESS - os.nice(0)))
     _leave_the_network()
 
 

@@ -52,7 +52,7 @@ DEFAULT_MODEL_ALIAS = "whisper-1"
 RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 GRANULARITIES = ("word", "segment")
 MEDIA_EXTENSIONS = AUDIO_EXTENSIONS + VIDEO_EXTENSIONS
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.5
 # Unix time of the first Writers release; OpenAI's model objects carry a creation time.
 MODELS_CREATED = 1767225600
 ERROR_TYPES = {

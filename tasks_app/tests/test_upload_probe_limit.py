@@ -3,6 +3,7 @@ slot in time is refused with 503 and Retry-After, in the error shape of the API 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from accounts.api_tokens import create_api_token
-from tasks_app import uploads
+from tasks_app import probe, uploads
 
 
 @pytest.fixture
@@ -69,3 +70,17 @@ def test_it_answers_503_in_openai_shape_when_every_probe_slot_is_busy(
     assert response.status_code == 503, response.content
     assert response.json()["error"]["code"] == "server_busy"
     assert response["Retry-After"] == "1"
+
+
+def test_the_probe_runs_below_the_web_in_the_cpu_scheduler() -> None:
+    # A probe takes seconds of a core; the web's answers meanwhile must not queue behind it.
+    completed = uploads.run_sandboxed(
+        [
+            "-c",
+            "import os; from tasks_app.probe import enter_sandbox; enter_sandbox(); "
+            "print(os.nice(0))",
+        ],
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr.decode()[-3000:]
+    assert int(completed.stdout) >= probe.NICENESS > os.nice(0)
