@@ -6,8 +6,8 @@ Debian's `apt-get install wrk`). Prints the figures and writes them to bench/LOA
 command; asserts nothing. Targets from issue 7: p95 < 100 ms for the poll and the list page of
 100, zero errors; every upload accepted, web workers' memory bounded.
 
-gunicorn runs as deployed (deploy/gunicorn.conf.py: 2 x cores + 1 workers, WEB_THREADS threads
-each, 1 unless set) with DEBUG off. Each endpoint gets a 3-second warm-up run before the measured
+gunicorn runs as deployed (deploy/gunicorn.conf.py: 2 x cores + 1 uvicorn workers on
+writers.asgi) with DEBUG off. Each endpoint gets a 3-second warm-up run before the measured
 one, so the figures are steady state rather than each worker's first imports.
 wrk shares the machine's cores with gunicorn and PostgreSQL, so on a small machine
 the figures are a floor, not what a separate client would see.
@@ -298,9 +298,8 @@ def main() -> None:
     )
     print(upload_line)
     workers = os.environ.get("WEB_CONCURRENCY") or psutil.cpu_count() * 2 + 1
-    threads = os.environ.get("WEB_THREADS") or 1
     header = (
-        f"{args.tasks} tasks, gunicorn {workers} workers x {threads} threads, wrk 2 threads "
+        f"{args.tasks} tasks, gunicorn {workers} uvicorn workers, wrk 2 threads "
         f"{args.connections} connections {args.duration} s per row, {psutil.cpu_count()} cores, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
@@ -314,9 +313,12 @@ def main() -> None:
     print(f"\n{header}\n\n{table}\n\n{upload_line}")
     if not args.no_write:
         extra = f' LOAD_ARGS="{shlex.join(sys.argv[1:])}"' if sys.argv[1:] else ""
+        # Sections after the first (`make bench-stall` writes one) stay as they are.
+        old = RESULTS.read_text() if RESULTS.exists() else ""
+        kept = old[old.index("\n## ") :] if "\n## " in old else ""
         RESULTS.write_text(
             f"# Load results\n\nProduced by `make load{extra}` ({header}). How: the docstring "
-            f"of `bench/load.py`.\n\n{table}\n\n{upload_line}.\n"
+            f"of `bench/load.py`.\n\n{table}\n\n{upload_line}.\n{kept}"
         )
 
 

@@ -290,10 +290,17 @@ def running_probes(pid: int) -> int:
 
 
 def row(label: str, figures: dict[str, Any]) -> str:
+    if figures["failed"] == figures["count"]:
+        return f"| {label} | {figures['count']} | {figures['failed']} | - | - | - |"
     return (
         f"| {label} | {figures['count']} | {figures['failed']} | {figures['p50']:.1f} "
         f"| {figures['p99']:.1f} | {figures['max']:.1f} |"
     )
+
+
+def verdict(figures: dict[str, Any]) -> str:
+    met = figures["failed"] == 0 and figures["p99"] < 100
+    return f"{'met' if met else 'not met'} (p99 {figures['p99']:.0f} ms)"
 
 
 def main() -> None:
@@ -330,6 +337,7 @@ def main() -> None:
     probe_alone = f"{time.monotonic() - started:.1f} s ({outcome})"
     print(f"docx bomb {bomb.stat().st_size / 1e6:.1f} MB, probed alone in {probe_alone}")
 
+    load_before = os.getloadavg()[0]
     new = run(args, workdir, user, ids, old=False)
     old = run(args, workdir, user, ids, old=True) if args.compare else None
     workers = os.environ["WEB_CONCURRENCY"]
@@ -353,12 +361,17 @@ def main() -> None:
         f"{new['openai_answered'] or 'none, still waiting'}), {args.uploaders} clients uploading "
         f"a {bomb.stat().st_size / 1e6:.1f} MB docx bomb in a loop (probed alone: {probe_alone}); "
         f"upload answers {new['uploads']} (503: no probe slot within PROBE_QUEUE_SECONDS); at "
-        f"most {new['peak_probes']} probes ran at once (PROBE_CONCURRENCY per worker)."
+        f"most {new['peak_probes']} probes ran at once (PROBE_CONCURRENCY per worker). Target "
+        f"p99 < 100 ms under load: `/health` {verdict(new['loaded /health'])}, status poll "
+        f"{verdict(new['loaded status poll'])}. Load average of the machine "
+        f"{load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after."
     )
     if old:
         notes += (
-            f" Old configuration: {old['waiting']} requests got as far as creating their task; "
-            f"upload answers {old['uploads']} (0: no answer within 120 s)."
+            f" Old configuration: {old['waiting']} of the OpenAI requests got a worker (and "
+            f"created their task), the others queue behind them; each `/health` and poll "
+            f"request got no answer within {PROBE_TIMEOUT_SECONDS} s; upload answers "
+            f"{old['uploads'] or 'none'}."
         )
     extra = f' STALL_ARGS="{shlex.join(sys.argv[1:])}"' if sys.argv[1:] else ""
     header = (
