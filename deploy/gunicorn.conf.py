@@ -15,7 +15,9 @@ worker_class = "uvicorn_worker.UvicornWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 # A 100 MB upload over a slow link takes minutes; nginx buffers it, but direct clients may not.
 timeout = int(os.environ.get("WEB_TIMEOUT", "300"))
-graceful_timeout = 30
+# A worker that stops (max_requests, a deploy) first finishes what it serves, including requests
+# waiting for their task in the OpenAI endpoints: give those their whole wait.
+graceful_timeout = int(float(os.environ.get("OPENAI_WAIT_SECONDS", "120"))) + 30
 keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200

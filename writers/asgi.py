@@ -1,8 +1,11 @@
 """The web's entry point: gunicorn runs it with uvicorn workers (deploy/gunicorn.conf.py, Procfile).
 
 Under ASGI the OpenAI endpoints wait for their task on the event loop instead of in a thread
-(tasks_app/openai/api.py), and the middleware chain is async (writers/asgi_middleware.py).
-Two things differ from WSGI and are handled here:
+(tasks_app/openai/api.py); their requests go through Django with an async middleware chain
+(writers/asgi_middleware.py). Every other request goes through the same middleware run sync,
+the chain and the view together in the request's thread (`SyncChainHandler`): one trip to a
+thread instead of two for each middleware, which under load cost more than the view itself
+(bench/LOAD.md). Two more things differ from WSGI and are handled here:
 - each request's sync code runs in a thread of its own, so a persistent database connection would
   be left behind by every request: connect per request, as Django advises for ASGI;
 - Django reads a request's whole body before any middleware can refuse it, so `limit_body` never
@@ -24,9 +27,16 @@ os.umask(0o077)
 from django.conf import settings  # noqa: E402 (after the environment it reads)
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-django_application = get_asgi_application()
+async_application = get_asgi_application()
 
-from writers.limits import FORM_OVERHEAD_BYTES  # noqa: E402 (it needs the apps loaded)
+from asgiref.sync import sync_to_async  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+
+from writers.asgi_middleware import stream_in_batches  # noqa: E402 (it needs the apps loaded)
+from writers.limits import FORM_OVERHEAD_BYTES  # noqa: E402
+
+# The views that wait on the event loop; they need the async middleware chain.
+ASYNC_PATHS = ("/v1/audio/",)
 
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -77,4 +87,25 @@ def limit_body(app: App) -> App:
     return limited
 
 
-application = limit_body(django_application)
+class SyncChainHandler(ASGIHandler):
+    """Django's ASGI handler with the middleware chain built sync and called in one thread."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async=False)
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+
+    async def run_get_response(self, request: Any) -> Any:
+        # What StreamInThreadMiddleware does in the async chain (downloads, static files).
+        return stream_in_batches(await super().run_get_response(request))
+
+
+sync_chain_application = SyncChainHandler()
+
+
+async def route(scope: dict[str, Any], receive: Receive, send: Any) -> None:
+    waits = scope["type"] == "http" and scope["path"].startswith(ASYNC_PATHS)
+    app = async_application if waits else sync_chain_application
+    await app(scope, receive, send)
+
+
+application = limit_body(route)

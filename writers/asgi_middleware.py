@@ -68,10 +68,13 @@ class StreamInThreadMiddleware:
         return self.get_response(request)
 
     async def acall(self, request: HttpRequest) -> HttpResponseBase:
-        response = await self.get_response(request)
-        if response.streaming and not response.is_async:
-            response.streaming_content = in_batches(iter(response.streaming_content))
-        return response
+        return stream_in_batches(await self.get_response(request))
+
+
+def stream_in_batches(response: HttpResponseBase) -> HttpResponseBase:
+    if response.streaming and not response.is_async:
+        response.streaming_content = in_batches(iter(response.streaming_content))
+    return response
 
 
 async def in_batches(iterator: Iterator[bytes]) -> AsyncIterator[bytes]:

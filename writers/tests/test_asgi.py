@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
 
 import pytest
+from asgiref.sync import async_to_sync, iscoroutinefunction
+from django.http import HttpResponse
 
 from accounts.tokens import issue_tokens
-from writers.asgi_middleware import STREAM_BATCH_BYTES
+from writers.asgi_middleware import STREAM_BATCH_BYTES, StaticFilesMiddleware
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,3 +64,20 @@ def test_it_takes_an_upload_and_streams_it_back_in_batches(
             assert response.read() == original
     # Django's fallback for a sync iterator reads the whole file into memory, and warns.
     assert not [w for w in caught if "synchronous iterators" in str(w.message)]
+
+
+def test_it_serves_static_files_and_passes_the_rest_on_in_an_async_chain(
+    tmp_path: Path, settings: Any, rf: Any
+) -> None:
+    (tmp_path / "site.css").write_text("body{}")
+    settings.STATIC_ROOT = tmp_path
+
+    async def app(request: Any) -> HttpResponse:
+        return HttpResponse("app")
+
+    middleware = StaticFilesMiddleware(app)
+    # Django keeps the chain async only if this is a coroutine function here.
+    assert iscoroutinefunction(middleware)
+    static = async_to_sync(middleware)(rf.get("/static/site.css"))
+    assert (static.status_code, b"".join(static.streaming_content)) == (200, b"body{}")
+    assert async_to_sync(middleware)(rf.get("/dashboard")).content == b"app"
