@@ -197,7 +197,12 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": redis_url_with_db(REDIS_URL, REDIS_CACHE_DB),
         "KEY_PREFIX": "writers",
-        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        "OPTIONS": {
+            "socket_connect_timeout": 2,
+            "socket_timeout": 2,
+            # Under ASGI each request would otherwise open a connection of its own.
+            "pool_class": "writers.cache.SharedConnectionPool",
+        },
     }
 }
 

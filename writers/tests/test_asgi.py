@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 from asgiref.sync import async_to_sync, iscoroutinefunction
+from django.core.cache import caches
 from django.http import HttpResponse
 
 from accounts.tokens import issue_tokens
@@ -81,3 +83,18 @@ def test_it_serves_static_files_and_passes_the_rest_on_in_an_async_chain(
     static = async_to_sync(middleware)(rf.get("/static/site.css"))
     assert (static.status_code, b"".join(static.streaming_content)) == (200, b"body{}")
     assert async_to_sync(middleware)(rf.get("/dashboard")).content == b"app"
+
+
+def test_the_cache_shares_one_redis_pool_between_threads() -> None:
+    # Django makes a cache client per thread (per request under ASGI); without a shared pool
+    # each one would open its own Redis connection.
+    pools = []
+
+    def pool_of_this_thread() -> None:
+        pools.append(caches["default"]._cache._get_connection_pool(write=True))
+
+    for _ in range(2):
+        thread = threading.Thread(target=pool_of_this_thread)
+        thread.start()
+        thread.join()
+    assert pools[0] is pools[1]
