@@ -7,7 +7,8 @@ the chain and the view together in the request's thread (`SyncChainHandler`): on
 thread instead of two for each middleware, which under load cost more than the view itself
 (bench/LOAD.md). Two more things differ from WSGI and are handled here:
 - each request's sync code runs in a thread of its own, so a persistent database connection would
-  be left behind by every request: connect per request, as Django advises for ASGI;
+  be left behind by every request: Django's persistent connections are off, and PostgreSQL
+  connections come from a pool per process instead (DB_POOL, DB_POOL_SIZE);
 - Django reads a request's whole body before any middleware can refuse it, so `limit_body` never
   reads past the most any endpoint takes, and passes on a body declared larger than that unread,
   for writers.limits to refuse from its Content-Length (413).
@@ -16,11 +17,14 @@ thread instead of two for each middleware, which under load cost more than the v
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "writers.settings")
-os.environ["DB_CONN_MAX_AGE"] = "0"
+if "django.conf" not in sys.modules:  # imported first, as by gunicorn (not by a test)
+    os.environ["DB_CONN_MAX_AGE"] = "0"
+    os.environ.setdefault("DB_POOL", "1")
 # Files the web writes (uploads, the SQLite database) are private (writers/settings.py).
 os.umask(0o077)
 

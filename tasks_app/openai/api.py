@@ -25,6 +25,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -357,13 +358,23 @@ def _check_temperature(raw: Any) -> None:
 
 async def wait_until_terminal(task_id: uuid.UUID, seconds: float) -> None:
     """Return once the task is terminal or `seconds` have passed. Between polls the request
-    holds no thread: each poll is one short query (the async ORM), then a sleep on the loop."""
+    holds no thread and no database connection: each poll is one short query in the request's
+    thread, then a sleep on the loop."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        status = await Task.objects.filter(pk=task_id).values_list("status", flat=True).afirst()
+        status = await sync_to_async(task_status)(task_id)
         if status is None or status in TERMINAL:
             return
         await asyncio.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+
+
+def task_status(task_id: uuid.UUID) -> str | None:
+    status = Task.objects.filter(pk=task_id).values_list("status", flat=True).first()
+    # The connection goes back to the web's pool (writers/asgi.py) until the next poll, so
+    # waiting requests cannot take every connection; inside a transaction (tests) it stays.
+    if not connection.in_atomic_block:
+        connection.close()
+    return status
 
 
 def _task_error(task: Task) -> OpenAIError:

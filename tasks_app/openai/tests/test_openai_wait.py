@@ -50,17 +50,19 @@ def transcribe(base_url: str, key: str, audio: bytes, answers: list[tuple[int, d
 
 def threads_inside_the_wait() -> list[str]:
     """Names of threads whose stack is in the OpenAI view, or blocked in async_to_sync (what a
-    sync middleware or a sync view would leave while the wait runs on the loop)."""
+    sync middleware or a sync view would leave while the wait runs on the loop). A poll's own
+    short query (`task_status`) runs in a thread and is not the wait."""
     found = []
     names = {thread.ident: thread.name for thread in threading.enumerate()}
     for ident, frame in sys._current_frames().items():
-        files = []
+        code = []
         while frame is not None:
-            files.append(frame.f_code.co_filename)
+            code.append((frame.f_code.co_filename, frame.f_code.co_name))
             frame = frame.f_back
         if any(
-            name.endswith(("tasks_app/openai/api.py", "asgiref/current_thread_executor.py"))
-            for name in files
+            (path.endswith("tasks_app/openai/api.py") and name != "task_status")
+            or path.endswith("asgiref/current_thread_executor.py")
+            for path, name in code
         ):
             found.append(names.get(ident, str(ident)))
     return found
