@@ -170,7 +170,7 @@ def test_it_keeps_the_partial_transcript_and_metadata_of_a_cancelled_video(
     wait_for(lambda: Task.objects.filter(pk=task.pk, progress__gt=0).exists())
 
     assert cancel_task(task)
-    wait_for(lambda: Attempt.objects.filter(task=task, outcome="cancelled").exists(), 20)
+    wait_for(lambda: Attempt.objects.filter(task=task, outcome="cancelled").exists(), 120)
     thread.join(60)
 
     task.refresh_from_db()
