@@ -9,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev system-deps run test test-inner test-sqlite test-fast test-gpu lint migrations-check bench bench-stall chaos fuzz load ci clean
+.PHONY: install install-dev system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-stall chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,13 +35,19 @@ run: install
 system-deps:
 	scripts/system-deps.sh
 
-# The whole suite against a throwaway PostgreSQL and Redis that scripts/services.py starts.
+# The suite against a throwaway PostgreSQL and Redis that scripts/services.py starts, less the
+# tests marked `slow` (make test-slow; .ci/run runs both), so it stays near 15 minutes on 2 cores.
 test: system-deps install-dev lint
 	$(PY) scripts/services.py -- $(MAKE) --no-print-directory migrations-check test-inner
 	$(MAKE) --no-print-directory test-sqlite
 
 test-inner:
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not gpu and not slow" $(PYTEST_ARGS)
+
+# The slowest tests (worker kills, cancels, resume): real models and
+# processes that take tens of seconds each.
+test-slow: system-deps install-dev
+	$(PY) scripts/services.py -- $(PY) -m pytest -m "slow and not gpu" $(PYTEST_ARGS)
 
 # The API and a real worker once more on SQLite, the database of `make run`: only Redis is
 # started, DATABASE_URL is unset and the test database is a file in a temporary STORAGE_ROOT.
@@ -86,7 +92,7 @@ fuzz: system-deps install-dev
 		$(PY) scripts/services.py -- $(PY) -m pytest -q -p no:cacheprovider \
 		tasks_app/tests/test_fuzz_uploads.py writers/tests/test_schemathesis.py $(PYTEST_ARGS)
 
-ci: test
+ci: test test-slow
 
 clean:
 	rm -rf $(VENV) var/static

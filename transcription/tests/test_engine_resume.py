@@ -23,6 +23,9 @@ from transcription import engine
 from transcription.services import enqueue_task
 from transcription.tests.conftest import looped_jfk, word_error_rate
 
+# Each decodes a recording several times over with the real model: run by `make test-slow`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def four_jfk(tmp_path_factory: pytest.TempPathFactory) -> Path:

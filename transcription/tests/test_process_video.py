@@ -154,6 +154,7 @@ def test_it_transcribes_a_video_whose_sound_ends_before_its_picture(
     assert "The sound track ends at 0:11, before the picture (0:16)" in shown
 
 
+@pytest.mark.slow
 def test_it_keeps_the_partial_transcript_and_metadata_of_a_cancelled_video(
     owner: User,
     long_flac: Path,

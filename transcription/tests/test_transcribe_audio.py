@@ -288,6 +288,7 @@ def test_it_never_starts_a_task_cancelled_while_queued(file_task: Any, drain: An
     assert not Attempt.objects.filter(task=task).exists()
 
 
+@pytest.mark.slow
 def test_it_saves_progress_while_running_and_stops_within_a_window_when_cancelled(
     file_task: Any, background_worker: Any, long_flac: Path, settings: Any
 ) -> None:
@@ -349,6 +350,7 @@ def test_it_delays_through_enqueue_task(file_task: Any, drain: Any) -> None:
     assert status_of(task) == Status.COMPLETED
 
 
+@pytest.mark.slow
 def test_it_fails_with_timeout(file_task: Any, drain: Any, long_flac: Path, settings: Any) -> None:
     settings.JOB_TIMEOUT_SECONDS = 1
     task = file_task(long_flac)

@@ -55,6 +55,7 @@ def start_worker(tmp_path: Path, queues: Any) -> Iterator[Callable[..., subproce
     sys.stdout.write(log.read_text() if log.exists() else "")
 
 
+@pytest.mark.slow
 def test_it_recovers_the_task_of_a_worker_process_killed_mid_job(
     file_task: Any, start_worker: Any, long_flac: Path, settings: Any
 ) -> None:
