@@ -119,11 +119,13 @@ def seed(count: int) -> tuple[Any, list[str]]:
     return user, [str(task.id) for task in tasks[:500]]
 
 
-def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "writers.asgi:application"]
-    command += ["-c", "deploy/gunicorn.conf.py"]
+WEB_ARGS = ("writers.asgi:application", "-c", "deploy/gunicorn.conf.py")
+
+
+def start_gunicorn(port: int, log: Path, web_args: tuple[str, ...] = WEB_ARGS) -> subprocess.Popen:
     process = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+        [sys.executable, "-m", "gunicorn", *web_args]
+        + ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
         cwd=ROOT,
         env=dict(os.environ),
         stdout=log.open("wb"),

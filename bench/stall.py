@@ -41,8 +41,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import seed, setup_django, upload_wav  # noqa: E402
-from scripts.services import wait_for_port  # noqa: E402
+from bench.load import seed, setup_django, start_gunicorn, upload_wav  # noqa: E402
 
 RESULTS = ROOT / "bench" / "LOAD.md"
 SECTION = "## The web while requests wait and uploads are probed"
@@ -160,22 +159,12 @@ def summary(samples: list[float | None]) -> dict[str, Any]:
 
 
 def start_web(port: int, log: Path, *, old: bool) -> subprocess.Popen:
-    if old:
-        # What `make run` ran before: sync workers, each waiting request holding one.
-        command = ["writers.wsgi", "--workers", "2", "--worker-class", "sync", "--timeout", "300"]
-    else:
-        command = ["writers.asgi:application", "-c", "deploy/gunicorn.conf.py"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *command]
-        + ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
-        cwd=ROOT,
-        env=dict(os.environ),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    if not old:
+        return start_gunicorn(port, log)
+    # What `make run` ran before: sync workers, each waiting request holding one.
+    return start_gunicorn(
+        port, log, ("writers.wsgi", "--workers", "2", "--worker-class", "sync", "--timeout", "300")
     )
-    wait_for_port(port, timeout=60, process=process)
-    return process
 
 
 class Load:
