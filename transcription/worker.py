@@ -80,6 +80,15 @@ class TranscriptionWorker(SimpleWorker):
         if threading.current_thread() is threading.main_thread():
             super()._install_signal_handlers()
 
+    def _shutdown(self) -> None:
+        # RQ stops an idle worker by raising StopRequested from the signal handler. When the
+        # signal lands while the main thread runs a finaliser (`__del__` of a dropped Redis
+        # pool during startup), Python prints "Exception ignored" and the worker carries on
+        # into a BLPOP of several minutes. The flag makes the work loop stop at its next turn
+        # even when the exception is swallowed.
+        self._stop_requested = True
+        super()._shutdown()
+
     def subscribe(self) -> None:
         with signals_to_main_thread():
             super().subscribe()

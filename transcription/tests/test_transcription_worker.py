@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from rq.exceptions import StopRequested
 
 from tasks_app.models import Attempt, Status, Task
 from transcription import worker
@@ -133,3 +136,17 @@ def test_it_stops_idle_worker_processes_promptly_on_sigterm(start_worker: Any) -
     # Idle workers sleep in Redis BLPOP; the signal must reach the thread RQ handles it in.
     assert supervisor.wait(15) == 0
     assert not WorkerProcess.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stops_an_idle_worker_whose_stop_exception_a_finaliser_swallowed(queues: Any) -> None:
+    # CI caught this: SIGTERM landed while a dropped Redis pool's __del__ ran, Python ignored
+    # RQ's StopRequested, and the idle worker went on to wait minutes for work.
+    idle = worker.make_worker(["media", "default"])
+    # What "Exception ignored in __del__" amounts to: the exception goes nowhere.
+    with contextlib.suppress(StopRequested):
+        idle._shutdown()
+    finished = threading.Event()
+    runner = threading.Thread(target=lambda: (idle.work(), finished.set()), daemon=True)
+    runner.start()
+    assert finished.wait(15), "the worker kept waiting for work after a stop request"
