@@ -40,7 +40,7 @@ from tasks_app.serializers import (
 )
 from tasks_app.uploads import UploadRejected, display_filename, limit_upload_size
 from transcription.services import RENDERERS, eta_for_tasks, render
-from writers.schema import ErrorSerializer
+from writers.schema import RETRY_AFTER, ErrorSerializer, server_busy
 
 RESULT_CONTENT_TYPES = {
     "json": "application/json",
@@ -133,8 +133,10 @@ class TasksView(TaskAPIView):
                 ErrorSerializer,
                 description="The file is damaged, too long, or a document without text.",
             ),
+            **server_busy(),
             **errors(400),
         },
+        parameters=[RETRY_AFTER],
     )
     def post(self, request: Request) -> Response:
         serializer = TaskCreateSerializer(data=request.data)

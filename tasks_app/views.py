@@ -129,6 +129,23 @@ def _render_upload(
     return render(request, template, {"form": form, "refusal": refusal}, status=status)
 
 
+def _upload_refused(
+    request: HttpRequest, form: UploadForm, rejected: UploadRejected
+) -> HttpResponse:
+    if rejected.retry_after is None:
+        form.add_error("file", rejected.message)
+        return _render_upload(request, form, rejected.http_status)
+    # Not the file's fault: the server is too busy right now (the upload probe's limit). The
+    # form keeps what was typed, and the answer says when to try again, as the API's does.
+    refusal = _(
+        "The server is busy checking other uploads, so your file was not saved. "
+        "Wait a few seconds and send it again."
+    )
+    response = _render_upload(request, form, rejected.http_status, refusal)
+    response["Retry-After"] = str(rejected.retry_after)
+    return response
+
+
 @csrf_protect
 def _upload(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -150,8 +167,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
             any_file=data["any_file"],
         )
     except UploadRejected as rejected:
-        form.add_error("file", rejected.message)
-        return _render_upload(request, form, rejected.http_status)
+        return _upload_refused(request, form, rejected)
     except ValidationError as error:
         form.add_service_error(error)
         return _render_upload(request, form, 400)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAdminUser
 
@@ -18,6 +20,11 @@ from accounts.authentication import JWTCookieOrBearerAuthentication
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 CSRF_REFUSAL = "Signed in by cookie without a valid X-CSRFToken header."
+SERVER_BUSY = (
+    "Every upload check slot of the server is busy (PROBE_CONCURRENCY) and none came free within "
+    "PROBE_QUEUE_SECONDS (code `server_busy`); nothing was stored. Send the same request again "
+    "after the Retry-After header's seconds."
+)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -63,3 +70,20 @@ class WritersAutoSchema(AutoSchema):
         if view.throttle_classes:
             refusals[429] = "Too many requests; retry after the Retry-After header's seconds."
         return refusals
+
+
+def server_busy(error: Any = ErrorSerializer) -> dict[int, OpenApiResponse]:
+    """The refusal of an operation that takes an upload when the upload probe's limit is reached
+    (tasks_app.uploads.probe_upload), in the view's error shape; its header is RETRY_AFTER."""
+    return {503: OpenApiResponse(error, description=SERVER_BUSY)}
+
+
+# For `parameters=`: the Retry-After header of a server_busy 503.
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[503],
+    description="Seconds to wait before sending the same request again.",
+)

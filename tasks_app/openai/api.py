@@ -48,6 +48,7 @@ from tasks_app.uploads import (
     upload_extension,
 )
 from transcription.services import LANGUAGES, available_models, render
+from writers.schema import RETRY_AFTER, server_busy
 
 DEFAULT_MODEL_ALIAS = "whisper-1"
 RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
@@ -192,7 +193,9 @@ def audio_schema(mode: str) -> Any:
             ),
             202: OpenApiResponse(ACCEPTED, description="Still running: poll the task URL."),
             **dict.fromkeys((413, 500), OPENAI_ERROR),
+            **server_busy(OPENAI_ERROR),
         },
+        parameters=[RETRY_AFTER],
     )
 
 

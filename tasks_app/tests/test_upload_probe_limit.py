@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from django.test import Client
 
 from accounts.api_tokens import create_api_token
+from accounts.tokens import issue_tokens
 from tasks_app import probe, uploads
+from tasks_app.models import Task
 
 
 @pytest.fixture
@@ -70,6 +74,55 @@ def test_it_answers_503_in_openai_shape_when_every_probe_slot_is_busy(
     assert response.status_code == 503, response.content
     assert response.json()["error"]["code"] == "server_busy"
     assert response["Retry-After"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The server is busy checking other uploads, so your file was not saved."),
+        ("fa", "سرور سرگرم بررسی بارگذاری‌های دیگر است و فایل شما ذخیره نشد."),
+    ],
+)
+def test_the_upload_page_answers_503_with_retry_after_and_says_so(
+    client: Client,
+    alice: Any,
+    upload: Any,
+    queues: Any,
+    slow_probe: threading.Event,
+    language: str,
+    message: str,
+) -> None:
+    client.cookies["access_token"] = issue_tokens(alice)[0]
+    client.cookies["django_language"] = language
+    fields = {"title": "Kept", "mode": "transcribe", "model": "tiny.en"}
+    for headers in ({}, {"X-Requested-With": "XMLHttpRequest"}):
+        response = client.post("/dashboard/upload", {**fields, "file": upload(".flac")}, **headers)
+        assert response.status_code == 503
+        assert response["Retry-After"] == "1"
+        body = response.content.decode()
+        assert message in body
+        assert 'role="alert"' in body and 'value="Kept"' in body
+    assert not Task.objects.exists()
+
+
+def test_the_schema_declares_the_503_and_its_retry_after(db: None) -> None:
+    paths = yaml.safe_load(Client().get("/api/v1/schema/").content)["paths"]
+    shapes = {
+        "/api/v1/tasks": "Error",
+        "/v1/audio/transcriptions": "OpenAIError",
+        "/v1/audio/translations": "OpenAIError",
+    }
+    for path, shape in shapes.items():
+        busy = paths[path]["post"]["responses"]["503"]
+        assert "server_busy" in busy["description"], path
+        schema = busy["content"]["application/json"]["schema"]
+        assert schema == {"$ref": f"#/components/schemas/{shape}"}
+        assert busy["headers"]["Retry-After"]["required"] is True
+        assert busy["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    # Only the 503 carries the header, and it is not a request parameter.
+    create = paths["/api/v1/tasks"]["post"]
+    assert "headers" not in create["responses"]["413"]
+    assert all(p["name"] != "Retry-After" for p in create.get("parameters", []))
 
 
 def test_the_probe_runs_below_the_web_in_the_cpu_scheduler() -> None:
