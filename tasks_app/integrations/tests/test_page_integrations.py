@@ -74,6 +74,19 @@ def test_it_refuses_a_webhook_on_a_port_outside_the_allowed_ones(
     assert not Webhook.objects.exists()
 
 
+def test_it_refuses_a_bad_port_in_persian_for_a_persian_reader(
+    client: Client, alice: User, settings: Any
+) -> None:
+    settings.WEBHOOK_ALLOWED_PORTS = "443"
+    signed_in(client, alice)
+    client.cookies["django_language"] = "fa"
+    outside = client.post(PAGE, {"action": "add_webhook", "url": "http://8.8.8.8:8080/hook"})
+    assert "وب‌هوک را فقط می‌توان به درگاه‌های 443 فرستاد." in outside.content.decode()
+    beyond = client.post(PAGE, {"action": "add_webhook", "url": "http://8.8.8.8:99999/hook"})
+    assert "درگاه باید عددی از ۱ تا ۶۵۵۳۵ باشد." in beyond.content.decode()
+    assert not Webhook.objects.exists()
+
+
 def test_it_shows_the_delivery_log_to_its_owner_only(
     client: Client, alice: User, charlie: User, settings: Any
 ) -> None:
