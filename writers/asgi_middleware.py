@@ -22,36 +22,9 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 STREAM_BATCH_BYTES = 1024 * 1024
 
 
-class StaticFilesMiddleware(WhiteNoiseMiddleware):
-    """WhiteNoise, async in an async chain (the lookup is a dict; serving opens a file)."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[..., Any]) -> None:
-        super().__init__(get_response)
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if self.is_async:
-            return self.acall(request)
-        return super().__call__(request)
-
-    async def acall(self, request: HttpRequest) -> HttpResponseBase:
-        if self.autorefresh:
-            static_file = await sync_to_async(self.find_file)(request.path_info)
-        else:
-            static_file = self.files.get(request.path_info)
-        if static_file is not None:
-            return await sync_to_async(self.serve)(static_file, request)
-        return await self.get_response(request)
-
-
-class StreamInThreadMiddleware:
-    """Outermost: a streaming response with a sync iterator is read in a thread a batch at a
-    time, in the request's own thread (the CSV export's queries use its connection)."""
+class SyncOrAsyncMiddleware:
+    """Base of a middleware that is async in an async chain and sync in a sync one, so that it
+    never makes Django adapt the chain: `acall` serves the first, `call` the second."""
 
     sync_capable = True
     async_capable = True
@@ -60,12 +33,45 @@ class StreamInThreadMiddleware:
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
+            # Django keeps the chain async only if this instance reads as a coroutine function.
             markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.acall(request)
+        return self.call(request)
+
+    def call(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
+
+    async def acall(self, request: HttpRequest) -> HttpResponseBase:
+        return await self.get_response(request)
+
+
+class StaticFilesMiddleware(SyncOrAsyncMiddleware):
+    """WhiteNoise, async in an async chain (the lookup is a dict; serving opens a file)."""
+
+    def __init__(self, get_response: Callable[..., Any]) -> None:
+        super().__init__(get_response)
+        self.whitenoise = WhiteNoiseMiddleware(get_response)
+
+    def call(self, request: HttpRequest) -> HttpResponseBase:
+        return self.whitenoise(request)
+
+    async def acall(self, request: HttpRequest) -> HttpResponseBase:
+        whitenoise = self.whitenoise
+        if whitenoise.autorefresh:
+            static_file = await sync_to_async(whitenoise.find_file)(request.path_info)
+        else:
+            static_file = whitenoise.files.get(request.path_info)
+        if static_file is not None:
+            return await sync_to_async(whitenoise.serve)(static_file, request)
+        return await self.get_response(request)
+
+
+class StreamInThreadMiddleware(SyncOrAsyncMiddleware):
+    """Outermost: a streaming response with a sync iterator is read in a thread a batch at a
+    time, in the request's own thread (the CSV export's queries use its connection)."""
 
     async def acall(self, request: HttpRequest) -> HttpResponseBase:
         return stream_in_batches(await self.get_response(request))

@@ -18,7 +18,11 @@ from django.core.cache import caches
 from django.http import HttpResponse
 
 from accounts.tokens import issue_tokens
-from writers.asgi_middleware import STREAM_BATCH_BYTES, StaticFilesMiddleware
+from writers.asgi_middleware import (
+    STREAM_BATCH_BYTES,
+    StaticFilesMiddleware,
+    StreamInThreadMiddleware,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,6 +88,22 @@ def test_it_serves_static_files_and_passes_the_rest_on_in_an_async_chain(
     static = in_own_loop(middleware(rf.get("/static/site.css")))
     assert (static.status_code, b"".join(static.streaming_content)) == (200, b"body{}")
     assert in_own_loop(middleware(rf.get("/dashboard"))).content == b"app"
+
+
+def test_both_run_sync_in_a_sync_chain(tmp_path: Path, settings: Any, rf: Any) -> None:
+    # Under WSGI (tests, runserver) neither may turn the chain async.
+    (tmp_path / "site.css").write_text("body{}")
+    settings.STATIC_ROOT = tmp_path
+
+    def app(request: Any) -> HttpResponse:
+        return HttpResponse("app")
+
+    static, stream = StaticFilesMiddleware(app), StreamInThreadMiddleware(app)
+    assert not iscoroutinefunction(static) and not iscoroutinefunction(stream)
+    served = static(rf.get("/static/site.css"))
+    assert (served.status_code, b"".join(served.streaming_content)) == (200, b"body{}")
+    assert static(rf.get("/dashboard")).content == b"app"
+    assert stream(rf.get("/dashboard")).content == b"app"
 
 
 def in_own_loop(awaitable: Any) -> Any:
