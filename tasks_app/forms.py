@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app.dates import DueDateField
 from tasks_app.models import MANUAL_STATUSES, Mode, Status, Task
 from tasks_app.templatetags.writers import language_name, localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
@@ -15,13 +16,6 @@ from transcription import services as transcription
 
 # The picker offers what the server accepts; the server checks the real content again.
 ACCEPT_ATTRIBUTE = ",".join(ACCEPTED_EXTENSIONS)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class FilterForm(forms.Form):
@@ -38,7 +32,7 @@ class TaskFieldsForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    due_date = forms.DateTimeField(label=_("Due date"), required=False, widget=DateTimeInput())
+    due_date = DueDateField(label=_("Due date"), required=False)
 
     def add_service_error(self, error: ValidationError) -> None:
         """Show a service's ValidationError on the field it names, or above the form."""
