@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from tasks_app import storage
 from tasks_app.models import (
     ACTIVE,
     ANALYSIS_STALE,
@@ -419,6 +420,14 @@ class PurgeReport:
     files: int = 0
 
 
+def being_written(path: Path, modified: datetime) -> bool:
+    """Whether `path` is an `atomic_write` temporary file whose write may still be under way:
+    its writer runs (a slow one may not touch it for long), or runs on another host, where the
+    sweeper judges it (transcription.leftovers)."""
+    writer = storage.writer_of(path)
+    return writer is not None and storage.writer_alive(writer, modified.timestamp()) is not False
+
+
 def purge_deleted(older_than: timedelta) -> PurgeReport:
     """Remove tasks soft-deleted before `older_than` ago, with their files, and stored files no
     task refers to (left by a crash between writing a file and saving its row)."""
@@ -443,7 +452,12 @@ def purge_deleted(older_than: timedelta) -> PurgeReport:
         for path in (root / folder).glob("*") if (root / folder).is_dir() else ():
             relative = str(path.relative_to(root))
             modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-            if path.is_file() and relative not in known and modified < orphan_cutoff:
+            if (
+                path.is_file()
+                and relative not in known
+                and modified < orphan_cutoff
+                and not being_written(path, modified)
+            ):
                 path.unlink()
                 report.files += 1
     return report

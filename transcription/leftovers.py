@@ -21,7 +21,6 @@ import logging
 import time
 from pathlib import Path
 
-import psutil
 from django.conf import settings
 
 from tasks_app import storage
@@ -32,9 +31,6 @@ logger = logging.getLogger(__name__)
 # Where atomic writes happen: uploads being received; results, partial results, thumbnails
 # and normalised audio.
 FOLDERS = ("uploads", "results")
-# A process's start time is known to about a second (the boot time it counts from is whole
-# seconds): a writer may seem to have started that much after its own file's last write.
-START_TIME_SLACK_SECONDS = 1.0
 
 
 def temporary_files() -> dict[Path, storage.Writer]:
@@ -46,23 +42,6 @@ def temporary_files() -> dict[Path, storage.Writer]:
             if writer := storage.writer_of(path):
                 found[path] = writer
     return found
-
-
-def writer_alive(writer: storage.Writer, modified: float) -> bool | None:
-    """Whether the writer of a file last modified at `modified` (epoch) still runs; None when
-    it runs on another host, where this host cannot tell."""
-    if writer.host != storage.this_host():
-        return None
-    try:
-        process = psutil.Process(writer.pid)
-        started = process.create_time()
-        zombie = process.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.AccessDenied:
-        return True
-    # A pid the system gave to a process started after the file was written is not its writer.
-    return not zombie and started <= modified + START_TIME_SLACK_SECONDS
 
 
 def remove(*, older_than: float, other_hosts: bool) -> int:
@@ -78,7 +57,7 @@ def remove(*, older_than: float, other_hosts: bool) -> int:
             continue  # renamed by its writer, or removed by another cleaner, meanwhile
         if now - modified < older_than:
             continue
-        alive = writer_alive(writer, modified)
+        alive = storage.writer_alive(writer, modified)
         if alive or (alive is None and not other_hosts):
             continue
         try:

@@ -13,6 +13,7 @@ from django.conf import settings as django_settings
 
 from transcription import engine
 from transcription.tests.conftest import assert_jfk, words
+from transcription.tests.test_leftovers import aged, dead_pid, leftover
 
 
 @pytest.fixture
@@ -84,6 +85,27 @@ def test_it_refuses_a_base_model_that_does_not_verify(
     with pytest.raises(engine.ModelUnavailable, match="damaged"):
         engine.resolve_model("base")
     assert not (engine.models_dir() / "base" / "model.bin").exists()
+    assert not list((engine.models_dir() / "base").glob(".model.bin.*"))
+
+
+def test_it_removes_what_a_killed_assembly_left_when_it_assembles_again() -> None:
+    # What assemblies killed halfway leave beside model.bin, and what live ones are writing.
+    model_bin = "models/base/model.bin"
+    killed_here = leftover(model_bin, pid=dead_pid())
+    killed_elsewhere = leftover(model_bin, pid=1, host="worker-2", age=3600)
+    killed_before_writers_were_named = killed_here.with_name(".model.bin.k2j4x9")
+    killed_before_writers_were_named.write_bytes(b"half")
+    aged(killed_before_writers_were_named, 3600)
+    live_here = leftover(model_bin, pid=os.getpid())
+    live_elsewhere = leftover(model_bin, pid=1, host="worker-2", age=5)
+
+    engine.resolve_model("base")
+
+    base = engine.models_dir() / "base"
+    assert (base / "model.bin").stat().st_size == engine.BASE_SIZE
+    assert set(base.glob(".model.bin.*")) == {live_here, live_elsewhere}
+    assert not killed_here.exists() and not killed_elsewhere.exists()
+    assert not killed_before_writers_were_named.exists()
 
 
 def test_it_names_the_fix_for_a_missing_model_when_offline() -> None:
