@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -74,6 +74,20 @@ def thumbnail_relpath(task_id: Any) -> str:
 def normalized_audio_relpath(task_id: Any) -> str:
     """Where a video task's sound track is kept as 16 kHz mono FLAC, when asked for."""
     return f"results/{task_id}_audio.flac"
+
+
+def seconds_left_at_measured_speed(
+    progress: float, started_at: datetime, now: datetime
+) -> float | None:
+    """Time a running attempt still needs if it keeps the pace it has kept since it started:
+    `progress` (0–100) took `now - started_at`. None before the first progress, when there is
+    no pace to measure. Always above 0 before 100 %, so a page never says "0 minutes left"
+    while the work goes on."""
+    elapsed = (now - started_at).total_seconds()
+    if progress <= 0 or elapsed <= 0:
+        return None
+    done = min(progress, 100.0)
+    return max(elapsed * (100.0 - done) / done, 1.0) if done < 100 else 0.0
 
 
 class TaskQuerySet(models.QuerySet["Task"]):
@@ -180,6 +194,35 @@ class Task(models.Model):
     @property
     def is_active(self) -> bool:
         return self.has_file and self.status in ACTIVE
+
+    @property
+    def is_queued(self) -> bool:
+        """Waiting for a worker: the only time a queue position means anything."""
+        return self.is_active and self.status != Status.PROCESSING
+
+    def seconds_left(self, now: datetime | None = None) -> float | None:
+        """How long this attempt still needs at the speed it has shown so far (progress over
+        the time since it started); None while it is not running or has no progress yet."""
+        if self.status != Status.PROCESSING or self.started_at is None:
+            return None
+        return seconds_left_at_measured_speed(self.progress, self.started_at, now or timezone.now())
+
+    @property
+    def processing_seconds(self) -> float | None:
+        """How long the attempt that completed the task took."""
+        if self.status != Status.COMPLETED or not (self.started_at and self.completed_at):
+            return None
+        elapsed = (self.completed_at - self.started_at).total_seconds()
+        return elapsed if elapsed > 0 else None
+
+    @property
+    def real_time_factor(self) -> float | None:
+        """Seconds of recording transcribed per second of processing (10 means ten times
+        faster than listening)."""
+        elapsed = self.processing_seconds
+        if not (elapsed and self.duration_seconds):
+            return None
+        return self.duration_seconds / elapsed
 
     def can_set_status(self, target: str) -> bool:
         """Whether the owner may set `target` by hand (only to-dos; files follow the worker)."""

@@ -271,13 +271,12 @@ def task_cancel(request: HttpRequest, task_id: str) -> HttpResponse:
 @login_required_page
 @require_POST
 def task_retry(request: HttpRequest, task_id: str) -> HttpResponse:
-    return _task_action(
-        request,
-        task_id,
-        services.retry_task,
-        _("Task queued again."),
-        _("This task cannot be retried."),
-    )
+    task = services.get_task_for_user(request.user, task_id)
+    # No message on success: the task's status panel says "Task queued again." for as long as
+    # that is true, where a flash message would stay after the task has moved on.
+    if not services.retry_task(task):
+        messages.error(request, _("This task cannot be retried."))
+    return _back(request, reverse("task_detail", args=[task.pk]))
 
 
 @login_required_page

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from tasks_app.models import Kind, Status, Task
+from tasks_app.models import Kind, Status, Task, seconds_left_at_measured_speed
 
 # What the web needs to know of the engine and the result formats, offered here so tasks_app
 # reaches transcription through this one module (neither import loads faster-whisper).
@@ -143,12 +143,22 @@ def eta_for_tasks(tasks: Iterable[Task]) -> dict[uuid.UUID, Eta]:
     global _schedule
     computed_at, schedule = _schedule
     fresh = time.monotonic() - computed_at < settings.ETA_CACHE_SECONDS
-    if not (fresh and active <= schedule.keys()):
+    if not (fresh and active <= schedule.keys() and _agrees(tasks, schedule)):
         schedule = queue_schedule()
         _schedule = (time.monotonic(), schedule)
     return {
         task.pk: schedule.get(task.pk, NO_ETA) if task.pk in active else NO_ETA for task in tasks
     }
+
+
+def _agrees(tasks: list[Task], schedule: dict[uuid.UUID, Eta]) -> bool:
+    """Whether the cached schedule still sees each task as running or waiting as its row does:
+    a task that started since must not show its old place in the queue."""
+    return all(
+        (schedule[task.pk].queue_position == 0) == (task.status == Status.PROCESSING)
+        for task in tasks
+        if task.is_active and task.pk in schedule
+    )
 
 
 # (monotonic time computed, schedule) of this process; replaced whole, so threads may share it.
@@ -164,7 +174,8 @@ def queue_schedule() -> dict[uuid.UUID, Eta]:
     """Every waiting or running task's ETA, in three queries.
 
     Workers take tasks first in, first out; each takes the next task when it finishes its
-    current one, at the speed its model was last measured at.
+    current one. A running task ends at the pace its attempt has shown so far; a waiting one
+    takes as long as its model was last measured to need.
     """
     from transcription.engine import WINDOW_SECONDS
     from transcription.models import ModelSpeed, WorkerProcess
@@ -175,9 +186,7 @@ def queue_schedule() -> dict[uuid.UUID, Eta]:
         .exclude(file_path="")
         .filter(status__in=[Status.PENDING, Status.IN_PROGRESS, Status.PROCESSING])
         .order_by("queued_at", "created_at")
-        .values_list(
-            "pk", "status", "model_name", "duration_seconds", "processed_seconds", "started_at"
-        )
+        .values_list("pk", "status", "model_name", "duration_seconds", "progress", "started_at")
     )
     speeds: dict[str, list[float]] = {}
     for model_name, rtf in ModelSpeed.objects.values_list("model_name", "real_time_factor"):
@@ -196,10 +205,14 @@ def queue_schedule() -> dict[uuid.UUID, Eta]:
     waiting += [row for row in active if row[1] == Status.PENDING]
     free_at: list[datetime] = []
     etas: dict[uuid.UUID, Eta] = {}
-    for pk, _status, model_name, duration, processed, started_at in running:
-        duration = duration or DEFAULT_DURATION_SECONDS
-        finish = now + timedelta(seconds=seconds_for(model_name, duration - processed))
-        free_at.append(finish)
+    for pk, _status, model_name, duration, progress, started_at in running:
+        finish = _running_finish(
+            progress,
+            started_at or now,
+            seconds_for(model_name, duration or DEFAULT_DURATION_SECONDS),
+            now,
+        )
+        free_at.append(finish or now)
         etas[pk] = Eta(0, started_at, finish)
     # Running tasks beyond the live worker count mean workers died; do not double count them.
     free_at = sorted(free_at)[:workers] if workers else []
@@ -218,3 +231,16 @@ def queue_schedule() -> dict[uuid.UUID, Eta]:
         free_at[slot] = finish
         etas[pk] = Eta(position, start, finish)
     return etas
+
+
+def _running_finish(
+    progress: float, started_at: datetime, expected_seconds: float, now: datetime
+) -> datetime | None:
+    """When a running attempt should end: at the pace it has measured itself once it has
+    progress, before that after the time its model usually needs (`expected_seconds`). None
+    when it has already taken longer than that and has no pace yet: nothing honest to say."""
+    left = seconds_left_at_measured_speed(progress, started_at, now)
+    if left is not None:
+        return now + timedelta(seconds=left)
+    expected = started_at + timedelta(seconds=expected_seconds)
+    return expected if expected > now else None

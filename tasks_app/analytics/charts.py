@@ -10,6 +10,8 @@ from datetime import date
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from tasks_app.templatetags.writers import local_day, localdigits
+
 BAR_HEIGHT = 22
 LABEL_WIDTH = 170
 BAR_WIDTH = 260
@@ -42,7 +44,7 @@ def bar_chart(title: str, rows: list[tuple[str, int | float]]) -> SafeString:
                 LABEL_WIDTH,
                 round(BAR_WIDTH * value / top, 1),
                 LABEL_WIDTH + round(BAR_WIDTH * value / top, 1) + 6,
-                value,
+                localdigits(value),
             )
             for index, (label, value) in enumerate(rows)
         ),
@@ -69,9 +71,9 @@ def daily_chart(title: str, days: list[tuple[date, int, int]]) -> SafeString:
         '<rect x="{}" y="{}" width="5" height="{}" fill="#2f9e6b"></rect></g>',
         (
             (
-                day.isoformat(),
-                created,
-                completed,
+                local_day(day),
+                localdigits(created),
+                localdigits(completed),
                 index * slot,
                 plot - round(plot * created / top, 1),
                 round(plot * created / top, 1),
@@ -82,8 +84,8 @@ def daily_chart(title: str, days: list[tuple[date, int, int]]) -> SafeString:
             for index, (day, created, completed) in enumerate(days)
         ),
     )
-    first = days[0][0].isoformat() if days else ""
-    last = days[-1][0].isoformat() if days else ""
+    first = local_day(days[0][0]) if days else ""
+    last = local_day(days[-1][0]) if days else ""
     return format_html(
         SVG_OPEN + "<title>{}</title>{}"
         '<text x="0" y="{}" font-size="11" fill="currentColor">{}</text>'

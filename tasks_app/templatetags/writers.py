@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import jdatetime
@@ -11,7 +11,10 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
+from django.utils.html import format_html
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -48,10 +51,52 @@ def when(value: datetime | None) -> str:
 
 
 @register.filter
+def relative(value: datetime | None) -> str:
+    """A moment as "2 minutes ago" (or "in 3 days"), with the full date on hover: the one way
+    pages, lists and cards show a time."""
+    if value is None:
+        return ""
+    now = timezone.now() if timezone.is_aware(value) else datetime.now()
+    seconds = (now - value).total_seconds()
+    if abs(seconds) < 60:
+        text = _("just now") if seconds >= 0 else _("in less than a minute")
+    elif seconds > 0:
+        text = _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
+    else:
+        text = _("in %(time)s") % {"time": timeuntil(value, now, depth=1)}
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        value.isoformat(),
+        when(value),
+        localdigits(text),
+    )
+
+
+@register.filter
+def time_left(finish: datetime | None) -> str:
+    """What is left until `finish`, for a progress line: never "0 minutes" while work goes on
+    ("less than a minute"), and an honest "estimating" when nothing is known yet."""
+    if finish is None:
+        return _("Estimating the time left…")
+    if (finish - timezone.now()).total_seconds() < 60:
+        return _("less than a minute left")
+    return _("about %(left)s left") % {"left": localdigits(timeuntil(finish, depth=2))}
+
+
+@register.filter
 def localdigits(value: Any) -> str:
     """Write digits in the reader's script: Persian readers get ۰۱۲۳۴۵۶۷۸۹."""
     text = str(value)
     return text.translate(PERSIAN_DIGITS) if _persian() else text
+
+
+@register.filter
+def local_day(value: date) -> str:
+    """A calendar day as YYYY-MM-DD, in the Jalali calendar with Persian digits for Persian
+    readers."""
+    if not _persian():
+        return value.isoformat()
+    return localdigits(jdatetime.date.fromgregorian(date=value).isoformat())
 
 
 @register.filter

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tasks_app.templatetags.writers import (
     clock,
     language_name,
+    local_day,
     localdigits,
     percent,
     progress_percent,
+    relative,
+    time_left,
     timestamp,
     when,
 )
@@ -69,3 +72,44 @@ def test_it_names_languages_in_the_readers_language() -> None:
         assert language_name("de") == "German"
         assert language_name("haw") == "Hawaiian"
     assert language_name("") == ""
+
+
+def test_it_writes_a_moment_relative_to_now_with_the_full_date_on_hover() -> None:
+    moment = timezone.now() - timedelta(minutes=2, seconds=5)
+    with translation.override("en"):
+        html = relative(moment)
+        assert html.startswith(f'<time datetime="{moment.isoformat()}" title="')
+        assert f'title="{when(moment)}"' in html
+        assert html.endswith(">2\xa0minutes ago</time>")
+        assert ">just now<" in relative(timezone.now())
+        assert ">in 3\xa0days<" in relative(timezone.now() + timedelta(days=3, minutes=1))
+    with translation.override("fa"):
+        html = relative(moment)
+        assert html.endswith(">۲\xa0دقیقه پیش</time>")
+        # The title is the full Jalali date, as `when` writes it in Persian.
+        assert f'title="{when(moment)}"' in html and "، ساعت " in when(moment)
+    assert relative(None) == ""
+
+
+def test_it_never_says_zero_minutes_left() -> None:
+    now = timezone.now()
+    with translation.override("en"):
+        assert time_left(now + timedelta(seconds=20)) == "less than a minute left"
+        # Late against the estimate but not done: still under a minute, never "0 minutes".
+        assert time_left(now - timedelta(seconds=5)) == "less than a minute left"
+        assert time_left(now + timedelta(minutes=5, seconds=10)) == "about 5\xa0minutes left"
+        assert time_left(now + timedelta(hours=1, minutes=20, seconds=10)) == (
+            "about 1\xa0hour, 20\xa0minutes left"
+        )
+        assert time_left(None) == "Estimating the time left…"
+    with translation.override("fa"):
+        assert time_left(now + timedelta(minutes=1, seconds=30)) == "حدود ۱\xa0دقیقه مانده"
+        assert time_left(now + timedelta(seconds=20)) == "کمتر از یک دقیقه مانده"
+
+
+def test_it_writes_a_day_in_the_readers_calendar() -> None:
+    day = datetime(2026, 11, 22).date()
+    with translation.override("en"):
+        assert local_day(day) == "2026-11-22"
+    with translation.override("fa"):
+        assert local_day(day) == "۱۴۰۵-۰۹-۰۱"

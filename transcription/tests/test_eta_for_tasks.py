@@ -49,7 +49,13 @@ def test_it_estimates_queue_position_start_and_finish(
         device="cpu",
         last_seen_at=timezone.now() - timedelta(seconds=PRESENCE_TIMEOUT_SECONDS + 1),
     )
-    running = make(Status.PROCESSING, 50, duration_seconds=300, processed_seconds=150)
+    running = make(
+        Status.PROCESSING,
+        50,
+        duration_seconds=300,
+        progress=50,
+        started_at=timezone.now() - timedelta(seconds=10),
+    )
     first = make(Status.IN_PROGRESS, 40, duration_seconds=60)
     second = make(Status.IN_PROGRESS, 30, duration_seconds=600)
     pending = make(Status.PENDING)
@@ -61,8 +67,10 @@ def test_it_estimates_queue_position_start_and_finish(
         etas = eta_for_tasks(tasks)
 
     assert [etas[t.pk].queue_position for t in tasks] == [0, 1, 2, 3, None, None]
-    # Two live workers: one finishes the running task (150 s left at 30x), the other is free.
-    assert seconds(etas[running.pk].estimated_finish - etas[first.pk].estimated_start) == 5
+    # Two live workers: one finishes the running task (half done in 10 s, so 10 s more at that
+    # pace, give or take the moments this test takes), the other is free.
+    left = seconds(etas[running.pk].estimated_finish - etas[first.pk].estimated_start)
+    assert 10 <= left <= 12
     assert seconds(etas[first.pk].estimated_finish - etas[first.pk].estimated_start) == 2
     assert etas[second.pk].estimated_start == etas[first.pk].estimated_finish
     assert seconds(etas[second.pk].estimated_finish - etas[second.pk].estimated_start) == 20
@@ -145,3 +153,62 @@ def test_it_works_the_schedule_out_again_for_a_task_not_in_it(
     uploaded = make(Status.PENDING)
     with django_assert_num_queries(3):
         assert eta_for_tasks([uploaded])[uploaded.pk].queue_position == 2
+
+
+def test_it_estimates_a_running_task_from_its_own_pace(make: Any) -> None:
+    # The model was measured at 30x, but this attempt has done a quarter in 60 s: the pace it
+    # keeps, not the history, says when it ends.
+    ModelSpeed.objects.create(
+        worker="h:cpu", model_name="tiny.en", device="cpu", real_time_factor=30
+    )
+    add_workers(1)
+    started = timezone.now() - timedelta(seconds=60)
+    task = make(Status.PROCESSING, 70, duration_seconds=300, progress=25, started_at=started)
+
+    eta = eta_for_tasks([task])[task.pk]
+
+    assert eta.queue_position == 0
+    assert 179 <= (eta.estimated_finish - timezone.now()).total_seconds() <= 182
+
+
+def test_it_uses_the_model_speed_before_the_first_progress(make: Any) -> None:
+    ModelSpeed.objects.create(
+        worker="h:cpu", model_name="tiny.en", device="cpu", real_time_factor=30
+    )
+    add_workers(1)
+    started = timezone.now() - timedelta(seconds=4)
+    task = make(Status.PROCESSING, 10, duration_seconds=300, started_at=started)
+
+    eta = eta_for_tasks([task])[task.pk]
+
+    # 300 s of audio at 30x take 10 s from the start, whenever the page asks.
+    assert eta.estimated_finish == started + timedelta(seconds=10)
+
+
+def test_it_gives_no_finish_to_a_task_slower_than_its_model_before_any_progress(
+    make: Any,
+) -> None:
+    ModelSpeed.objects.create(
+        worker="h:cpu", model_name="tiny.en", device="cpu", real_time_factor=30
+    )
+    add_workers(1)
+    started = timezone.now() - timedelta(seconds=60)
+    task = make(Status.PROCESSING, 70, duration_seconds=300, started_at=started)
+
+    eta = eta_for_tasks([task])[task.pk]
+
+    # Past the 10 s the model needs and nothing measured: "0 minutes left" would be a lie.
+    assert (eta.queue_position, eta.estimated_start, eta.estimated_finish) == (0, started, None)
+
+
+def test_it_works_the_schedule_out_again_once_a_waiting_task_has_started(
+    make: Any, settings: Any
+) -> None:
+    settings.ETA_CACHE_SECONDS = 60
+    add_workers(1)
+    task = make(Status.IN_PROGRESS, 40, duration_seconds=60)
+    assert eta_for_tasks([task])[task.pk].queue_position == 1
+    Task.objects.filter(pk=task.pk).update(status=Status.PROCESSING, started_at=timezone.now())
+    task.refresh_from_db()
+
+    assert eta_for_tasks([task])[task.pk].queue_position == 0
