@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.dates import DueDateField
-from tasks_app.models import MANUAL_STATUSES, Mode, Status, Task
+from tasks_app.models import MANUAL_STATUSES, Kind, Mode, Status, Task
 from tasks_app.templatetags.writers import language_name, localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
 from transcription import services as transcription
@@ -18,11 +18,54 @@ from transcription import services as transcription
 ACCEPT_ATTRIBUTE = ",".join(ACCEPTED_EXTENSIONS)
 
 
+class DayInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class FilterForm(forms.Form):
+    """The dashboard's search, filters and sort, read from the query string."""
+
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *Status.choices]
     )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]
+    )
+    created_from = forms.DateField(label=_("Created from"), required=False, widget=DayInput())
+    created_to = forms.DateField(label=_("Created to"), required=False, widget=DayInput())
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("due", _("Due date, soonest first")),
+            ("length", _("Length, longest first")),
+        ],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        first, last = cleaned.get("created_from"), cleaned.get("created_to")
+        if first and last and first > last:
+            self.add_error(
+                "created_to",
+                forms.ValidationError(
+                    _("The end of the date range is before its start."), code="date_range"
+                ),
+            )
+        return cleaned
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything narrows the list (the sort does not)."""
+        return any(
+            self.data.get(name) for name in ("q", "status", "kind", "created_from", "created_to")
+        )
 
 
 class TaskFieldsForm(forms.Form):
@@ -129,6 +172,26 @@ class UploadForm(TaskFieldsForm):
         self.fields["model"].required = bool(models)
         if settings.MODEL_NAME in models:
             self.fields["model"].initial = settings.MODEL_NAME
+
+    # Under "Advanced", folded away unless one of them needs attention or was filled in.
+    advanced_fields = (
+        "text",
+        "any_file",
+        "title",
+        "description",
+        "due_date",
+        "model",
+        "mode",
+        "normalized_audio",
+    )
+
+    @property
+    def advanced_open(self) -> bool:
+        if any(name in self.errors for name in self.advanced_fields):
+            return True
+        return self.is_bound and any(
+            self.data.get(name) for name in ("text", "any_file", "description", "due_date")
+        )
 
     @property
     def max_bytes(self) -> int:

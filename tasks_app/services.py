@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import partial
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,11 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from tasks_app import storage
 from tasks_app.models import (
@@ -41,6 +44,19 @@ TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 FALSE_VALUES = frozenset({"0", "false", "no", "off", ""})
 BOOLEAN_OPTIONS = ("word_timestamps", "vad_filter", "batched", "normalized_audio")
 ORPHAN_GRACE = timedelta(hours=1)
+# Characters of context either side of a search match in a result's snippet.
+SNIPPET_CONTEXT = 70
+# The dashboard's sort menu: name -> order_by arguments.
+SORTS = {
+    "newest": (F("created_at").desc(), F("id").desc()),
+    "oldest": (F("created_at").asc(), F("id").asc()),
+    "due": (F("due_date").asc(nulls_last=True), F("created_at").desc(), F("id").desc()),
+    "length": (
+        F("duration_seconds").desc(nulls_last=True),
+        F("created_at").desc(),
+        F("id").desc(),
+    ),
+}
 
 
 def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -305,6 +321,49 @@ def delete_task(task: Task) -> None:
     task.refresh_from_db()
 
 
+def deleted_tasks_for_user(user: Any) -> Any:
+    """The user's Trash: deleted tasks not yet purged, most recently deleted first."""
+    return Task.objects.filter(
+        user_id=getattr(user, "pk", None), deleted_at__isnull=False
+    ).order_by("-deleted_at", "-id")
+
+
+def get_deleted_task_for_user(user: Any, task_id: Any) -> Task:
+    """A task in the user's Trash; Http404 otherwise, for someone else's too (a deleted task of
+    another user is nobody's business)."""
+    try:
+        pk = task_id if isinstance(task_id, uuid.UUID) else uuid.UUID(str(task_id))
+    except ValueError as error:
+        raise Http404("No such task in the Trash.") from error
+    task = deleted_tasks_for_user(user).filter(pk=pk).first()
+    if task is None:
+        raise Http404("No such task in the Trash.")
+    return task
+
+
+def restore_task(task: Task) -> bool:
+    """Bring a task back from the Trash with its files and result; False when it was already
+    restored or purged. A transcription that deletion cancelled stays cancelled (retry it)."""
+    restored = Task.objects.filter(pk=task.pk, deleted_at__isnull=False).update(
+        deleted_at=None, updated_at=timezone.now()
+    )
+    if restored:
+        task.refresh_from_db()
+    return bool(restored)
+
+
+def purge_task(task: Task) -> int:
+    """Remove a deleted task's row and files now; returns how many files were removed."""
+    root = Path(settings.STORAGE_ROOT)
+    removed = 0
+    for relative in task_files(task):
+        if relative and (root / relative).is_file():
+            (root / relative).unlink()
+            removed += 1
+    Task.objects.filter(pk=task.pk, deleted_at__isnull=False).delete()
+    return removed
+
+
 def get_task_for_user(user: Any, task_id: Any) -> Task:
     """The user's live task: Http404 when it does not exist or was deleted, PermissionDenied
     when it belongs to someone else."""
@@ -312,19 +371,29 @@ def get_task_for_user(user: Any, task_id: Any) -> Task:
         pk = task_id if isinstance(task_id, uuid.UUID) else uuid.UUID(str(task_id))
     except ValueError as error:
         raise Http404("No such task.") from error
-    task = Task.objects.alive().filter(pk=pk).first()
-    if task is None:
-        raise Http404("No such task.")
+    try:
+        # get(), not first(): no ORDER BY to compile on the path every poll takes.
+        task = Task.objects.alive().get(pk=pk)
+    except Task.DoesNotExist as error:
+        raise Http404("No such task.") from error
     if task.user_id != getattr(user, "pk", None):
         raise PermissionDenied("This task belongs to someone else.")
     return task
 
 
 def tasks_for_user(
-    user: Any, *, status: str = "", q: str = "", ordering: str = "-created_at"
+    user: Any,
+    *,
+    status: str = "",
+    q: str = "",
+    ordering: str = "-created_at",
+    kind: str = "",
+    created_from: date | None = None,
+    created_to: date | None = None,
 ) -> Any:
     """The user's live tasks, filtered and ordered. `ordering` is one of ORDERINGS, optionally
-    prefixed with '-'; raises ValidationError for anything else."""
+    prefixed with '-'; raises ValidationError for anything else. `created_from`/`created_to`
+    are calendar days in the site's time zone, both included."""
     tasks = Task.objects.owned_by(user)
     if status:
         if status not in Status.values:
@@ -332,6 +401,15 @@ def tasks_for_user(
                 {"status_filter": [f"Unknown status '{status}'."]}, code="invalid"
             )
         tasks = tasks.filter(status=status)
+    if kind:
+        if kind not in Kind.values:
+            raise ValidationError({"kind": [f"Unknown kind '{kind}'."]}, code="invalid")
+        tasks = tasks.filter(kind=kind)
+    # Bounds on the column itself (not created_at__date) so the (user, -created_at) index serves.
+    if created_from is not None:
+        tasks = tasks.filter(created_at__gte=_day_start(created_from))
+    if created_to is not None:
+        tasks = tasks.filter(created_at__lt=_day_start(created_to + timedelta(days=1)))
     if q.strip():
         tasks = search(tasks, q.strip())
     if ordering.lstrip("-") not in ORDERINGS:
@@ -358,15 +436,147 @@ def search_vector() -> SearchVector:
     return SearchVector("title", "description", "transcript_text", config="simple")
 
 
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def sort_tasks(tasks: Any, sort: str) -> Any:
+    """Order by one of SORTS (the dashboard's menu). Tasks without the value sorted on (no due
+    date, no media length) come last either way; the id breaks ties so pages never overlap."""
+    if sort not in SORTS:
+        raise ValidationError({"sort": [f"Sort by one of: {', '.join(SORTS)}."]}, code="invalid")
+    return tasks.order_by(*SORTS[sort])
+
+
+def search_terms(q: str) -> list[str]:
+    """The words a search looks for, read as websearch_to_tsquery reads them: quotes and OR are
+    syntax, and a word after '-' is one the results must not contain."""
+    terms: list[str] = []
+    for token in q.split():
+        if token.startswith("-"):
+            continue
+        for word in re.findall(r"\w+", token):
+            if word.casefold() != "or" and word.casefold() not in map(str.casefold, terms):
+                terms.append(word)
+    return terms
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Where a search matched inside a task: the text around it, escaped, with the matched words
+    in <mark>, and the second of the recording it is spoken at when that is known."""
+
+    html: SafeString
+    start: float | None = None
+
+    @property
+    def fragment(self) -> str:
+        """The task page's address fragment for that moment, like "t=12.5"."""
+        if self.start is None:
+            return ""
+        return "t=" + f"{self.start:.2f}".rstrip("0").rstrip(".")
+
+
+def search_snippet(task: Task, q: str) -> Snippet | None:
+    """The first place the words of `q` occur in the task's transcript (a timed segment where
+    the result has them), else in its text or description; None when only the title matched.
+    Reads the result file, never the database."""
+    pattern = _terms_pattern(search_terms(q))
+    if pattern is None:
+        return None
+    if task.result_path and task.kind in (Kind.TRANSCRIPTION, Kind.VIDEO):
+        for start, text in _segments(Path(settings.STORAGE_ROOT) / task.result_path):
+            if (snippet := _snippet(text, pattern, start)) is not None:
+                return snippet
+    for text in (task.transcript_text, task.description):
+        if (snippet := _snippet(text, pattern, None)) is not None:
+            return snippet
+    return None
+
+
+def _terms_pattern(terms: list[str]) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    # Whole words, as PostgreSQL's 'simple' configuration matches them; longest first so that
+    # a word wins over another it starts with.
+    words = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+
+
+def _snippet(text: str, pattern: re.Pattern[str], start: float | None) -> Snippet | None:
+    text = " ".join(text.split())
+    found = pattern.search(text)
+    if found is None:
+        return None
+    begin = max(0, found.start() - SNIPPET_CONTEXT)
+    end = min(len(text), found.end() + SNIPPET_CONTEXT)
+    # Cut between words, not through one.
+    if begin > 0:
+        space = text.find(" ", begin, found.start())
+        begin = space + 1 if space != -1 else begin
+    if end < len(text):
+        space = text.rfind(" ", found.end(), end)
+        end = space if space != -1 else end
+    window = text[begin:end]
+    parts = ["…" if begin > 0 else ""]
+    shown = 0
+    for match in pattern.finditer(window):
+        parts += [escape(window[shown : match.start()]), "<mark>", escape(match.group()), "</mark>"]
+        shown = match.end()
+    parts += [escape(window[shown:]), "…" if end < len(text) else ""]
+    return Snippet(html=mark_safe("".join(parts)), start=start)  # noqa: S308 - every piece escaped
+
+
+def _segments(path: Path) -> tuple[tuple[float, str], ...]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return _segments_of_version(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+# A page of search results reads up to PAGE_SIZE result files on every poll; keep the last ones
+# in memory, keyed by the file's version so a rewritten result is read again.
+@lru_cache(maxsize=64)
+def _segments_of_version(path: str, _mtime_ns: int, _size: int) -> tuple[tuple[float, str], ...]:
+    try:
+        with open(path, encoding="utf-8") as file:
+            result = json.load(file)
+        return tuple(
+            (float(segment["start"]), str(segment.get("text", "")))
+            for segment in result.get("segments") or ()
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return ()
+
+
 def load_result(task: Task) -> dict[str, Any] | None:
     """The task's result JSON (possibly partial), or None while there is none."""
     if not task.result_path:
         return None
+    return read_result(Path(settings.STORAGE_ROOT) / task.result_path)
+
+
+def read_result(path: Path) -> dict[str, Any] | None:
     try:
-        with open(Path(settings.STORAGE_ROOT) / task.result_path, encoding="utf-8") as file:
+        with open(path, encoding="utf-8") as file:
             return json.load(file)
     except (FileNotFoundError, ValueError):
         return None
+
+
+def result_version(task: Task) -> tuple[str, int, int, int] | None:
+    """The task's result file as (path, inode, mtime_ns, size), or None while there is none: a
+    cache key that changes whenever a worker rewrites the file (write_json_atomic renames a new
+    file over it)."""
+    if not task.result_path:
+        return None
+    path = Path(settings.STORAGE_ROOT) / task.result_path
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def upload_path(task: Task) -> Path | None:
@@ -437,11 +647,7 @@ def purge_deleted(older_than: timedelta) -> PurgeReport:
     orphan_cutoff = timezone.now() - ORPHAN_GRACE
     root = Path(settings.STORAGE_ROOT)
     for task in Task.objects.filter(deleted_at__lt=cutoff).iterator():
-        for relative in task_files(task):
-            if relative and (root / relative).is_file():
-                (root / relative).unlink()
-                report.files += 1
-        task.delete()
+        report.files += purge_task(task)
         report.tasks += 1
     known = {
         path

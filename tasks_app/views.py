@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -12,8 +14,10 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,11 +39,24 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _filtered_tasks(request: HttpRequest, form: FilterForm) -> QuerySet[Task]:
-    if not form.is_valid():
-        return services.tasks_for_user(request.user)
-    return services.tasks_for_user(
-        request.user, status=form.cleaned_data["status"], q=form.cleaned_data["q"]
+    # A field in error (shown above the list) is left out; the others still apply.
+    form.is_valid()
+    data = form.cleaned_data
+    tasks = services.tasks_for_user(
+        request.user,
+        status=data.get("status", ""),
+        q=data.get("q", ""),
+        kind=data.get("kind", ""),
+        created_from=data.get("created_from"),
+        created_to=data.get("created_to"),
     )
+    return services.sort_tasks(tasks, data.get("sort") or "newest")
+
+
+def _with_snippets(tasks: list[Task], q: str) -> list[Task]:
+    for task in tasks:
+        task.snippet = services.search_snippet(task, q) if q.strip() else None
+    return tasks
 
 
 def _with_etas(tasks: list[Task]) -> list[Task]:
@@ -54,7 +71,9 @@ def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) 
     page = Paginator(_filtered_tasks(request, filter_form), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    page.object_list = _with_etas(list(page.object_list))
+    page.object_list = _with_snippets(
+        _with_etas(list(page.object_list)), filter_form.cleaned_data.get("q", "")
+    )
     # Any active task of the user, not only on this page, keeps the list refreshing.
     polling = (
         Task.objects.owned_by(request.user)
@@ -65,7 +84,7 @@ def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) 
     return {
         "page": page,
         "filter_form": filter_form,
-        "filtered": bool(request.GET.get("q") or request.GET.get("status")),
+        "filtered": filter_form.filtered,
         "polling": polling,
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         "todo_form": todo_form or TodoForm(),
@@ -156,7 +175,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
         return _render_upload(request, form, 400)
     data = form.cleaned_data
     try:
-        services.create_task(
+        task = services.create_task(
             request.user,
             title=data["title"],
             description=data["description"],
@@ -171,24 +190,47 @@ def _upload(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         form.add_service_error(error)
         return _render_upload(request, form, 400)
-    messages.success(request, _("Upload complete. The transcription is on its way."))
+    # The page's script sends several files one request each and lists them itself: a message
+    # per file would pile up for the next page.
+    if not request.headers.get("X-Upload-Batch"):
+        messages.success(request, _("Upload complete. The transcription is on its way."))
     if _wants_fragment(request):
-        return HttpResponseClientRedirect(reverse("dashboard"))
-    return redirect("dashboard")
+        return HttpResponseClientRedirect(reverse("task_detail", args=[task.pk]))
+    return redirect("task_detail", task_id=task.pk)
 
 
 def _task_context(task: Task) -> dict[str, Any]:
     _with_etas([task])
-    result = services.load_result(task) if task.result_path else None
+    version = services.result_version(task)
+    result, transcript = _shown_result(*version, get_language()) if version else (None, "")
     return {
         "task": task,
         "result": result,
-        "attempts": list(task.attempt_set.all()),
+        "transcript": transcript,
+        # Attempt rows are written with the counter (transcription.attempts): before the first
+        # attempt, as while a task waits in the queue, there is nothing to read.
+        "attempts": list(task.attempt_set.all()) if task.attempts else [],
         # A queued follow-up analysis keeps the page polling until it lands.
         "polling": task.is_active or task.analysis_busy(),
         "poll_seconds": TASK_POLL_SECONDS,
         "downloads": ("txt", "srt", "vtt", "json"),
     }
+
+
+# The task page polls every TASK_POLL_SECONDS, and rendering a long transcript costs more than
+# all the rest of the poll: keep the last results rendered, per version of the result file (a
+# worker rewrites it as it goes) and language (digits). Shared between threads: never changed.
+@lru_cache(maxsize=16)
+def _shown_result(
+    path: str, _inode: int, _mtime_ns: int, _size: int, _language: str
+) -> tuple[dict[str, Any] | None, str]:
+    """The result as the page reads it, and its transcript as HTML. The segments and text, the
+    bulk of a result, are only in the HTML."""
+    result = services.read_result(Path(path))
+    if result is None:
+        return None, ""
+    transcript = render_to_string("tasks_app/_transcript.html", {"result": result})
+    return {**result, "segments": (), "text": ""}, transcript
 
 
 @login_required_page
@@ -311,5 +353,32 @@ def task_complete(request: HttpRequest, task_id: str) -> HttpResponse:
 def task_delete(request: HttpRequest, task_id: str) -> HttpResponse:
     task = services.get_task_for_user(request.user, task_id)
     services.delete_task(task)
-    messages.success(request, _("Task deleted."))
+    messages.success(request, _("Task moved to the Trash."))
     return redirect("dashboard")
+
+
+@login_required_page
+@require_GET
+def trash(request: HttpRequest) -> HttpResponse:
+    """Deleted tasks, restorable until `purge_deleted` removes them."""
+    tasks = services.deleted_tasks_for_user(request.user)
+    return render(request, "tasks_app/trash.html", {"tasks": tasks})
+
+
+@login_required_page
+@require_POST
+def task_restore(request: HttpRequest, task_id: str) -> HttpResponse:
+    task = services.get_deleted_task_for_user(request.user, task_id)
+    if services.restore_task(task):
+        messages.success(request, _("“%(title)s” restored.") % {"title": task.title})
+    return redirect("trash")
+
+
+@login_required_page
+@require_POST
+def task_purge(request: HttpRequest, task_id: str) -> HttpResponse:
+    """The Trash's "Delete now": gone for good without waiting for the purge."""
+    task = services.get_deleted_task_for_user(request.user, task_id)
+    services.purge_task(task)
+    messages.success(request, _("“%(title)s” deleted for good.") % {"title": task.title})
+    return redirect("trash")

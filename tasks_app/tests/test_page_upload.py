@@ -50,7 +50,7 @@ def test_it_shows_the_form_with_the_limits_the_browser_checks(alice_client: Clie
     assert 'value="tiny.en"' in body
 
 
-def test_it_creates_the_task_and_goes_to_the_dashboard(
+def test_it_creates_the_task_and_goes_to_its_page(
     alice_client: Client, alice: User, upload: Callable[..., SimpleUploadedFile], queues: Any
 ) -> None:
     response = alice_client.post(
@@ -58,8 +58,8 @@ def test_it_creates_the_task_and_goes_to_the_dashboard(
         form(upload(".flac"), description="Kennedy", language="en", model="tiny.en"),
     )
     assert response.status_code == 302
-    assert response["Location"] == "/dashboard"
     task = Task.objects.get(user=alice)
+    assert response["Location"] == f"/dashboard/tasks/{task.pk}"
     assert task.title == "jfk"
     assert (task.description, task.language, task.model_name) == ("Kennedy", "en", "tiny.en")
     assert task.mode == Mode.TRANSCRIBE
@@ -75,9 +75,50 @@ def test_it_answers_the_pages_script_with_a_client_redirect(
         headers=XHR,
     )
     assert response.status_code == 200
-    assert response["HX-Redirect"] == "/dashboard"
     task = Task.objects.get(user=alice)
+    assert response["HX-Redirect"] == f"/dashboard/tasks/{task.pk}"
     assert (task.title, task.mode) == ("My speech", Mode.TRANSCRIBE.TRANSLATE)
+    assert "Upload complete." in alice_client.get(response["HX-Redirect"]).content.decode()
+
+
+def test_each_file_of_a_batch_becomes_its_own_task_without_piling_up_messages(
+    alice_client: Client, alice: User, upload: Callable[..., SimpleUploadedFile], queues: Any
+) -> None:
+    batch = {**XHR, "X-Upload-Batch": "1"}
+    first = alice_client.post("/dashboard/upload", form(upload(".flac")), headers=batch)
+    second = alice_client.post("/dashboard/upload", form(upload(".mp3")), headers=batch)
+    tasks = Task.objects.filter(user=alice).order_by("created_at")
+    assert [task.title for task in tasks] == ["jfk", "jfk"]
+    assert [first["HX-Redirect"], second["HX-Redirect"]] == [
+        f"/dashboard/tasks/{task.pk}" for task in tasks
+    ]
+    # The page lists every file with a link to its task; no message waits for the next page.
+    assert "Upload complete." not in alice_client.get("/dashboard").content.decode()
+
+
+def test_it_shows_only_the_drop_zone_language_and_start_until_advanced_is_opened(
+    alice_client: Client,
+) -> None:
+    body = alice_client.get("/dashboard/upload").content.decode()
+    main, advanced = body.split('<details class="upload-advanced" id="upload-advanced">')
+    advanced = advanced[: advanced.index("</details>")]
+    for field in ("id_file", "id_language"):
+        assert f'id="{field}"' in main
+    assert 'id="upload-submit">Start</button>' in body
+    for field in ("id_text", "id_any_file", "id_title", "id_description", "id_model"):
+        assert f'id="{field}"' in advanced
+    assert "id_mode_0" in advanced and "id_normalized_audio" in advanced
+    assert "due_date" in advanced and "due_date" not in main
+
+
+def test_advanced_opens_by_itself_when_a_field_in_it_needs_attention(
+    alice_client: Client, alice: User, upload: Callable[..., SimpleUploadedFile]
+) -> None:
+    response = alice_client.post("/dashboard/upload", form(upload(".flac"), text="and a text"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert '<details class="upload-advanced" id="upload-advanced" open>' in body
+    assert "Send either a file or a text, not both." in body
 
 
 def test_it_shows_the_servers_words_for_a_rejected_file(
