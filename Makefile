@@ -24,7 +24,13 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+# A product, not a debug server: DEBUG off (`make run DEBUG=1` for development) over plain HTTP on
+# loopback (HTTPS=0: cookies without Secure, no redirect to https). The port is checked first,
+# where gunicorn would retry a taken one for ever.
+run: export DEBUG ?= 0
+run: export HTTPS ?= 0
 run: install
+	$(PY) manage.py check_port $(PORT)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_superuser
 	$(PY) manage.py collectstatic --noinput --verbosity 0

@@ -91,6 +91,14 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """PermissionDenied outside a DRF view: JSON for API clients, the app's 403 page for people."""
+    if _is_api(request):
+        message = "You do not have permission to perform this action."
+        return _api_error(request, message, "permission_denied", status.HTTP_403_FORBIDDEN)
+    return defaults.permission_denied(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """A crash outside a DRF view (middleware, URL resolving): still JSON for API clients."""
     if _is_api(request):

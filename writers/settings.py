@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import tempfile
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -71,17 +71,15 @@ def generated_secret(name: str) -> str:
     return path.read_text().strip()
 
 
-def _secret_key() -> str:
-    if key := os.environ.get("SECRET_KEY"):
-        return key
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # A generated key kept beside the data survives restarts, so sessions and tokens do too.
-    return generated_secret("secret_key")
-
-
-SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" + (",*" if DEBUG else ""))
+# Unset, a random key is generated once and kept beside the data (0600), with DEBUG on or off: it
+# survives restarts, so sessions and tokens do too, and nobody can guess it as they could a
+# placeholder left in a config file.
+SECRET_KEY = os.environ.get("SECRET_KEY") or generated_secret("secret_key")
+# The machine's own name too: `make run` answers at http://<hostname>:PORT where that reaches it.
+ALLOWED_HOSTS = envlist(
+    "ALLOWED_HOSTS",
+    f"localhost,127.0.0.1,[::1],{socket.gethostname()}" + (",*" if DEBUG else ""),
+)
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 CORS_ALLOWED_ORIGINS = envlist("CORS_ORIGINS")
 CORS_ALLOW_CREDENTIALS = True
@@ -96,6 +94,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.humanize",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -187,10 +186,15 @@ DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
 )
 
 # Redis: one server, separate databases for the cache (throttling, token deny list) and queues.
-# The embedded Redis of `make run` holds pickled jobs and cache entries: whoever can write to it
-# runs code as Writers, so it has a password too (transcription's embedded_redis command).
+# Without REDIS_URL, `make run` starts an embedded Redis (transcription's embedded_redis command)
+# on a unix socket under STORAGE_ROOT: no TCP port to collide with another Redis or another
+# Writers. It holds pickled jobs and cache entries: whoever can write to it runs code as Writers,
+# so it has a password too, and its directory is the app's alone.
+REDIS_SOCKET = STORAGE_ROOT / "redis" / "redis.sock"
+EMBEDDED_REDIS = not os.environ.get("REDIS_URL")
 REDIS_URL = (
-    os.environ.get("REDIS_URL") or f"redis://:{generated_secret('redis_password')}@127.0.0.1:6379"
+    os.environ.get("REDIS_URL")
+    or f"unix://:{generated_secret('redis_password')}@{quote(str(REDIS_SOCKET))}"
 )
 REDIS_QUEUE_DB = envint("REDIS_QUEUE_DB", 2)
 REDIS_CACHE_DB = envint("REDIS_CACHE_DB", 1)
@@ -198,6 +202,10 @@ REDIS_CACHE_DB = envint("REDIS_CACHE_DB", 1)
 
 def redis_url_with_db(url: str, db: int) -> str:
     parts = urlsplit(url)
+    if parts.scheme == "unix":
+        # A socket's URL path is the socket: the database goes in the query.
+        query = urlencode([*[(k, v) for k, v in parse_qsl(parts.query) if k != "db"], ("db", db)])
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
 
 
@@ -259,7 +267,11 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }
-AUTH_COOKIE_SECURE = envbool("AUTH_COOKIE_SECURE", not DEBUG)
+# Browsers reach the site over HTTPS (directly or through a TLS proxy): the default of the Secure
+# cookies, the redirect to HTTPS and HSTS below. `make run` serves plain HTTP on loopback and sets
+# it off; a production deploy with DEBUG off has it on unless it says otherwise.
+HTTPS = envbool("HTTPS", not DEBUG)
+AUTH_COOKIE_SECURE = envbool("AUTH_COOKIE_SECURE", HTTPS)
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3600)
 
 REST_FRAMEWORK = {
@@ -323,11 +335,14 @@ ENABLE_RESOURCE_MONITORING = envbool("ENABLE_RESOURCE_MONITORING", True)
 VRAM_WARNING_THRESHOLD = envfloat("VRAM_WARNING_THRESHOLD", 0.85)
 RAM_WARNING_THRESHOLD = envfloat("RAM_WARNING_THRESHOLD", 0.90)
 DASHBOARD_POLL_SECONDS = envint("DASHBOARD_POLL_SECONDS", 10)
+# Deleted tasks wait in the Trash this long before `manage.py purge_deleted` removes them.
+TRASH_RETENTION_HOURS = envfloat("TRASH_RETENTION_HOURS", 24)
 # How old a web process's queue ETAs may be before it works them out again.
 ETA_CACHE_SECONDS = envfloat("ETA_CACHE_SECONDS", 2)
 
 # Integrations (tasks_app.integrations): webhooks, notifications, retention, the OpenAI endpoint.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# By default the address of `make run`'s web (WEB_PORT: the Makefile's PORT).
+SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{envint('WEB_PORT', PORT)}"
 INTEGRATIONS_TICK_SECONDS = envfloat("INTEGRATIONS_TICK_SECONDS", 5)
 WEBHOOK_TIMEOUT_SECONDS = envfloat("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
@@ -377,12 +392,12 @@ STORAGES = {
     },
 }
 
-# Security: strict unless DEBUG; a TLS-terminating proxy sets X-Forwarded-Proto.
+# Security: strict over HTTPS (above); a TLS-terminating proxy sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics"]
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 # Preloading is a lasting promise for the whole domain that the operator makes on purpose, so it
 # stays off by default and the deploy check's reminder about it (W021) is silenced until then.

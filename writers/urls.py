@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from writers import health, metrics
 
 handler400 = "writers.api.bad_request"
+handler403 = "writers.api.permission_denied"
 handler404 = "writers.api.not_found"
 handler500 = "writers.api.server_error"
 

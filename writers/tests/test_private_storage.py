@@ -10,6 +10,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from scripts.services import free_port, wait_for_port
+from scripts.services import free_port
+from transcription.management.commands.embedded_redis import answers
 
 WRITE_SOME_DATA = """
 from django.conf import settings
@@ -69,7 +71,7 @@ def test_it_keeps_data_and_secrets_private(tmp_path: Path) -> None:
         assert mode(path) == 0o600, path
     password = (storage / "redis_password").read_text().strip()
     assert len(password) >= 40
-    assert result.stdout.strip() == f"redis://:{password}@127.0.0.1:6379"
+    assert result.stdout.strip() == f"unix://:{password}@{storage / 'redis' / 'redis.sock'}"
     # The next process reads the same secrets instead of making new ones.
     again = manage(
         "shell",
@@ -83,31 +85,39 @@ def test_it_keeps_data_and_secrets_private(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def embedded_redis(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int, str]]:
-    port, password = free_port(), "pass-word-only-the-app-knows"
-    env = fresh_env(tmp_path, REDIS_URL=f"redis://:{password}@127.0.0.1:{port}")
+def embedded_redis(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, Path, str]]:
     process = subprocess.Popen(
         [sys.executable, "manage.py", "embedded_redis"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=fresh_env(tmp_path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port, process=process)
-        yield process, port, password
+        socket_path = tmp_path / "redis" / "redis.sock"
+        wait_for_socket(socket_path, process)
+        yield process, socket_path, (tmp_path / "redis_password").read_text().strip()
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
 
 
+def wait_for_socket(path: Path, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Until a server accepts connections on the unix socket `path`."""
+    deadline = time.monotonic() + timeout
+    while not answers(path):
+        assert process.poll() is None, f"embedded_redis exited with {process.returncode}"
+        assert time.monotonic() < deadline, f"nothing listens on {path} after {timeout} s"
+        time.sleep(0.1)
+
+
 def test_the_embedded_redis_requires_the_password(
-    embedded_redis: tuple[subprocess.Popen, int, str], tmp_path: Path
+    embedded_redis: tuple[subprocess.Popen, Path, str], tmp_path: Path
 ) -> None:
-    process, port, password = embedded_redis
+    process, socket_path, password = embedded_redis
     with pytest.raises(redis.AuthenticationError):
-        redis.Redis(port=port).ping()
-    assert redis.Redis(port=port, password=password).ping()
+        redis.Redis(unix_socket_path=str(socket_path)).ping()
+    assert redis.Redis(unix_socket_path=str(socket_path), password=password).ping()
     # On no command line, where `ps` shows it to every local user; in a file only the app reads.
     assert password.encode() not in Path(f"/proc/{process.pid}/cmdline").read_bytes()
     assert mode(tmp_path / "redis") == 0o700

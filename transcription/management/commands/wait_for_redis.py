@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import redis
 from django.conf import settings
@@ -25,7 +25,11 @@ class Command(BaseCommand):
                 return
             except redis.ConnectionError as exc:
                 if time.monotonic() > deadline:
-                    # Host and port only: REDIS_URL carries the password.
-                    where = f"{url.hostname}:{url.port or 6379}"
+                    # Host and port (or the socket) only: REDIS_URL carries the password.
+                    where = (
+                        unquote(url.path)
+                        if url.scheme == "unix"
+                        else f"{url.hostname}:{url.port or 6379}"
+                    )
                     raise CommandError(f"Redis at {where} did not answer: {exc}") from exc
                 time.sleep(0.2)
