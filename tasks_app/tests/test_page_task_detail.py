@@ -72,6 +72,7 @@ def test_it_marks_the_partial_transcript_of_a_failed_task(
         status=Status.FAILED,
         error_code="WORKER_LOST",
         error_message="The worker stopped responding.",
+        attempts=1,
     )
     Attempt.objects.create(
         task=task, number=1, outcome=Attempt.Outcome.LOST, error_message="heartbeat stopped"

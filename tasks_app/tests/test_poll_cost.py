@@ -1,0 +1,133 @@
+"""What one poll costs: the task page's status partial (GET /dashboard/tasks/<id>/status) and the
+API's GET /api/v1/tasks/<id>, both asked for every few seconds by every open page and client.
+
+The query counts are pinned so that a change adding one fails here (bench/LOAD.md measures the
+poll under load). The queue schedule is kept warm (ETA_CACHE_SECONDS) as in a busy web process,
+where it is computed once for all the polls of a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.tokens import issue_tokens
+from tasks_app.models import Attempt, Status, Task
+from tasks_app.storage import atomic_write
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def warm_schedule(settings: Any) -> None:
+    settings.ETA_CACHE_SECONDS = 60
+
+
+@pytest.fixture
+def alice_client(client: Client, alice: User) -> Client:
+    client.cookies["access_token"] = issue_tokens(alice)[0]
+    return client
+
+
+def poll(client: Client, task: Task) -> Any:
+    return client.get(f"/dashboard/tasks/{task.pk}/status", headers=HTMX)
+
+
+def test_it_polls_a_waiting_task_in_two_queries(
+    alice_client: Client,
+    alice: User,
+    make_task: Callable[..., Task],
+    django_assert_num_queries: Any,
+) -> None:
+    task = make_task(alice, file=True, status=Status.PENDING)
+    poll(alice_client, task)
+    # The access token's session and user, then the task; no attempt has run, so no
+    # attempts are read.
+    with django_assert_num_queries(2):
+        response = poll(alice_client, task)
+    assert response.status_code == 200
+    assert "hx-get" in response.content.decode()
+
+
+def test_it_reads_the_attempts_once_there_are_some(
+    alice_client: Client,
+    alice: User,
+    make_task: Callable[..., Task],
+    django_assert_num_queries: Any,
+) -> None:
+    task = make_task(alice, file=True, status=Status.PROCESSING, attempts=1)
+    Attempt.objects.create(task=task, number=1, device="cpu")
+    poll(alice_client, task)
+    with django_assert_num_queries(3):
+        body = poll(alice_client, task).content.decode()
+    assert "Attempt 1" in body
+
+
+def test_the_api_answers_a_poll_in_two_queries(
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    django_assert_num_queries: Any,
+) -> None:
+    task = make_task(alice, file=True, status=Status.PENDING)
+    client = api(alice)
+    client.get(f"/api/v1/tasks/{task.pk}")
+    with django_assert_num_queries(2):
+        body = client.get(f"/api/v1/tasks/{task.pk}").json()
+    assert body["queue_position"] == 1
+
+
+def segments(texts: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"id": number, "start": number * 2.0, "end": number * 2.0 + 2, "text": f" {text}"}
+        for number, text in enumerate(texts)
+    ]
+
+
+def test_it_reads_and_renders_a_transcript_again_only_when_the_worker_rewrote_it(
+    alice_client: Client,
+    alice: User,
+    make_task: Callable[..., Task],
+    result: dict[str, Any],
+) -> None:
+    partial = {**result, "partial": True, "segments": segments(["first words"] * 300)}
+    task = make_task(alice, file=True, status=Status.PROCESSING, progress=40, result=partial)
+    path = Path(settings.STORAGE_ROOT) / task.result_path
+    assert "first words" in poll(alice_client, task).content.decode()
+
+    # Changed in place with its size and times kept, the file reads as the same version: the
+    # next poll does not open it (a poll used to parse and render it every time).
+    stat = path.stat()
+    path.write_text(path.read_text().replace("first words", "FIRST WORDS"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    body = poll(alice_client, task).content.decode()
+    assert "first words" in body and "FIRST WORDS" not in body
+
+    # The worker writes a new file and renames it over the old one: the next poll shows it.
+    grown = {**partial, "segments": segments(["first words"] * 300 + ["later words"])}
+    with atomic_write(path) as temporary:
+        temporary.write_text(json.dumps(grown))
+    body = poll(alice_client, task).content.decode()
+    assert "later words" in body
+    assert body.count('class="segment"') == 301
+
+
+def test_it_renders_the_kept_transcript_in_the_readers_digits(
+    alice_client: Client,
+    alice: User,
+    make_task: Callable[..., Task],
+    result: dict[str, Any],
+) -> None:
+    task = make_task(alice, file=True, status=Status.COMPLETED, result=result)
+    assert "<time>00:04.5</time>" in poll(alice_client, task).content.decode()
+    alice_client.cookies["django_language"] = "fa"
+    assert "<time>۰۰:۰۴.۵</time>" in poll(alice_client, task).content.decode()
