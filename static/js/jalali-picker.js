@@ -16,9 +16,6 @@
   var monthName = new Intl.DateTimeFormat("fa-IR-u-ca-persian", { month: "long", timeZone: "UTC" });
   var weekdayLong = new Intl.DateTimeFormat("fa-IR-u-ca-persian", { weekday: "long", timeZone: "UTC" });
   var weekdayNarrow = new Intl.DateTimeFormat("fa-IR-u-ca-persian", { weekday: "narrow", timeZone: "UTC" });
-  var fullDate = new Intl.DateTimeFormat("fa-IR-u-ca-persian", {
-    weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC"
-  });
   var counter = 0;
 
   function persianDigits(text) {
@@ -143,7 +140,9 @@
         var td = make("td", "", { role: "gridcell" });
         var button = make("button", "jp-day", {
           type: "button", tabindex: ms === focused ? "0" : "-1", "data-ms": String(ms),
-          "aria-label": fullDate.format(new Date(ms))
+          /* Spelled out as the pages write dates (Intl's own full pattern puts the year first). */
+          "aria-label": weekdayLong.format(new Date(ms)) + " " + persianDigits(day) + " " +
+            monthName.format(new Date(ms)) + " " + persianDigits(j.year)
         });
         if (ms === selected) { td.setAttribute("aria-selected", "true"); button.classList.add("is-selected"); }
         if (ms === today()) button.setAttribute("aria-current", "date");
