@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
 from tasks_app.models import Attempt, Status, Task
+from tasks_app.templatetags.writers import when
 
 
 def signed_in(client: Client, user: User) -> Client:
@@ -114,3 +117,53 @@ def test_it_shows_a_404_page_for_a_missing_or_deleted_task(
     assert "Nothing here" in response.content.decode()
     task = make_task(alice, deleted_at=timezone.now())
     assert alice_client.get(url(task)).status_code == 404
+
+
+def test_its_details_say_each_time_once_relative_with_the_full_date_on_hover(
+    alice_client: Client, alice: User, make_task: Callable[..., Task], result: dict[str, Any]
+) -> None:
+    now = timezone.now()
+    task = make_task(
+        alice,
+        file=True,
+        result=result,
+        status=Status.COMPLETED,
+        queued_at=now - timedelta(minutes=3),
+        started_at=now - timedelta(minutes=2, seconds=4),
+        completed_at=now - timedelta(minutes=2),
+    )
+    Task.objects.filter(pk=task.pk).update(created_at=now - timedelta(minutes=3))
+    body = alice_client.get(url(task)).content.decode()
+    details = body[body.index('id="details-heading"') :]
+    for label in ("Created", "Completed", "Processing time", "Real-time factor"):
+        assert details.count(f"<dt>{label}</dt>") == 1
+    for gone in ("Updated", "Queued", "Started"):
+        assert f"<dt>{gone}</dt>" not in details
+    assert ">3\xa0minutes ago</time>" in details
+    assert ">2\xa0minutes ago</time>" in details
+    assert "<dd>0:04</dd>" in details  # processing time
+    assert "2.8× real time" in details  # 11 s of audio in 4 s
+    task.refresh_from_db()
+    assert f'title="{when(task.created_at)}"' in details
+
+
+def test_its_details_speak_persian_with_jalali_dates_on_hover(
+    alice_client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    now = timezone.now()
+    task = make_task(
+        alice,
+        file=True,
+        status=Status.COMPLETED,
+        started_at=now - timedelta(seconds=4),
+        completed_at=now,
+    )
+    Task.objects.filter(pk=task.pk).update(created_at=now - timedelta(minutes=2, seconds=5))
+    alice_client.cookies["django_language"] = "fa"
+    body = alice_client.get(url(task)).content.decode()
+    created = re.search(r'<time datetime="[^"]+" title="([^"]+)">۲\xa0دقیقه پیش</time>', body)
+    assert created is not None
+    # On hover: the full Jalali date, as `when` writes it for a Persian reader.
+    with translation.override("fa"):
+        assert created.group(1) == when(now - timedelta(minutes=2, seconds=5))
+    assert "۲.۸ برابر سرعت واقعی" in body

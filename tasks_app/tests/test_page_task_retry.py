@@ -39,3 +39,18 @@ def test_it_is_403_for_a_stranger(
     assert client.post(f"/dashboard/tasks/{task.pk}/retry").status_code == 403
     task.refresh_from_db()
     assert task.status == Status.FAILED
+
+
+def test_its_confirmation_lasts_only_while_the_task_waits(
+    client: Client, alice: User, make_task: Callable[..., Task], queues: Any
+) -> None:
+    task = make_task(alice, file=True, status=Status.FAILED, attempts=1)
+    client.cookies["access_token"] = issue_tokens(alice)[0]
+    body = client.post(f"/dashboard/tasks/{task.pk}/retry", follow=True).content.decode()
+    # Said by the status panel, which the page polls, not by a flash message that would stay
+    # on screen after the task has started.
+    assert 'id="queued-again"' in body and "Task queued again." in body
+    assert 'class="messages"' not in body
+    Task.objects.filter(pk=task.pk).update(status=Status.PROCESSING, attempts=2)
+    status = client.get(f"/dashboard/tasks/{task.pk}/status", headers={"HX-Request": "true"})
+    assert "Task queued again." not in status.content.decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -120,3 +121,22 @@ def test_it_exports_everyones_tasks_to_staff_as_xlsx(
         ("charlie@example.org", "Charlie's"),
     }
     assert rows[1][8] == 120.0
+
+
+def test_it_writes_every_figure_in_persian_digits_for_persian_readers(
+    client: Client, staff: Any
+) -> None:
+    for _ in range(12):
+        transcription(staff, duration=120.0)  # 12 × 2 minutes in 10 s each: 12×
+    signed_in(client, staff)
+    client.cookies["django_language"] = "fa"
+    body = client.get("/analytics?days=30").content.decode()
+    assert '<dd id="total-tasks">۱۲</dd>' in body
+    assert '<dd id="audio-minutes">۲۴.۰</dd>' in body
+    assert '<dd id="real-time-factor">۱۲.۰×</dd>' in body
+    assert "۳۰ روز گذشته" in body
+    assert "<td>۱۲</td>" in body  # the per-user table
+    # The charts' figures and days too; Latin digits remain only in markup and the e-mail.
+    chart = body[body.index('<svg class="chart"') : body.rindex("</svg>")]
+    texts = re.findall(r">([^<>]+)<", chart)
+    assert texts and not [text for text in texts if re.search(r"[0-9]", text)]
