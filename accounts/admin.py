@@ -33,22 +33,13 @@ class UserChangeAdminForm(UserChangeForm):
         fields = "__all__"
 
 
-class PasswordSetByStaffForm(AdminPasswordChangeForm):
-    """A password set (or disabled) by staff ends every session and API token of the user: it is
-    how an account someone else took over is handed back."""
-
-    def save(self, commit: bool = True) -> Any:
-        user = super().save(commit=commit)
-        if commit:
-            services.end_all_access(user)
-        return user
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
-    change_password_form = PasswordSetByStaffForm
+    # A password set (or disabled) here ends every session and API token of the user (User.save):
+    # it is how an account someone else took over is handed back.
+    change_password_form = AdminPasswordChangeForm
     list_display = ["email", "username", "full_name", "is_active", "is_staff", "created_at"]
     list_filter = ["is_active", "is_staff", "is_superuser", "created_at"]
     search_fields = ["email", "username", "full_name"]

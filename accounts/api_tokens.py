@@ -67,7 +67,7 @@ def revoke_api_token(token: ApiToken) -> bool:
 
 def revoke_all_api_tokens(user: User) -> int:
     """How many live tokens of `user` this revoked."""
-    return active_tokens(user).update(revoked_at=timezone.now())
+    return user.revoke_api_tokens()
 
 
 def user_for_api_token(raw: str) -> tuple[User, ApiToken] | None:

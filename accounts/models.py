@@ -4,7 +4,8 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -75,9 +76,53 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = type(self).objects.normalize_email(self.email).lower()
 
+    # Set by `set_own_password` and `set_unusable_password`, read and cleared by `save`.
+    _keeps_api_tokens = False
+    _password_disabled = False
+
+    def set_own_password(self, raw_password: str | None) -> None:
+        """`set_password` for the owner's own change, made knowing the old password: saving it
+        ends every session but keeps the owner's personal API tokens, so scripts keep working."""
+        self.set_password(raw_password)
+        self._keeps_api_tokens = True
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_disabled = True
+
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saving a new password (set_password, set_unusable_password: `manage.py
+        changepassword`, the admin, a reset, a shell) ends every session of the user and revokes
+        every personal API token, whoever saves it; see `set_own_password` for the exception.
+        A hash upgraded at sign-in is not a change (Django's check_password clears `_password`
+        for it), nor is a hash assigned to `password` directly."""
         self.email = self.email.strip().lower()
-        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        password_changed = (
+            not self._state.adding
+            and (update_fields is None or "password" in update_fields)
+            and (self._password is not None or self._password_disabled)
+        )
+        keeps_api_tokens = self._keeps_api_tokens
+        self._keeps_api_tokens = self._password_disabled = False
+        if not password_changed:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.end_sessions()
+            if not keeps_api_tokens:
+                self.revoke_api_tokens()
+
+    def end_sessions(self) -> None:
+        """End every session (JWT) of this user on every device; saves the token version."""
+        type(self).objects.filter(pk=self.pk).update(token_version=F("token_version") + 1)
+        self.refresh_from_db(fields=["token_version"])
+        self.auth_sessions.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+    def revoke_api_tokens(self) -> int:
+        """Revoke every live personal API token of this user; how many there were."""
+        return self.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 class ApiToken(models.Model):

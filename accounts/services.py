@@ -150,20 +150,20 @@ def refresh_redirect_url(next_url: str) -> str:
 
 
 def change_password(user: User, new_password: str) -> None:
-    """Set a new password and revoke every JWT issued before; the caller checks the old
-    password and calls set_auth_cookies to keep the current session signed in. Personal API
+    """Set a new password and revoke every JWT issued before (User.save); the caller checks the
+    old password and calls set_auth_cookies to keep the current session signed in. Personal API
     tokens stay: the owner proved the old password, and "sign out everywhere" ends them."""
     validate_password(new_password, user)
-    user.set_password(new_password)
+    user.set_own_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    tokens.revoke_all_tokens(user)
 
 
 def end_all_access(user: User) -> None:
     """Sign `user` out everywhere: every session (JWT) and every personal API token.
 
-    Used by "sign out everywhere", a password reset and a password set by staff, where whoever
-    had access before must not keep it.
+    Used by "sign out everywhere"; a new password saved by anyone but its owner (a reset, staff,
+    `manage.py changepassword`) does the same in User.save, where whoever had access before must
+    not keep it.
     """
     tokens.revoke_all_tokens(user)
     api_tokens.revoke_all_api_tokens(user)
@@ -193,8 +193,8 @@ def send_password_reset(email: str) -> None:
 
 
 def reset_password(token: str, new_password: str) -> User:
-    """Use a reset link: set the new password and end every session and API token, since
-    whoever knew the old password may have made either."""
+    """Use a reset link: set the new password, which ends every session and API token
+    (User.save), since whoever knew the old password may have made either."""
     user = tokens.user_for_reset_token(token)
     if user is None:
         raise ValidationError(
@@ -204,7 +204,6 @@ def reset_password(token: str, new_password: str) -> User:
     validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    end_all_access(user)
     return user
 
 

@@ -36,7 +36,6 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
@@ -68,9 +67,7 @@ def issue_tokens(user: User) -> tuple[str, str]:
 
 def revoke_all_tokens(user: User) -> None:
     """End every session of `user` on every device; saves the new token version itself."""
-    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
-    user.refresh_from_db(fields=["token_version"])
-    AuthSession.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    user.end_sessions()
 
 
 def user_for_access_token(raw: str) -> User | None:
