@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -140,6 +141,36 @@ def test_the_upload_forms_calendar_fits_the_screen(
     expect(today).to_have_attribute("aria-current", "date")
     today.press("Enter")
     expect(page.locator("#id_due_date")).to_have_value(re.compile(r"^[۰-۹]{4}/[۰-۹]{2}/[۰-۹]{2}$"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upload_form_keeps_its_calendar_after_the_server_refuses_a_date(
+    page: Page, site: str, alice: User, tehran: None, jfk_flac: Path, queues: Any
+) -> None:
+    sign_in(page, site, alice, "fa")
+    page.goto(f"{site}/dashboard/upload")
+    page.set_input_files("#id_file", str(jfk_flac))
+    folded = page.locator("details:has(#id_due_date):not([open]) > summary")
+    if folded.count():
+        folded.click()
+    page.locator("#id_due_date").fill("۱۴۰۴/۱۲/۳۰")
+    page.locator("#upload-submit").click()
+    # The script swaps in the server's form with its error: the fresh box gets a calendar too.
+    expect(page.get_by_text("اسفند ۱۴۰۴ فقط ۲۹ روز دارد.")).to_be_visible()
+    assert not Task.objects.exists()
+    toggle = page.get_by_role("button", name=OPEN_CALENDAR)
+    expect(toggle).to_have_count(1)
+    page.locator("#id_due_date").fill("۱۴۰۴/۱۲/۲۹")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog", name="اسفند ۱۴۰۴")).to_be_visible()
+    page.keyboard.press("ArrowRight")  # right to left: the day before
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_due_date")).to_have_value("۱۴۰۴/۱۲/۲۸")
+    page.locator("#upload-submit").click()
+    expect(page).not_to_have_url(f"{site}/dashboard/upload")
+    task = Task.objects.get(user=alice)
+    assert task.due_date == datetime(2026, 3, 18, 20, 30, tzinfo=UTC)  # 1404/12/28, Tehran
 
 
 @pytest.mark.django_db(transaction=True)
