@@ -212,7 +212,10 @@ class TaskDetailView(TaskAPIView):
 
     @extend_schema(
         operation_id="tasks_destroy",
-        responses={204: OpenApiResponse(description="Deleted."), **errors(403, 404)},
+        responses={
+            204: OpenApiResponse(description="Moved to the Trash (restore: POST …/restore)."),
+            **errors(403, 404),
+        },
     )
     def delete(self, request: Request, task_id: str) -> Response:
         services.delete_task(services.get_task_for_user(request.user, task_id))
@@ -232,6 +235,23 @@ class TaskCancelView(TaskAPIView):
                 "not_cancellable", f"The task is already {task.get_status_display()}.", 409
             )
         return self.task_response(task, status.HTTP_202_ACCEPTED)
+
+
+class TaskRestoreView(TaskAPIView):
+    @extend_schema(
+        operation_id="tasks_restore",
+        request=None,
+        description=(
+            "Bring a deleted task back from the Trash, with its files and result, until "
+            "`purge_deleted` removes it (TRASH_RETENTION_HOURS after the delete). 404 when the "
+            "task is not in your Trash."
+        ),
+        responses={200: TaskSerializer, **errors(404)},
+    )
+    def post(self, request: Request, task_id: str) -> Response:
+        task = services.get_deleted_task_for_user(request.user, task_id)
+        services.restore_task(task)
+        return self.task_response(task)
 
 
 class TaskRetryView(TaskAPIView):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("tasks/<str:task_id>", api.TaskDetailView.as_view(), name="detail"),
     path("tasks/<str:task_id>/cancel", api.TaskCancelView.as_view(), name="cancel"),
     path("tasks/<str:task_id>/retry", api.TaskRetryView.as_view(), name="retry"),
+    path("tasks/<str:task_id>/restore", api.TaskRestoreView.as_view(), name="restore"),
     path("tasks/<str:task_id>/file", api.TaskFileView.as_view(), name="file"),
     path("tasks/<str:task_id>/result", api.TaskResultView.as_view(), name="result"),
     path("tasks/<str:task_id>/thumbnail", api.TaskThumbnailView.as_view(), name="thumbnail"),

@@ -188,6 +188,13 @@ class Task(models.Model):
         return bool(self.file_path)
 
     @property
+    def purge_after(self) -> datetime | None:
+        """When a task in the Trash becomes due for `purge_deleted`; None for a live task."""
+        if self.deleted_at is None:
+            return None
+        return self.deleted_at + timedelta(hours=settings.TRASH_RETENTION_HOURS)
+
+    @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL if self.has_file else False
 

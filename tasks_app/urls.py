@@ -17,4 +17,7 @@ urlpatterns = [
     path("dashboard/tasks/<uuid:task_id>/analyze", views.task_analyze, name="task_analyze"),
     path("dashboard/tasks/<uuid:task_id>/complete", views.task_complete, name="task_complete"),
     path("dashboard/tasks/<uuid:task_id>/delete", views.task_delete, name="task_delete"),
+    path("dashboard/trash", views.trash, name="trash"),
+    path("dashboard/trash/<uuid:task_id>/restore", views.task_restore, name="task_restore"),
+    path("dashboard/trash/<uuid:task_id>/purge", views.task_purge, name="task_purge"),
 ]

@@ -94,7 +94,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
-    "django.contrib.humanize",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",

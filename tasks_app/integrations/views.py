@@ -11,9 +11,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import api_tokens
 from accounts.decorators import login_required_page
@@ -82,6 +83,11 @@ def integrations_page(request: HttpRequest) -> HttpResponse:
     elif action == "delete_webhook":
         Webhook.objects.filter(user=user, pk=_uuid_or_none(data)).delete()
         return redirect("integrations")
+    elif action == "test_webhook":
+        webhook = Webhook.objects.filter(user=user, pk=_uuid_or_none(data)).first()
+        if webhook is not None:
+            _report_test(request, webhooks.send_test(webhook))
+        return redirect(reverse("integrations") + "#webhooks")
     elif action == "preferences" and preferences_form.is_valid():
         preferences_form.save()
         messages.success(request, _("Preferences saved."))
@@ -107,6 +113,18 @@ def integrations_page(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _report_test(request: HttpRequest, delivery: WebhookDelivery) -> None:
+    if delivery.status == WebhookDelivery.Status.SUCCEEDED:
+        messages.success(
+            request,
+            _("Test delivery succeeded: the receiver answered HTTP %(status)s.")
+            % {"status": delivery.response_status},
+        )
+    else:
+        reason = f"HTTP {delivery.response_status}" if delivery.response_status else delivery.error
+        messages.error(request, _("Test delivery failed: %(reason)s.") % {"reason": reason})
+
+
 def _uuid_or_none(data: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(data.get("id", "")))
@@ -125,7 +143,20 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 def notifications_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         notifications.mark_read(request.user)
-        return redirect("notifications")
+        if not request.htmx:
+            return redirect("notifications")
     latest = list(notifications.notifications_for(request.user)[:NOTIFICATION_PAGE_LIMIT])
     items = [{"notification": item, "message": notifications.message(item)} for item in latest]
-    return render(request, "tasks_app/integrations/notifications.html", {"items": items})
+    response = render(request, "tasks_app/integrations/notifications.html", {"items": items})
+    if request.method == "POST":
+        # Marked read in place: the header's badge refreshes itself on this event.
+        response["HX-Trigger"] = "notifications-read"
+    return response
+
+
+@login_required_page
+@require_GET
+def notifications_badge(request: HttpRequest) -> HttpResponse:
+    """The header's unread count, polled by the badge so it changes without a reload."""
+    count = notifications.unread_count(request.user)
+    return render(request, "tasks_app/integrations/_unread_badge.html", {"count": count})

@@ -67,6 +67,8 @@ MAX_BACKOFF_SECONDS = 6 * 3600
 CLAIM_MARGIN_SECONDS = 30
 USER_AGENT = "Writers-Webhooks/1"
 WEBHOOK_EVENTS = (TaskEvent.Kind.COMPLETED, TaskEvent.Kind.FAILED, TaskEvent.Kind.CANCELLED)
+# "Send a test delivery" from the integrations page; not a task event, so not in its choices.
+TEST_EVENT = "webhook.test"
 # IPv6 ranges whose last 32 bits are an IPv4 address: IPv4-compatible (::/96), IPv4-translated
 # (::ffff:0:0:0/96) and the well-known NAT64 prefix. (::ffff:0:0/96 and 6to4 have their own
 # accessors in ipaddress.)
@@ -200,6 +202,27 @@ def queue_event(event: TaskEvent) -> int:
     ]
     WebhookDelivery.objects.bulk_create(deliveries)
     return len(deliveries)
+
+
+def send_test(webhook: Webhook) -> WebhookDelivery:
+    """Post a `webhook.test` event to `webhook` now, through the same signed delivery as real
+    events, and return the delivery as it ended. Tried once: a test that fails is not retried
+    by the tick."""
+    payload = {
+        "id": None,
+        "status": "test",
+        "event": TEST_EVENT,
+        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+    }
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook, event=TEST_EVENT, payload=payload, next_attempt_at=timezone.now()
+    )
+    deliver(delivery.pk)
+    WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.PENDING).update(
+        status=WebhookDelivery.Status.FAILED, next_attempt_at=None
+    )
+    delivery.refresh_from_db()
+    return delivery
 
 
 def due_deliveries() -> QuerySet[WebhookDelivery]:

@@ -11,7 +11,7 @@ from accounts.tokens import issue_tokens
 from tasks_app.models import Status, Task
 
 
-def test_it_deletes_and_returns_to_the_dashboard(
+def test_it_moves_the_task_to_the_trash_and_returns_to_the_dashboard(
     client: Client, alice: User, make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice, title="Old memo", file=True, status=Status.COMPLETED)
@@ -21,7 +21,7 @@ def test_it_deletes_and_returns_to_the_dashboard(
     task.refresh_from_db()
     assert task.deleted_at is not None
     body = client.get("/dashboard").content.decode()
-    assert "Task deleted." in body and "Old memo" not in body
+    assert "Task moved to the Trash." in body and "Old memo" not in body
 
 
 def test_it_is_403_for_a_stranger(

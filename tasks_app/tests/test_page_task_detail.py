@@ -61,7 +61,8 @@ def test_it_shows_a_finished_transcript_with_downloads(
         assert f'href="/api/v1/tasks/{task.pk}/result?format={fmt}"' in body
     assert f'href="/api/v1/tasks/{task.pk}/file"' in body
     assert "English (97%)" in body
-    assert "hx-trigger" not in body
+    # The page does not poll a finished task (the header's unread badge polls on every page).
+    assert f'hx-get="/dashboard/tasks/{task.pk}/status"' not in body
     assert "Partial transcript" not in body
 
 

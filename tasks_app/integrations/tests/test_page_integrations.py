@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -11,7 +12,8 @@ from accounts.api_tokens import create_api_token, hash_token
 from accounts.models import ApiToken, User
 from accounts.tests.test_page_account import signed_in
 from tasks_app.integrations.models import Webhook, WebhookDelivery
-from tasks_app.integrations.webhooks import create_webhook
+from tasks_app.integrations.tests.test_webhooks import Receiver
+from tasks_app.integrations.webhooks import create_webhook, sign
 
 PAGE = "/account/integrations"
 
@@ -113,3 +115,70 @@ def test_it_saves_preferences(client: Client, alice: User) -> None:
     assert (
         client.post(PAGE, {"action": "preferences", "audio_retention_days": "0"}).status_code == 400
     )
+
+
+def test_it_hides_a_webhooks_secret_until_asked(client: Client, alice: User) -> None:
+    webhook = Webhook.objects.create(user=alice, url="https://example.org/hook", secret="s3cr3t")
+    signed_in(client, alice)
+    body = client.get(PAGE).content.decode()
+    # Inside a closed <details>: shown only once "Show secret" is pressed.
+    assert re.search(r"<details[^>]*>\s*<summary>Show secret</summary>\s*<code[^>]*>s3cr3t<", body)
+    assert webhook.secret not in body.split("<details", 1)[0]
+
+
+def test_it_sends_a_test_delivery_and_says_how_it_went(
+    client: Client, alice: User, receiver: Receiver
+) -> None:
+    webhook = create_webhook(alice, receiver.url)
+    signed_in(client, alice)
+    response = client.post(PAGE, {"action": "test_webhook", "id": str(webhook.pk)}, follow=True)
+    assert response.redirect_chain == [(f"{PAGE}#webhooks", 302)]
+    assert "Test delivery succeeded: the receiver answered HTTP 200." in response.content.decode()
+    [request] = receiver.requests
+    assert request["headers"]["X-Writers-Event"] == "webhook.test"
+    assert json.loads(request["body"])["event"] == "webhook.test"
+    signature = request["headers"]["X-Writers-Signature"]
+    timestamp = int(signature.split(",")[0].removeprefix("t="))
+    assert signature == sign(webhook.secret, timestamp, request["body"])
+    delivery = WebhookDelivery.objects.get(webhook=webhook)
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED and delivery.response_status == 200
+
+
+def test_a_failed_test_delivery_is_reported_and_not_retried(
+    client: Client, alice: User, receiver: Receiver
+) -> None:
+    webhook = create_webhook(alice, receiver.url)
+    receiver.statuses = [503]
+    signed_in(client, alice)
+    response = client.post(PAGE, {"action": "test_webhook", "id": str(webhook.pk)}, follow=True)
+    assert "Test delivery failed: HTTP 503." in response.content.decode()
+    delivery = WebhookDelivery.objects.get(webhook=webhook)
+    assert delivery.status == WebhookDelivery.Status.FAILED and delivery.next_attempt_at is None
+
+
+def test_it_sends_no_test_to_someone_elses_webhook(
+    client: Client, alice: User, charlie: User, receiver: Receiver
+) -> None:
+    webhook = create_webhook(alice, receiver.url)
+    signed_in(client, charlie)
+    client.post(PAGE, {"action": "test_webhook", "id": str(webhook.pk)})
+    assert not receiver.requests and not WebhookDelivery.objects.exists()
+
+
+def test_the_new_token_box_has_a_copy_button(client: Client, alice: User) -> None:
+    signed_in(client, alice)
+    body = client.post(PAGE, {"action": "create_token", "name": "laptop"}).content.decode()
+    assert re.search(
+        r'<button type="button"[^>]*data-copy="new-token"[^>]*hidden>Copy</button>', body
+    )
+
+
+def test_revoking_and_deleting_ask_first(client: Client, alice: User) -> None:
+    create_api_token(alice, "laptop")
+    Webhook.objects.create(user=alice, url="https://example.org/hook", secret="s")
+    signed_in(client, alice)
+    body = client.get(PAGE).content.decode()
+    assert (
+        'data-confirm="Revoke the token “laptop”? Scripts using it stop working at once."' in body
+    )
+    assert 'data-confirm="Delete this webhook? Writers stops posting events to it."' in body

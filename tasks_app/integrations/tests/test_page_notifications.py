@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from django.test import Client
 from django.utils import timezone
 
@@ -53,3 +56,35 @@ def test_it_marks_all_read(client: Client, alice: User) -> None:
 
 def test_it_shows_no_count_to_visitors(client: Client, db: None) -> None:
     assert "notifications-link" not in client.get("/login").content.decode()
+
+
+def test_it_says_how_long_ago_in_english_and_persian(client: Client, alice: User) -> None:
+    completed(alice, "One")
+    tick()
+    Notification.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    signed_in(client, alice)
+    assert re.search(r"5\s+minutes ago", client.get("/notifications").content.decode())
+    client.cookies["django_language"] = "fa"
+    assert re.search(r"۵\s+دقیقه پیش", client.get("/notifications").content.decode())
+
+
+def test_the_badge_partial_counts_unread_for_the_header_poll(client: Client, alice: User) -> None:
+    signed_in(client, alice)
+    header = client.get("/dashboard").content.decode()
+    assert 'hx-get="/notifications/badge"' in header and "every 30s" in header
+    empty = client.get("/notifications/badge", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="unread-badge"' in empty and 'class="badge"' not in empty
+    completed(alice, "One")
+    tick()
+    badge = client.get("/notifications/badge", HTTP_HX_REQUEST="true").content.decode()
+    assert '<span class="badge" aria-label="1 unread">1</span>' in badge
+
+
+def test_marking_read_in_place_tells_the_badge(client: Client, alice: User) -> None:
+    completed(alice, "One")
+    tick()
+    signed_in(client, alice)
+    response = client.post("/notifications", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Trigger"] == "notifications-read"
+    assert 'id="notification-list"' in response.content.decode()
+    assert not Notification.objects.filter(read_at__isnull=True).exists()
