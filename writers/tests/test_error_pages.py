@@ -93,3 +93,19 @@ def test_it_keeps_json_for_a_refusal_under_the_api(client: Client) -> None:
     error = client.get("/v1/forbidden").json()["error"]
     assert error["code"] == "permission_denied"
     assert error["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("en", "The form could not be sent"), ("fa", "فرم فرستاده نشد")]
+)
+def test_it_shows_the_apps_page_when_a_form_fails_its_csrf_check(
+    settings: Any, db: None, language: str, heading: str
+) -> None:
+    settings.DEBUG = False
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login", {"email": "alice@example.org"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert heading in html
+    assert 'class="site-header"' in html
+    assert "CSRF verification failed" not in html
