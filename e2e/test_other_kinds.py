@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from typing import Any
 
@@ -47,12 +48,13 @@ def test_the_any_file_box_lets_the_browser_send_any_type(
     expect(error).to_be_visible()
     expect(page.locator("#id_file")).to_have_attribute("accept", ",".join(ACCEPTED_EXTENSIONS))
 
+    page.locator("#upload-advanced > summary").click()
     page.locator("#id_any_file").check()
 
     expect(error).to_be_hidden()
     assert page.locator("#id_file").get_attribute("accept") is None
     page.locator("#upload-submit").click()
-    page.wait_for_url(f"{site}/dashboard")
+    page.wait_for_url(re.compile(r"/dashboard/tasks/[0-9a-f-]{36}$"))
     task = Task.objects.get(user=alice)
     assert (task.kind, task.original_filename) == (Kind.FILE, "setup.exe")
 
@@ -63,9 +65,10 @@ def test_pasted_persian_text_is_analysed_and_shown(
 ) -> None:
     sign_in(page, site, alice)
     page.goto(f"{site}/dashboard/upload")
+    page.locator("#upload-advanced > summary").click()
     page.locator("#id_text").fill(PERSIAN)
     page.locator("#upload-submit").click()
-    page.wait_for_url(f"{site}/dashboard")
+    page.wait_for_url(re.compile(r"/dashboard/tasks/[0-9a-f-]{36}$"))
     task = Task.objects.get(user=alice)
 
     page.goto(f"{site}/dashboard/tasks/{task.pk}")

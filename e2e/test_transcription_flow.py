@@ -4,6 +4,7 @@ reloading, reads the transcript and downloads the subtitles, in English and in P
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from pathlib import Path
 
@@ -18,9 +19,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 RECORD_PROGRESS = """() => {
   sessionStorage.setItem('progress', '');
   new MutationObserver(() => {
-    const text = document.querySelector('#upload-percent').textContent;
-    sessionStorage.setItem('progress', sessionStorage.getItem('progress') + ' ' + text);
-  }).observe(document.querySelector('#upload-percent'),
+    const percent = document.querySelector('#upload-list .upload-percent');
+    if (!percent) return;
+    const shown = sessionStorage.getItem('progress') + ' ' + percent.textContent;
+    sessionStorage.setItem('progress', shown);
+  }).observe(document.querySelector('#upload-list'),
              {childList: true, characterData: true, subtree: true});
 }"""
 
@@ -58,8 +61,9 @@ def drop_and_upload(page: Page, site: str, audio: Path, done: str = "100%") -> N
     expect(page.locator("#id_title")).to_have_value(audio.stem)
     page.evaluate(RECORD_PROGRESS)
     page.locator("#upload-submit").click()
-    expect(page.locator("#upload-status")).to_be_visible()
-    page.wait_for_url(f"{site}/dashboard", timeout=60_000)
+    expect(page.locator("#upload-list .progress")).to_be_visible()
+    # A single upload lands on its new task's page.
+    page.wait_for_url(re.compile(r"/dashboard/tasks/[0-9a-f-]{36}$"), timeout=60_000)
     cdp.send(
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
@@ -88,6 +92,7 @@ def test_it_transcribes_an_upload_end_to_end(
 
     drop_and_upload(page, site, jfk_flac)
     expect(page.locator(".messages")).to_contain_text("Upload complete.")
+    page.goto(f"{site}/dashboard")
     watch_it_complete(page, "Completed")
     expect(page.locator(".task-card").first).to_contain_text("Transcript ready")
 
@@ -124,6 +129,7 @@ def test_it_works_in_persian_right_to_left(
 
     drop_and_upload(page, site, jfk_flac, done="۱۰۰%")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.goto(f"{site}/dashboard")
     watch_it_complete(page, "تکمیل شده")
 
     page.locator(".task-card h3 a").first.click()
