@@ -88,3 +88,17 @@ def test_marking_read_in_place_tells_the_badge(client: Client, alice: User) -> N
     assert response.status_code == 200 and response["HX-Trigger"] == "notifications-read"
     assert 'id="notification-list"' in response.content.decode()
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_the_unread_count_is_in_persian_digits_for_persian_readers(
+    client: Client, alice: User
+) -> None:
+    completed(alice, "One")
+    tick()
+    signed_in(client, alice)
+    client.cookies["django_language"] = "fa"
+    header = client.get("/dashboard").content.decode()
+    badge = re.search(r'<span class="badge" aria-label="([^"]+)">([^<]+)</span>', header)
+    assert badge is not None
+    # What a screen reader says and what the eye sees: both in Persian digits.
+    assert badge.group(2) == "۱" and "۱" in badge.group(1) and "1" not in badge.group(1)
