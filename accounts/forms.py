@@ -31,6 +31,13 @@ class LoginForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def refuse(self, message: str) -> None:
+        """A wrong email or password: the message above the form, and the cursor in the emptied
+        password field, where the mistake usually is."""
+        self.add_error(None, message)
+        self.fields["email"].widget.attrs.pop("autofocus", None)
+        self.fields["password"].widget.attrs["autofocus"] = True
+
 
 class NewPasswordMixin(forms.Form):
     new_password = forms.CharField(

@@ -95,7 +95,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
             services.set_auth_cookies(response, user)
             return response
         # One message for every failure, so the page never tells which accounts exist.
-        form.add_error(None, _("The email or password is not right."))
+        form.refuse(_("The email or password is not right."))
     return render(request, "accounts/login.html", context, status=400)
 
 

@@ -52,6 +52,20 @@ def test_it_gives_one_message_for_any_wrong_credentials(client: Client, alice: U
         assert "access_token" not in response.cookies
 
 
+def test_it_puts_the_cursor_in_the_password_field_after_wrong_credentials(
+    client: Client, alice: User
+) -> None:
+    assert "autofocus" in _input(client.get("/login").content.decode(), "email")
+    body = client.post("/login", {"email": alice.email, "password": "nope"}).content.decode()
+    assert "autofocus" in _input(body, "password")
+    assert "autofocus" not in _input(body, "email")
+
+
+def _input(body: str, name: str) -> str:
+    start = body.index(f'name="{name}"')
+    return body[body.rindex("<input", 0, start) : body.index(">", start)]
+
+
 def test_it_shows_field_errors(client: Client, db: None) -> None:
     response = client.post("/login", {"email": "not-an-email", "password": ""})
     body = response.content.decode()
