@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tasks_app.dates import DueDateField
+from tasks_app.dates import DueDateField, DueDateInput, jalali_text, parse_date_text
 from tasks_app.models import MANUAL_STATUSES, Kind, Mode, Status, Task
 from tasks_app.templatetags.writers import language_name, localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
@@ -18,11 +21,35 @@ from transcription import services as transcription
 ACCEPT_ATTRIBUTE = ",".join(ACCEPTED_EXTENSIONS)
 
 
-class DayInput(forms.DateInput):
+class DayInput(DueDateInput):
+    """A calendar day: in Persian the due date's Jalali text box and calendar, otherwise the
+    browser's date input."""
+
     input_type = "date"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
+        super().__init__(attrs)
+        self.format = "%Y-%m-%d"
+
+
+class DayField(forms.DateField):
+    """A day typed as Jalali in Persian (or ISO), as the browser's yyyy-mm-dd otherwise."""
+
+    widget = DayInput
+
+    def to_python(self, value: Any) -> date | None:
+        if not (get_language() or "").startswith("fa") or not isinstance(value, str):
+            return super().to_python(value)
+        if not value.strip():
+            return None
+        parsed = parse_date_text(value)
+        if parsed is None:
+            raise forms.ValidationError(
+                _("Write the date as year/month/day, for example %(example)s."),
+                code="invalid",
+                params={"example": jalali_text(timezone.localdate())},
+            )
+        return parsed.date()
 
 
 class FilterForm(forms.Form):
@@ -35,8 +62,8 @@ class FilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]
     )
-    created_from = forms.DateField(label=_("Created from"), required=False, widget=DayInput())
-    created_to = forms.DateField(label=_("Created to"), required=False, widget=DayInput())
+    created_from = DayField(label=_("Created from"), required=False)
+    created_to = DayField(label=_("Created to"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -230,3 +231,20 @@ def test_it_finds_nothing_of_someone_elses(
     body = client.get("/dashboard?q=Americans").content.decode()
     assert "<mark>" not in body and "Speech" not in body
     assert "No task matches" in body
+
+
+def test_persian_readers_filter_by_jalali_days(
+    alice_client: Client, alice: User, make_task: Callable[..., Task], settings: Any
+) -> None:
+    settings.TIME_ZONE = "Asia/Tehran"
+    nowruz = datetime(2026, 3, 21, 9, 0, tzinfo=ZoneInfo("Asia/Tehran"))  # 1405/01/01
+    created(make_task(alice, title="Nowruz"), nowruz)
+    created(make_task(alice, title="Eve"), nowruz - timedelta(hours=10))
+    created(make_task(alice, title="Next day"), nowruz + timedelta(days=1))
+    alice_client.cookies["django_language"] = "fa"
+    assert titles(alice_client, "created_from=۱۴۰۵/۰۱/۰۱&created_to=۱۴۰۵/۰۱/۰۱") == ["Nowruz"]
+    body = alice_client.get("/dashboard?created_from=۱۴۰۵/۰۱/۰۱").content.decode()
+    # The box shows the day as it was typed, in the reader's calendar and digits.
+    assert 'value="۱۴۰۵/۰۱/۰۱"' in body and "data-jalali-picker" in body
+    body = alice_client.get("/dashboard?created_to=فردا").content.decode()
+    assert "تاریخ را به شکل سال/ماه/روز بنویسید" in body
