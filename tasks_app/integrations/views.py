@@ -21,6 +21,7 @@ from accounts.decorators import login_required_page
 from accounts.models import User
 from tasks_app.integrations import notifications, webhooks
 from tasks_app.integrations.models import Webhook, WebhookDelivery
+from tasks_app.templatetags.writers import localdigits
 
 DELIVERY_LOG_LIMIT = 30
 NOTIFICATION_PAGE_LIMIT = 100
@@ -118,10 +119,11 @@ def _report_test(request: HttpRequest, delivery: WebhookDelivery) -> None:
         messages.success(
             request,
             _("Test delivery succeeded: the receiver answered HTTP %(status)s.")
-            % {"status": delivery.response_status},
+            % {"status": localdigits(delivery.response_status)},
         )
     else:
-        reason = f"HTTP {delivery.response_status}" if delivery.response_status else delivery.error
+        status = delivery.response_status
+        reason = f"HTTP {localdigits(status)}" if status else delivery.error
         messages.error(request, _("Test delivery failed: %(reason)s.") % {"reason": reason})
 
 
