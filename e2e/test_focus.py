@@ -225,3 +225,33 @@ def test_a_focused_button_stays_focused_across_polls(page: Page, site: str, alic
     assert focused == "yes"
     # The page keeps its place around the button even though a card above it got shorter.
     assert abs(button.evaluate("el => el.getBoundingClientRect().top") - place) < 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_pages_poll_leaves_the_cancel_button_focused(
+    page: Page, site: str, alice: User
+) -> None:
+    running = Task.objects.create(
+        user=alice,
+        kind=Kind.TRANSCRIPTION,
+        title="Interview",
+        status=Status.PROCESSING,
+        file_path="uploads/interview.flac",
+        original_filename="interview.flac",
+        progress=10,
+    )
+    sign_in(page, site, alice)
+    page.goto(f"{site}/dashboard/tasks/{running.pk}")
+    cancel = page.locator("#task-status button", has_text="Cancel transcription")
+    cancel.focus()
+    cancel.evaluate("el => { el.focusedBefore = 'yes'; }")
+    page.evaluate(
+        "window.__swaps = 0;"
+        "document.body.addEventListener('htmx:afterSettle', () => window.__swaps++)"
+    )
+    Task.objects.filter(pk=running.pk).update(progress=60)
+    page.wait_for_function("window.__swaps >= 2", timeout=15_000)
+    focused = page.evaluate(
+        "document.activeElement.focusedBefore || document.activeElement.tagName"
+    )
+    assert focused == "yes"
