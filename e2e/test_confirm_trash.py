@@ -249,3 +249,39 @@ def test_a_webhook_hides_its_secret_sends_a_test_and_asks_before_deleting(
     finally:
         receiver.server.shutdown()
         receiver.server.server_close()
+
+
+def test_an_htmx_request_with_data_confirm_waits_for_the_dialog(
+    page: Page, site: str, alice: User, no_native_dialogs: list[str]
+) -> None:
+    # No page sends a destructive htmx request yet; the dialog is ready for the first one.
+    task = Task.objects.create(user=alice, title="Buy stamps")
+    sign_in(page, site, alice, "en")
+    page.goto(f"{site}/dashboard")
+    page.evaluate(
+        """(url) => {
+            const button = document.createElement("button");
+            button.id = "htmx-delete";
+            button.textContent = "Remove";
+            button.setAttribute("hx-post", url);
+            button.setAttribute("hx-swap", "none");
+            button.dataset.confirm = "Remove it?";
+            document.querySelector("main").append(button);
+            htmx.process(button);
+        }""",
+        f"/dashboard/tasks/{task.pk}/delete",
+    )
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.locator("#htmx-delete").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text("Remove it?")
+    expect(dialog.locator("#confirm-ok")).to_have_text("Remove")
+    page.keyboard.press("Escape")
+    expect(page.locator("#htmx-delete")).to_be_focused()
+    assert not [url for url in requests if url.endswith("/delete")]
+    page.locator("#htmx-delete").click()
+    with page.expect_response(lambda response: response.url.endswith("/delete")):
+        dialog.locator("#confirm-ok").click()
+    task.refresh_from_db()
+    assert task.deleted_at is not None
