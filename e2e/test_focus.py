@@ -150,10 +150,11 @@ def test_a_wrong_password_puts_the_cursor_in_the_password_field(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("language", ["en", "fa"])
+@pytest.mark.parametrize("language,width", [("en", 1280), ("fa", 1280), ("fa", 390)])
 def test_the_focus_ring_stands_out_from_its_background(
-    page: Page, site: str, alice: User, language: str
+    page: Page, site: str, alice: User, language: str, width: int
 ) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
     Task.objects.create(user=alice, title="Call the printer")
     Task.objects.create(
         user=alice,
