@@ -44,6 +44,7 @@ class AxePage:
     signed_in: bool = True
     # Whatever brings the page into the state worth checking (a form with its errors shown).
     then: Callable[[Page], None] | None = None
+    width: int = 1280
 
 
 def submit_empty(page: Page) -> None:
@@ -61,6 +62,29 @@ def wrong_password(page: Page) -> None:
 def empty_upload(page: Page) -> None:
     page.locator("#upload-submit").click()
     expect(page.locator("#dropzone")).to_have_attribute("aria-invalid", "true")
+
+
+def open_confirm(page: Page) -> None:
+    page.locator("main form[data-confirm] button[type=submit]").first.click()
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+
+
+def open_menu(page: Page) -> None:
+    page.locator(".nav-toggle").click()
+    expect(page.locator(".nav-toggle")).to_have_attribute("aria-expanded", "true")
+
+
+def open_advanced(page: Page) -> None:
+    page.locator("#upload-advanced > summary").click()
+    expect(page.locator("#upload-advanced")).to_have_attribute("open", "")
+
+
+def open_date_picker(page: Page) -> None:
+    # The Jalali calendar exists on Persian pages only.
+    toggle = page.locator(".jp-toggle").first
+    if toggle.count():
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
 
 
 def task(status: str) -> Callable[[Cast], str]:
@@ -87,12 +111,17 @@ SIGNED_IN = [
     AxePage("dashboard, no match", lambda cast: "/dashboard?q=zzzz-nothing"),
     AxePage("upload", lambda cast: "/dashboard/upload"),
     AxePage("upload, nothing chosen", lambda cast: "/dashboard/upload", then=empty_upload),
+    AxePage("upload, advanced", lambda cast: "/dashboard/upload", then=open_advanced),
+    AxePage("dashboard, date picker", lambda cast: "/dashboard", then=open_date_picker),
+    AxePage("dashboard, phone menu", lambda cast: "/dashboard", then=open_menu, width=390),
+    AxePage("trash", lambda cast: "/dashboard/trash"),
     AxePage("task, queued", task(Status.IN_PROGRESS)),
     AxePage("task, running", task(Status.PROCESSING)),
     AxePage("task, completed", task(Status.COMPLETED)),
     AxePage("task, failed", task(Status.FAILED)),
     AxePage("task, cancelled", task(Status.CANCELLED)),
     AxePage("to-do", task(Kind.TODO)),
+    AxePage("to-do, confirm delete", task(Kind.TODO), then=open_confirm),
     AxePage("to-do, edit", lambda cast: f"/dashboard/tasks/{cast.tasks[Kind.TODO].pk}/edit"),
     AxePage("account", lambda cast: "/account"),
     AxePage("notifications", lambda cast: "/notifications"),
@@ -164,6 +193,7 @@ def cast_tasks(cast: Cast, storage: Path) -> None:
         description="Ask about the proofs.",
         due_date=now + timedelta(days=2),
     )
+    Task.objects.create(user=alice, title="Old to-do", deleted_at=now)
     Webhook.objects.create(user=alice, url="https://hooks.example.org/writers", secret="s" * 32)
     Notification.objects.create(
         user=alice,
@@ -193,6 +223,7 @@ def check(context: BrowserContext, site: str, cast: Cast, pages: list[AxePage]) 
     report = []
     page = context.new_page()
     for entry in pages:
+        page.set_viewport_size({"width": entry.width, "height": 900})
         page.goto(site + entry.path(cast))
         if entry.then:
             entry.then(page)
