@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
+from tasks_app.integrations.models import Notification
 from tasks_app.models import Task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -126,3 +127,19 @@ def test_on_a_desktop_everything_shows_without_buttons(
     assert header is not None and header["height"] <= 72
     card = page.locator(".task-card").first.bounding_box()
     assert card is not None and card["y"] + card["height"] <= DESKTOP["height"]
+
+
+def test_the_closed_menu_tells_about_unread_notifications(
+    page: Page, site: str, alice: User
+) -> None:
+    task = Task.objects.create(user=alice, title="Board meeting")
+    Notification.objects.create(user=alice, task=task, event="task.completed", title="x")
+    page.set_viewport_size(PHONE)
+    sign_in(page, site, alice, "en")
+    page.goto(f"{site}/dashboard")
+    toggle = page.get_by_role("button", name=MENU["en"])
+    expect(toggle).to_have_accessible_description("1 unread")
+    dot = page.evaluate(
+        "getComputedStyle(document.querySelector('.nav-toggle'), '::after').content"
+    )
+    assert dot == '""'
