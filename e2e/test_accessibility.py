@@ -244,9 +244,9 @@ def new_context(browser: Browser, site: str, language: str) -> BrowserContext:
 
 
 @pytest.mark.django_db(transaction=True)
-# Each language takes 40 to 60 s on two busy cores: English runs with every `make test`, Persian
-# with `make test-slow`.
-@pytest.mark.parametrize("language", ["en", pytest.param("fa", marks=pytest.mark.slow)])
+# Each language takes 20 to 60 s on two cores: Persian runs with every `make test`, English with
+# `make test-slow` (e2e/conftest.py).
+@pytest.mark.parametrize("language", ["en", "fa"])
 def test_no_page_has_a_serious_accessibility_violation(
     browser: Browser, site: str, settings: Any, language: str
 ) -> None:

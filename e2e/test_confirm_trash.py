@@ -22,6 +22,13 @@ from tasks_app.models import Kind, Status, Task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# Each action at a desk and on a phone (where the navigation sits behind the menu button); the
+# phone runs go with `make test-slow`.
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+both_sizes = pytest.mark.parametrize(
+    "size", ["desktop", pytest.param("phone", marks=pytest.mark.slow)]
+)
+
 WORDS = {
     "en": {
         "delete": "Delete",
@@ -87,10 +94,12 @@ def focus_is_in_dialog(page: Page) -> bool:
     )
 
 
+@both_sizes
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_deleting_asks_in_the_page_and_the_trash_restores_and_deletes_for_good(
-    page: Page, site: str, alice: User, language: str, no_native_dialogs: list[str]
+    page: Page, site: str, alice: User, language: str, size: str, no_native_dialogs: list[str]
 ) -> None:
+    page.set_viewport_size(SIZES[size])
     words = WORDS[language]
     task = Task.objects.create(user=alice, title="Buy stamps")
     sign_in(page, site, alice, language)
@@ -145,10 +154,12 @@ def test_deleting_asks_in_the_page_and_the_trash_restores_and_deletes_for_good(
     assert not Task.objects.filter(pk=task.pk).exists()
 
 
+@both_sizes
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_cancel_and_sign_out_everywhere_ask_first(
-    page: Page, site: str, alice: User, language: str, no_native_dialogs: list[str]
+    page: Page, site: str, alice: User, language: str, size: str, no_native_dialogs: list[str]
 ) -> None:
+    page.set_viewport_size(SIZES[size])
     words = WORDS[language]
     task = Task.objects.create(
         user=alice,
@@ -174,10 +185,12 @@ def test_cancel_and_sign_out_everywhere_ask_first(
     expect(page).to_have_url(f"{site}/account")
 
 
+@both_sizes
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_a_new_token_copies_and_revoking_asks_first(
-    page: Page, site: str, alice: User, language: str, no_native_dialogs: list[str]
+    page: Page, site: str, alice: User, language: str, size: str, no_native_dialogs: list[str]
 ) -> None:
+    page.set_viewport_size(SIZES[size])
     words = WORDS[language]
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
     sign_in(page, site, alice, language)
@@ -219,10 +232,18 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
+@both_sizes
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_a_webhook_hides_its_secret_sends_a_test_and_asks_before_deleting(
-    page: Page, site: str, alice: User, language: str, settings: Any, no_native_dialogs: list[str]
+    page: Page,
+    site: str,
+    alice: User,
+    language: str,
+    size: str,
+    settings: Any,
+    no_native_dialogs: list[str],
 ) -> None:
+    page.set_viewport_size(SIZES[size])
     words = WORDS[language]
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     receiver = Receiver()

@@ -38,6 +38,7 @@ def test_it_leaves_no_temporary_file_when_workers_are_killed_mid_write(
     assert outcome.orphans == 0
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 def test_it_rejects_the_late_writes_of_a_frozen_worker(make_harness: Any, owner: Any) -> None:
     outcome = scenarios.freeze_worker(make_harness, owner, tasks=3, seconds=3.0)
 
@@ -52,6 +53,7 @@ def test_it_runs_uploads_accepted_while_redis_was_down(make_harness: Any, owner:
     assert outcome.notes["accepted_pending"] == 2
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 def test_it_fails_a_poison_file_after_max_attempts_and_spares_the_rest(
     make_harness: Any, owner: Any, tmp_path: Path
 ) -> None:

@@ -29,6 +29,10 @@ def routes() -> Iterator[tuple[str, str, bool]]:
 
 
 TASK_ROUTES = [(name, method) for name, method, per_task in routes() if per_task]
+# The one route that acts on the Trash instead of on live tasks: someone else's deleted task is
+# nobody's business (404, not 403), and a live task is not in the Trash (404).
+TRASH_ROUTES = [("restore", "post")]
+LIVE_TASK_ROUTES = [route for route in TASK_ROUTES if route not in TRASH_ROUTES]
 ALL_ROUTES = [(name, method) for name, method, _per_task in routes()]
 
 
@@ -54,7 +58,7 @@ def test_it_enumerates_every_task_action() -> None:
     }
 
 
-@pytest.mark.parametrize(("name", "method"), TASK_ROUTES)
+@pytest.mark.parametrize(("name", "method"), LIVE_TASK_ROUTES)
 def test_it_forbids_a_stranger(
     name: str,
     method: str,
@@ -89,7 +93,7 @@ def test_it_requires_a_signed_in_user(
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize(("name", "method"), TASK_ROUTES)
+@pytest.mark.parametrize(("name", "method"), LIVE_TASK_ROUTES)
 def test_it_answers_404_for_missing_and_deleted_tasks(
     name: str,
     method: str,
@@ -103,3 +107,23 @@ def test_it_answers_404_for_missing_and_deleted_tasks(
     deleted = make_task(alice, file=True, status=Status.FAILED)
     Task.objects.filter(pk=deleted.pk).update(deleted_at="2026-01-01T00:00:00Z")
     assert call(client, name, method, deleted.pk).status_code == 404
+
+
+@pytest.mark.parametrize(("name", "method"), TRASH_ROUTES)
+def test_it_finds_only_the_callers_own_deleted_tasks_in_the_trash(
+    name: str,
+    method: str,
+    alice: User,
+    charlie: User,
+    api: Callable[[User | None], APIClient],
+    make_task: Callable[..., Task],
+) -> None:
+    live = make_task(alice, file=True, status=Status.FAILED)
+    deleted = make_task(alice, file=True, status=Status.FAILED)
+    Task.objects.filter(pk=deleted.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    assert call(api(charlie), name, method, deleted.pk).status_code == 404
+    assert call(api(alice), name, method, uuid.uuid4()).status_code == 404
+    assert call(api(alice), name, method, "not-a-uuid").json()["detail"]
+    assert call(api(alice), name, method, live.pk).status_code == 404
+    assert Task.objects.get(pk=deleted.pk).deleted_at is not None
+    assert call(api(alice), name, method, deleted.pk).status_code == 200

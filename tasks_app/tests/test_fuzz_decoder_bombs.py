@@ -53,6 +53,7 @@ def nothing_stored() -> bool:
     return not uploads.exists() or not any(uploads.iterdir())
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 def test_it_refuses_a_long_low_bitrate_opus_at_upload(
     alice: User, api: Callable[[User], APIClient], settings: Any, tmp_path: Path
 ) -> None:

@@ -87,6 +87,7 @@ def test_it_recovers_the_task_of_a_worker_process_killed_mid_job(
     assert supervisor.poll() is None
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 def test_it_recycles_worker_processes_after_max_jobs(file_task: Any, start_worker: Any) -> None:
     tasks = [file_task(), file_task()]
     for task in tasks:
