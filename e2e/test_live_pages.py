@@ -50,6 +50,7 @@ def test_the_dashboard_refreshes_when_the_tab_regains_focus(
     assert page.evaluate("window.__samePage === true")
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 @pytest.mark.django_db(transaction=True)
 def test_the_task_page_follows_its_task_and_stops_polling(
     page: Page, site: str, alice: User, running_task: Callable[[], Task]

@@ -17,6 +17,7 @@ def report(outcome: Any) -> None:
     assert outcome.ok, outcome.problems
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 def test_it_completes_every_task_once_while_workers_are_killed(
     make_harness: Any, owner: Any
 ) -> None:
@@ -46,6 +47,7 @@ def test_it_rejects_the_late_writes_of_a_frozen_worker(make_harness: Any, owner:
     assert outcome.notes["resumed_worker_alive"] == 1
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 def test_it_runs_uploads_accepted_while_redis_was_down(make_harness: Any, owner: Any) -> None:
     outcome = scenarios.upload_while_redis_down(make_harness, owner, uploads=2)
 
@@ -63,6 +65,7 @@ def test_it_fails_a_poison_file_after_max_attempts_and_spares_the_rest(
     assert outcome.kills == scenarios.MAX_ATTEMPTS
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 def test_it_loses_no_upload_when_redis_is_killed_or_wiped_under_load(
     make_harness: Any, owner: Any
 ) -> None:

@@ -91,6 +91,7 @@ def test_it_sends_tasks_uploaded_while_redis_was_down_once_it_is_back(
     assert status_of(task) == Status.COMPLETED
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 def test_it_keeps_a_running_worker_process_serving_across_a_restart(
     redis: RedisServer, file_task: Any, tmp_path: Path
 ) -> None:

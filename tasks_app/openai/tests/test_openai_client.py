@@ -60,6 +60,7 @@ def client(live_server: Any, settings: Any, short_lived_connections: None) -> Op
     return OpenAI(api_key=raw, base_url=f"{live_server.url}/v1", max_retries=0, timeout=150)
 
 
+@pytest.mark.slow  # tens of seconds of real processes: make test-slow
 def test_it_transcribes_with_the_openai_client(
     client: OpenAI, jfk_flac: Path, running_worker: None
 ) -> None:
