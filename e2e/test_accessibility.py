@@ -24,6 +24,7 @@ from accounts.tokens import issue_tokens, make_reset_token
 from conftest import PASSWORD, make_user
 from tasks_app.integrations.models import Notification, TaskEvent, Webhook
 from tasks_app.models import ErrorCode, Kind, Status, Task
+from tasks_app.tests.conftest import RESULT
 
 pytestmark = pytest.mark.browser
 
@@ -129,21 +130,6 @@ SIGNED_IN = [
     AxePage("integrations", lambda cast: "/account/integrations"),
     AxePage("404, signed in", lambda cast: "/dashboard/tasks/00000000-0000-0000-0000-000000000000"),
 ]
-
-RESULT = {
-    "task_id": "t",
-    "partial": False,
-    "text": "And so my fellow Americans, ask not what your country can do for you.",
-    "language": "en",
-    "language_probability": 0.97,
-    "duration": 11.0,
-    "confidence": 0.9,
-    "segments": [
-        {"id": 0, "start": 0.0, "end": 4.5, "text": " And so my fellow Americans,"},
-        {"id": 1, "start": 4.5, "end": 11.0, "text": " ask not what your country can do for you."},
-    ],
-    "run": {"model": "tiny.en"},
-}
 
 
 def cast_tasks(cast: Cast, storage: Path) -> None:
