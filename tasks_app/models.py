@@ -46,6 +46,12 @@ class ErrorCode(models.TextChoices):
     INTERNAL = "INTERNAL", _("Internal error")
 
 
+class Channels(models.TextChoices):
+    AUTO = "auto", _("Automatic")
+    SPLIT = "split", _("One speaker per channel")
+    MIX = "mix", _("Mix to mono")
+
+
 class AnalysisStatus(models.TextChoices):
     """The follow-up text analysis of a finished transcript (a text task analyses at once)."""
 
@@ -140,6 +146,11 @@ class Task(models.Model):
     batched = models.BooleanField(default=False)
     # Videos: keep the sound track as 16 kHz mono FLAC beside the result.
     normalized_audio = models.BooleanField(default=False)
+    # Stereo with one speaker per channel: transcribe each channel (split), mix to mono (mix), or
+    # split only when the channels really differ (auto).
+    channels = models.CharField(max_length=8, choices=Channels.choices, default=Channels.AUTO)
+    # Automatic speaker labels on mono recordings: how many speakers (0: off).
+    speakers = models.PositiveSmallIntegerField(default=0)
 
     # What processing found and how far it got.
     result_path = models.CharField(max_length=500, blank=True)
@@ -161,6 +172,14 @@ class Task(models.Model):
         max_length=16, blank=True, choices=AnalysisStatus.choices, default=AnalysisStatus.NONE
     )
     analysis_requested_at = models.DateTimeField(null=True, blank=True)
+    # The transcript workspace: the newest TranscriptRevision's number (0: the machine's result,
+    # not edited). PATCH …/transcript must name it (optimistic locking).
+    transcript_version = models.PositiveIntegerField(default=0)
+    # Speaker labelling asked for after the transcript was done (POST …/speakers).
+    speakers_status = models.CharField(
+        max_length=16, blank=True, choices=AnalysisStatus.choices, default=AnalysisStatus.NONE
+    )
+    speakers_error = models.TextField(blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -293,3 +312,4 @@ class Attempt(models.Model):
 # The integrations package's models belong to this app; Django finds an app's models by importing
 # its `models` module.
 import tasks_app.integrations.models  # noqa: E402, F401
+import tasks_app.transcripts.models  # noqa: E402, F401
