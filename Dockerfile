@@ -8,8 +8,9 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 RUN python -m venv /opt/venv
-COPY requirements.txt .
-RUN /opt/venv/bin/pip install -r requirements.txt
+COPY requirements.txt requirements-nodeps.txt ./
+RUN /opt/venv/bin/pip install -r requirements.txt \
+ && /opt/venv/bin/pip install --no-deps -r requirements-nodeps.txt
 COPY . .
 # Static files are collected at build time so the runtime image needs no write access to code.
 RUN DEBUG=0 SECRET_KEY=build-only STORAGE_ROOT=/tmp/storage \

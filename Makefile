@@ -11,9 +11,10 @@ export WEB_PORT := $(PORT)
 
 .PHONY: install install-dev system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-stall chaos fuzz load ci clean
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed

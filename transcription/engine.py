@@ -435,8 +435,9 @@ def demuxed_duration(path: Path) -> float:
     return end
 
 
-def decode(path: Path) -> Any:
-    """Decode to 16 kHz mono samples, refusing files that are missing, too long or cut short."""
+def decode(path: Path, *, split_stereo: bool = False) -> Any:
+    """Decode to 16 kHz mono samples, refusing files that are missing, too long or cut short;
+    `split_stereo` gives the (left, right) pair instead (more channels are mixed to two)."""
     import av
     from faster_whisper.audio import decode_audio
 
