@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from tasks_app import api
+from tasks_app.transcripts import api as transcripts_api
 
 app_name = "tasks_api"
 
@@ -20,4 +21,19 @@ urlpatterns = [
     path("tasks/<str:task_id>/thumbnail", api.TaskThumbnailView.as_view(), name="thumbnail"),
     path("tasks/<str:task_id>/audio", api.TaskAudioView.as_view(), name="audio"),
     path("tasks/<str:task_id>/analyze", api.TaskAnalyzeView.as_view(), name="analyze"),
+    path(
+        "tasks/<str:task_id>/transcript",
+        transcripts_api.TranscriptView.as_view(),
+        name="transcript",
+    ),
+    path(
+        "tasks/<str:task_id>/transcript/revisions",
+        transcripts_api.TranscriptRevisionsView.as_view(),
+        name="transcript_revisions",
+    ),
+    path(
+        "tasks/<str:task_id>/transcript/revisions/<int:number>/restore",
+        transcripts_api.TranscriptRestoreView.as_view(),
+        name="transcript_restore",
+    ),
 ]

@@ -36,8 +36,12 @@ LIVE_TASK_ROUTES = [route for route in TASK_ROUTES if route not in TRASH_ROUTES]
 ALL_ROUTES = [(name, method) for name, method, _per_task in routes()]
 
 
+# Routes that name more than the task, with the value each test puts there.
+OTHER_ARGUMENTS = {"transcript_restore": [0]}
+
+
 def call(client: APIClient, name: str, method: str, task_id: Any = None) -> Any:
-    args = [task_id] if task_id is not None else []
+    args = [task_id, *OTHER_ARGUMENTS.get(name, [])] if task_id is not None else []
     url = reverse(f"tasks_api:{name}", args=args)
     return getattr(client, method)(url, {"title": "Changed"}, format="json")
 
@@ -49,6 +53,9 @@ def test_it_enumerates_every_task_action() -> None:
         "retry",
         "file",
         "result",
+        "transcript",
+        "transcript_revisions",
+        "transcript_restore",
     }
     assert {method for name, method in TASK_ROUTES if name == "detail"} == {
         "get",

@@ -140,7 +140,10 @@ def restore(task: Task, user: Any, number: int, version: int | None = None) -> T
 
 
 def revisions(task: Task) -> list[Revision]:
-    """The transcript's history, newest first, ending with the machine's transcript (0)."""
+    """The transcript's history, newest first, ending with the machine's transcript (0).
+    Raises NotReady when the task has no transcript."""
+    if task.kind not in TRANSCRIPT_KINDS or not task.result_path:
+        raise NotReady(task)
     rows = task.revisions.select_related("author").order_by("-number")
     history = [
         Revision(row.number, row.author, row.created_at, row.summary)
