@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from tasks_app import views
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("dashboard/trash", views.trash, name="trash"),
     path("dashboard/trash/<uuid:task_id>/restore", views.task_restore, name="task_restore"),
     path("dashboard/trash/<uuid:task_id>/purge", views.task_purge, name="task_purge"),
+    path("", include("tasks_app.transcripts.urls")),
 ]
