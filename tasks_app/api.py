@@ -38,17 +38,11 @@ from tasks_app.serializers import (
     TranscriptResultSerializer,
     VideoResultSerializer,
 )
+from tasks_app.transcripts import services as transcripts
 from tasks_app.uploads import UploadRejected, display_filename, limit_upload_size
-from transcription.services import RENDERERS, eta_for_tasks, render
+from transcription.services import FORMATS, eta_for_tasks, render_download
 from writers.schema import RETRY_AFTER, ErrorSerializer, server_busy
 
-RESULT_CONTENT_TYPES = {
-    "json": "application/json",
-    "txt": "text/plain; charset=utf-8",
-    "srt": "application/x-subrip; charset=utf-8",
-    "vtt": "text/vtt; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-}
 MEDIA_TYPES = ("audio/", "video/")
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; field errors per field."),
@@ -422,10 +416,18 @@ class TaskResultView(TaskAPIView):
             OpenApiParameter(
                 "format",
                 str,
-                enum=list(RENDERERS),
+                enum=list(FORMATS),
                 default="json",
                 description="Transcript format.",
-            )
+            ),
+            OpenApiParameter(
+                "version",
+                str,
+                default="edited",
+                description="Which transcript: `edited` (the current one; the machine's while "
+                "nobody edited it), `original` (the machine's, as it wrote it) or a revision "
+                "number (GET …/transcript/revisions). 400 for any other.",
+            ),
         ],
         responses={
             (200, "application/json"): OpenApiResponse(
@@ -443,17 +445,22 @@ class TaskResultView(TaskAPIView):
     def get(self, request: Request, task_id: str) -> Response | FileResponse:
         task = services.get_task_for_user(request.user, task_id)
         fmt = request.query_params.get("format", "json")
-        if fmt not in RENDERERS:
+        if fmt not in FORMATS:
             return error_response(
-                "unknown_format", f"Choose a format among: {', '.join(RENDERERS)}.", 400
+                "unknown_format", f"Choose a format among: {', '.join(FORMATS)}.", 400
             )
-        result = services.load_result(task)
-        if result is None:
+        try:
+            result = transcripts.result_for(task, request.query_params.get("version", "edited"))
+        except transcripts.InvalidOperation as error:
+            response = error_response("unknown_version", error.message, 400)
+            response.data["field"] = error.field
+            return response
+        except transcripts.NotReady:
             return error_response(
                 "result_not_ready",
                 f"No transcript yet: the task is {task.get_status_display().lower()}. "
                 "Try again when it has completed.",
                 409,
             )
-        body = render(result, fmt).encode("utf-8")
-        return download(io.BytesIO(body), f"{task.title}.{fmt}", RESULT_CONTENT_TYPES[fmt])
+        body = render_download(result, fmt)
+        return download(io.BytesIO(body), f"{task.title}.{fmt}", FORMATS[fmt][0])

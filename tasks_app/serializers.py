@@ -385,9 +385,11 @@ class SegmentSerializer(serializers.Serializer):
     start = serializers.FloatField()
     end = serializers.FloatField()
     text = serializers.CharField()
-    avg_logprob = serializers.FloatField()
-    compression_ratio = serializers.FloatField()
-    no_speech_prob = serializers.FloatField()
+    # The decoder's figures describe what the machine heard: an edited transcript has none.
+    avg_logprob = serializers.FloatField(required=False)
+    compression_ratio = serializers.FloatField(required=False)
+    no_speech_prob = serializers.FloatField(required=False)
+    speaker = serializers.CharField(required=False, allow_null=True)
     words = WordSerializer(many=True, required=False)
 
 
@@ -458,6 +460,9 @@ class TranscriptResultSerializer(serializers.Serializer):
     confidence = serializers.FloatField(allow_null=True)
     segments = SegmentSerializer(many=True)
     run = RunSerializer()
+    transcript_version = serializers.IntegerField(
+        required=False, help_text="An edited transcript's revision (absent: the machine's)."
+    )
     analysis = AnalysisSerializer(
         required=False, help_text="Present once a follow-up analysis was asked for and ran."
     )

@@ -34,6 +34,7 @@ from tasks_app.models import (
     Task,
     normalized_audio_relpath,
 )
+from tasks_app.transcripts.models import TranscriptRevision
 from tasks_app.uploads import store_upload
 from transcription.services import LANGUAGES, available_models, enqueue_analysis, enqueue_task
 
@@ -480,12 +481,12 @@ class Snippet:
 def search_snippet(task: Task, q: str) -> Snippet | None:
     """The first place the words of `q` occur in the task's transcript (a timed segment where
     the result has them), else in its text or description; None when only the title matched.
-    Reads the result file, never the database."""
+    Reads the result file, or the edited transcript's revision (cached: it never changes)."""
     pattern = _terms_pattern(search_terms(q))
     if pattern is None:
         return None
     if task.result_path and task.kind in (Kind.TRANSCRIPTION, Kind.VIDEO):
-        for start, text in _segments(Path(settings.STORAGE_ROOT) / task.result_path):
+        for start, text in _transcript_segments(task):
             if (snippet := _snippet(text, pattern, start)) is not None:
                 return snippet
     for text in (task.transcript_text, task.description):
@@ -525,6 +526,24 @@ def _snippet(text: str, pattern: re.Pattern[str], start: float | None) -> Snippe
         shown = match.end()
     parts += [escape(window[shown:]), "…" if end < len(text) else ""]
     return Snippet(html=mark_safe("".join(parts)), start=start)  # noqa: S308 - every piece escaped
+
+
+def _transcript_segments(task: Task) -> tuple[tuple[float, str], ...]:
+    """(start, text) per segment of the transcript as it is now: edited, or the machine's."""
+    if task.transcript_version:
+        return _revision_segments(task.pk, task.transcript_version)
+    return _segments(Path(settings.STORAGE_ROOT) / task.result_path)
+
+
+# A revision never changes once written, so (task, number) names its segments for good.
+@lru_cache(maxsize=64)
+def _revision_segments(task_id: uuid.UUID, number: int) -> tuple[tuple[float, str], ...]:
+    segments = (
+        TranscriptRevision.objects.filter(task_id=task_id, number=number)
+        .values_list("segments", flat=True)
+        .first()
+    )
+    return tuple((float(s["start"]), str(s.get("text", ""))) for s in segments or ())
 
 
 def _segments(path: Path) -> tuple[tuple[float, str], ...]:

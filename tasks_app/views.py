@@ -213,7 +213,7 @@ def _task_context(task: Task) -> dict[str, Any]:
         # A queued follow-up analysis keeps the page polling until it lands.
         "polling": task.is_active or task.analysis_busy(),
         "poll_seconds": TASK_POLL_SECONDS,
-        "downloads": ("txt", "srt", "vtt", "json"),
+        "downloads": ("txt", "srt", "vtt", "tsv", "json", "docx"),
     }
 
 

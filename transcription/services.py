@@ -20,8 +20,10 @@ from tasks_app.models import Kind, Status, Task, seconds_left_at_measured_speed
 # reaches transcription through this one module (neither import loads faster-whisper).
 from transcription.engine import LANGUAGES as LANGUAGES
 from transcription.engine import available_models as available_models
+from transcription.formats import FORMATS as FORMATS
 from transcription.formats import RENDERERS as RENDERERS
 from transcription.formats import render as render
+from transcription.formats import render_download as render_download
 
 logger = logging.getLogger(__name__)
 

@@ -80,6 +80,6 @@ def test_it_refuses_an_unknown_format(
     result: dict[str, Any],
 ) -> None:
     task = make_task(alice, file=True, status=Status.COMPLETED, result=result)
-    response = api(alice).get(url(task, "docx"))
+    response = api(alice).get(url(task, "pdf"))
     assert response.status_code == 400
     assert response.json()["code"] == "unknown_format"

@@ -155,14 +155,15 @@ def revisions(task: Task) -> list[Revision]:
 def result_for(task: Task, version: str | int = "edited") -> dict[str, Any]:
     """The result document with the chosen transcript: "edited" (the current one, the machine's
     while nobody edited it), "original" (the machine's file as written) or a revision number.
-    Its "text" follows the segments; `transcript_version` says which one it is. Raises NotReady
+    Its "text" follows the segments, and an edited one says which revision it is
+    (`transcript_version`); the machine's is returned as written. Raises NotReady
     and InvalidOperation (field "version") for an unknown version."""
     result = load_result(task)
     if result is None:
         raise NotReady(task)
     number = parse_version(task, version)
     if number == 0:
-        return {**result, "transcript_version": 0}
+        return result
     segments = _revision_segments(task, number)
     return {**result, "segments": segments, "text": text_of(segments), "transcript_version": number}
 

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from typing import Any
 
+import docx
 import pysubs2
 import pytest
 
 from conftest import JFK_FLAC
 from transcription import engine
-from transcription.formats import render
+from transcription.formats import render, render_download
 from transcription.tests.conftest import assert_jfk
 
 SRT_TIME = r"(\d\d):(\d\d):(\d\d),(\d\d\d)"
@@ -90,9 +92,9 @@ def test_it_keeps_cue_times_monotonic_and_skips_empty_segments() -> None:
     }
 
     assert render(messy, "srt") == (
-        "1\n01:01:01,500 --> 01:01:02,000\none\n\n2\n01:01:01,500 --> 01:01:01,500\n[B] two\n\n"
+        "1\n01:01:01,500 --> 01:01:02,000\none\n\n2\n01:01:01,500 --> 01:01:01,500\nB: two\n\n"
     )
-    assert render(messy, "txt") == "one\n[B] two\n"
+    assert render(messy, "txt") == "one\nB: two\n"
 
 
 def test_it_rounds_cue_times_to_milliseconds() -> None:
@@ -125,4 +127,62 @@ def test_it_writes_srt_cue_text_as_it_is() -> None:
 
 def test_it_refuses_an_unknown_format(result: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="srt"):
-        render(result, "docx")
+        render(result, "pdf")
+
+
+SPOKEN = {
+    "language": "en",
+    "segments": [
+        {"start": 0.0, "end": 2.0, "text": " Welcome.", "speaker": "Dr. Karimi"},
+        {"start": 2.0, "end": 4.0, "text": "Thanks <all>.", "speaker": "A <B>"},
+        {"start": 3725.0, "end": 3726.0, "text": "Bye."},
+    ],
+}
+
+
+def test_it_names_speakers_in_every_text_format() -> None:
+    assert render(SPOKEN, "srt").split("\n\n")[0].endswith("\nDr. Karimi: Welcome.")
+    vtt = render(SPOKEN, "vtt")
+    assert "\n<v Dr. Karimi>Welcome.\n" in vtt
+    assert "\n<v A &lt;B&gt;>Thanks &lt;all&gt;.\n" in vtt
+    assert render(SPOKEN, "txt") == "Dr. Karimi: Welcome.\nA <B>: Thanks <all>.\nBye.\n"
+    assert render(SPOKEN, "tsv").splitlines()[1] == "0\t2000\tDr. Karimi: Welcome."
+
+
+def docx_paragraphs(content: bytes) -> list[Any]:
+    return docx.Document(io.BytesIO(content)).paragraphs
+
+
+def test_it_renders_docx_with_times_and_speakers() -> None:
+    content = render_download(SPOKEN, "docx")
+    assert content.startswith(b"PK")
+    paragraphs = docx_paragraphs(content)
+    assert [p.text for p in paragraphs] == [
+        "[00:00] Dr. Karimi: Welcome.",
+        "[00:02] A <B>: Thanks <all>.",
+        "[1:02:05] Bye.",
+    ]
+    assert paragraphs[0].runs[1].bold
+    assert not paragraphs[0]._p.xpath("./w:pPr/w:bidi")
+
+
+def test_it_writes_persian_segments_right_to_left_in_docx() -> None:
+    mixed = {
+        "segments": [
+            {"start": 0.0, "end": 2.0, "text": "سلام دوستان", "speaker": "Speaker 1"},
+            {"start": 2.0, "end": 3.0, "text": "Hello", "language": "en"},
+            {"start": 3.0, "end": 4.0, "text": "OK", "language": "fa"},
+        ]
+    }
+    persian, english, tagged = docx_paragraphs(render_download(mixed, "docx"))
+    assert persian.text == "[00:00] Speaker 1: سلام دوستان"
+    assert persian._p.xpath("./w:pPr/w:bidi")
+    assert all(run._r.xpath("./w:rPr/w:rtl") for run in persian.runs)
+    assert not english._p.xpath("./w:pPr/w:bidi")
+    assert tagged._p.xpath("./w:pPr/w:bidi")
+
+
+def test_it_renders_a_document_without_segments_from_its_text() -> None:
+    [paragraph] = docx_paragraphs(render_download({"text": "Just text", "segments": []}, "docx"))
+    assert paragraph.text == "Just text"
+    assert render_download({"segments": []}, "txt") == b"\n"

@@ -138,7 +138,8 @@ def test_it_builds_the_result_each_download_renders(
     transcribed: Callable[..., Task], alice: User
 ) -> None:
     task = transcribed()
-    assert services.result_for(task)["transcript_version"] == 0
+    assert services.result_for(task) == services.result_for(task, "original")
+    assert "transcript_version" not in services.result_for(task)
     services.apply(task, alice, 0, EDIT)
     services.apply(task, alice, 1, [{"op": "delete", "id": 0}])
     edited = services.result_for(task)
