@@ -18,6 +18,7 @@ TOOLS=(
   prometheus-alertmanager:prometheus-alertmanager
   openssl:openssl
   espeak-ng:espeak-ng
+  curl:curl
 )
 
 # Where programs live that are not on a user's PATH: Debian keeps nginx in /usr/sbin and the

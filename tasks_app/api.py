@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -23,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tasks_app import services
+from tasks_app import ranges, services
 from tasks_app.models import Task
 from tasks_app.serializers import (
     MAX_LIMIT,
@@ -279,11 +280,20 @@ class JSONErrorsOnly(BaseContentNegotiation):
 
 
 def download(stream: Any, filename: str, content_type: str) -> FileResponse:
-    response = FileResponse(
-        stream,
-        content_type=content_type,
-        as_attachment=True,
-        filename=display_filename(filename, fallback="download"),
+    response = FileResponse(stream, content_type=content_type)
+    return as_attachment(response, filename)
+
+
+def download_file(
+    request: Request, path: Path, filename: str, content_type: str
+) -> HttpResponseBase:
+    """A stored file with byte ranges (players seek), or handed to nginx; see tasks_app.ranges."""
+    return as_attachment(ranges.file_response(request, path, content_type), filename)
+
+
+def as_attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
+    response["Content-Disposition"] = content_disposition_header(
+        True, display_filename(filename, fallback="download")
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -303,7 +313,7 @@ class TaskFileView(TaskAPIView):
             **errors(403, 404),
         },
     )
-    def get(self, request: Request, task_id: str) -> Response | FileResponse:
+    def get(self, request: Request, task_id: str) -> Response | HttpResponseBase:
         task = services.get_task_for_user(request.user, task_id)
         if not task.has_file:
             return error_response("no_file", "This task has no file.", 404)
@@ -312,8 +322,9 @@ class TaskFileView(TaskAPIView):
             return error_response("file_gone", "The audio of this task was deleted.", 410)
         # Only media types are passed on; anything else (a document, any file) is bytes.
         content_type = task.content_type if task.content_type.startswith(MEDIA_TYPES) else ""
-        return download(
-            path.open("rb"),
+        return download_file(
+            request,
+            path,
             f"{task.title}{Path(task.file_path).suffix}",
             content_type or "application/octet-stream",
         )
@@ -355,14 +366,14 @@ class TaskAudioView(TaskAPIView):
             **errors(403, 404),
         },
     )
-    def get(self, request: Request, task_id: str) -> Response | FileResponse:
+    def get(self, request: Request, task_id: str) -> Response | HttpResponseBase:
         task = services.get_task_for_user(request.user, task_id)
         path = services.normalized_audio_file(task)
         if path is None:
             return error_response(
                 "no_audio", "This task keeps no normalized copy of its sound.", 404
             )
-        return download(path.open("rb"), f"{task.title}.flac", "audio/flac")
+        return download_file(request, path, f"{task.title}.flac", "audio/flac")
 
 
 class TaskAnalyzeView(TaskAPIView):

@@ -270,6 +270,9 @@ SIMPLE_JWT = {
 # cookies, the redirect to HTTPS and HSTS below. `make run` serves plain HTTP on loopback and sets
 # it off; a production deploy with DEBUG off has it on unless it says otherwise.
 HTTPS = envbool("HTTPS", not DEBUG)
+# Behind the bundled nginx: file endpoints check ownership and name the file in X-Accel-Redirect,
+# and nginx sends the bytes (and answers byte ranges) from its internal /protected/ location.
+X_ACCEL_REDIRECT = envbool("X_ACCEL_REDIRECT", False)
 AUTH_COOKIE_SECURE = envbool("AUTH_COOKIE_SECURE", HTTPS)
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3600)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -76,3 +78,131 @@ def test_it_answers_json_errors_whatever_the_client_accepts(
     response = api(alice).get(url(todo), HTTP_ACCEPT="audio/*")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+def test_it_answers_a_range_with_206_and_only_those_bytes(
+    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task], jfk_flac: Path
+) -> None:
+    """Players seek with Range; a server that ignores it leaves them unable to."""
+    task = make_task(alice, file=True)
+    whole = jfk_flac.read_bytes()
+    size = len(whole)
+    for header, first, last in [
+        ("bytes=0-99", 0, 99),
+        ("bytes=1000-", 1000, size - 1),
+        ("bytes=-100", size - 100, size - 1),
+        ("bytes=100-999999999", 100, size - 1),
+    ]:
+        response = api(alice).get(url(task), HTTP_RANGE=header)
+        assert response.status_code == 206, header
+        assert response["Content-Range"] == f"bytes {first}-{last}/{size}"
+        assert response["Content-Length"] == str(last - first + 1)
+        assert response["Accept-Ranges"] == "bytes"
+        assert response["Content-Type"] == "audio/flac"
+        assert b"".join(response.streaming_content) == whole[first : last + 1]
+
+
+def test_it_answers_416_for_a_range_past_the_end(
+    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task], jfk_flac: Path
+) -> None:
+    task = make_task(alice, file=True)
+    size = jfk_flac.stat().st_size
+    for header in (f"bytes={size}-", f"bytes={size + 10}-{size + 20}", "bytes=-0"):
+        response = api(alice).get(url(task), HTTP_RANGE=header)
+        assert response.status_code == 416, header
+        assert response["Content-Range"] == f"bytes */{size}"
+
+
+@pytest.mark.parametrize(
+    "header", ["bytes=0-9,20-29", "bytes=9-0", "items=0-9", "bytes=a-b", "bytes=-", "garbage"]
+)
+def test_it_sends_the_whole_file_for_a_range_it_does_not_serve(
+    header: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    jfk_flac: Path,
+) -> None:
+    """Several ranges or a malformed header: the whole file, which RFC 9110 allows."""
+    task = make_task(alice, file=True)
+    response = api(alice).get(url(task), HTTP_RANGE=header)
+    assert response.status_code == 200
+    assert response["Accept-Ranges"] == "bytes"
+    assert "Content-Range" not in response
+    assert b"".join(response.streaming_content) == jfk_flac.read_bytes()
+
+
+def test_it_answers_head_with_the_headers_and_no_body(
+    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task], jfk_flac: Path
+) -> None:
+    task = make_task(alice, file=True)
+    response = api(alice).head(url(task))
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(jfk_flac.stat().st_size)
+    assert response["Accept-Ranges"] == "bytes"
+    assert response.content == b""
+    ranged = api(alice).head(url(task), HTTP_RANGE="bytes=0-99")
+    assert (ranged.status_code, ranged["Content-Length"]) == (206, "100")
+
+
+def test_it_sends_the_whole_file_when_if_range_names_another_version(
+    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, file=True)
+    etag = api(alice).head(url(task))["ETag"]
+    same = api(alice).get(url(task), HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE=etag)
+    assert same.status_code == 206
+    other = api(alice).get(url(task), HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE='"another"')
+    assert other.status_code == 200
+
+
+def test_it_hands_the_file_to_nginx_only_after_checking_the_owner(
+    alice: User,
+    charlie: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    settings: Any,
+) -> None:
+    settings.X_ACCEL_REDIRECT = True
+    task = make_task(alice, file=True, title="Inaugural address")
+    response = api(alice).get(url(task), HTTP_RANGE="bytes=0-99")
+    assert response.status_code == 200  # nginx turns it into the 206
+    assert response["X-Accel-Redirect"] == f"/protected/uploads/{task.pk}.flac"
+    assert response.content == b""
+    assert response["Content-Type"] == "audio/flac"
+    assert response["Content-Disposition"] == 'attachment; filename="Inaugural address.flac"'
+    assert response["Cache-Control"] == "private, no-store"
+    stranger = api(charlie).get(url(task))
+    assert stranger.status_code == 403
+    assert "X-Accel-Redirect" not in stranger
+
+
+def test_it_answers_curl_ranges_from_a_live_server(
+    alice: User, make_task: Callable[..., Task], jfk_flac: Path, live_server: Any
+) -> None:
+    """A real client over a real socket: `make run` has no nginx, the app answers ranges."""
+    from accounts.tokens import issue_tokens
+
+    task = make_task(alice, file=True)
+    access, _ = issue_tokens(alice)
+    result = subprocess.run(
+        [
+            "curl",
+            "--silent",
+            "--show-error",
+            "--range",
+            "0-99",
+            "--header",
+            f"Authorization: Bearer {access}",
+            "--dump-header",
+            "-",
+            f"{live_server.url}{url(task)}",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
+    head, _, body = result.stdout.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 206"), head
+    assert b"Content-Range: bytes 0-99/" in head
+    assert body == jfk_flac.read_bytes()[:100]

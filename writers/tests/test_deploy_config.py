@@ -23,6 +23,7 @@ NGINX_VARS = (
     "STATUS_PORT",
     "CERT_DIR",
     "SNIPPETS_DIR",
+    "STORAGE_ROOT",
 )
 
 
@@ -134,6 +135,7 @@ def render_nginx(directory: Path, upstream: str, ports: dict[str, int]) -> Path:
         "SERVER_NAME": "localhost",
         "CERT_DIR": str(certs),
         "SNIPPETS_DIR": str(snippets),
+        "STORAGE_ROOT": str(settings.STORAGE_ROOT),
         **{k: str(v) for k, v in ports.items()},
     }
     template = (DEPLOY / "nginx" / "templates" / "writers.conf.template").read_text()

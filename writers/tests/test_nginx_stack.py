@@ -63,6 +63,7 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
         "SECRET_KEY": settings.SECRET_KEY,  # tokens the test issues must verify there
         "MODEL_NAME": settings.MODEL_NAME,
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "X_ACCEL_REDIRECT": "1",  # as compose sets it for the web
     }
     gunicorn = subprocess.Popen(
         [
@@ -232,3 +233,34 @@ def test_it_shows_writers_metrics_after_a_transcription_through_nginx(
     assert samples[("writers_job_duration_seconds_count", job)] == 1
     assert samples[("writers_tasks", (("kind", "transcription"), ("status", "COMPLETED")))] == 1
     assert samples[("writers_attempts_total", ())] == 1
+
+
+def test_it_lets_nginx_send_a_range_of_an_upload_only_to_its_owner(stack: Stack, jfk_flac: Path):
+    """The app checks who asks and answers X-Accel-Redirect; nginx sends the bytes (206)."""
+    from accounts.tokens import issue_tokens
+    from conftest import make_user
+    from tasks_app.models import Kind, Task
+
+    alice, charlie = make_user(name="alice"), make_user(name="charlie")
+    task = Task(user=alice, title="JFK", kind=Kind.TRANSCRIPTION, content_type="audio/flac")
+    task.file_path = f"uploads/{task.pk}.flac"
+    (settings.STORAGE_ROOT / "uploads").mkdir(exist_ok=True)
+    (settings.STORAGE_ROOT / task.file_path).write_bytes(jfk_flac.read_bytes())
+    task.save()
+    url = f"{stack.https}/api/v1/tasks/{task.pk}/file"
+
+    status, headers, body = fetch(
+        url, headers={"Authorization": f"Bearer {issue_tokens(alice)[0]}", "Range": "bytes=0-99"}
+    )
+    assert status == 206, body
+    assert body == jfk_flac.read_bytes()[:100]
+    assert headers["Content-Range"] == f"bytes 0-99/{jfk_flac.stat().st_size}"
+    assert headers["Content-Type"] == "audio/flac"
+    assert headers["Content-Disposition"] == 'attachment; filename="JFK.flac"'
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "X-Accel-Redirect" not in headers
+
+    status, _, body = fetch(url, headers={"Authorization": f"Bearer {issue_tokens(charlie)[0]}"})
+    assert status == 403 and jfk_flac.read_bytes()[:100] not in body
+    # The internal location answers nobody from outside.
+    assert fetch(f"{stack.https}/protected/{task.file_path}")[0] == 404

@@ -170,7 +170,7 @@ def run_script(path: str, *, as_nobody: bool) -> subprocess.CompletedProcess[str
 
 
 def test_it_prints_the_one_sudo_line_for_what_is_missing(path_with):
-    present = path_with("initdb", "ffmpeg", "chromium", "openssl", "espeak-ng")
+    present = path_with("initdb", "ffmpeg", "chromium", "openssl", "espeak-ng", "curl")
     result = run_script(present, as_nobody=True)
     assert result.returncode == 1
     assert result.stdout == ""
