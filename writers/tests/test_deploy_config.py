@@ -232,3 +232,18 @@ def test_dockerfile_runs_as_non_root_with_a_healthcheck_and_a_gpu_target():
     assert "HEALTHCHECK" in dockerfile
     assert re.search(r"^FROM .* AS gpu$", dockerfile, re.M)
     assert "collectstatic" in dockerfile
+
+
+def test_it_lets_nginx_read_the_files_the_web_hands_over():
+    """X-Accel-Redirect needs nginx to see STORAGE_ROOT where the web does, as the app's user
+    (the files are 0600), and never from outside."""
+    services = compose()["services"]
+    web, nginx = services["web"], services["nginx"]
+    assert web["environment"]["X_ACCEL_REDIRECT"] == "1"
+    assert nginx["environment"]["STORAGE_ROOT"] == web["environment"]["STORAGE_ROOT"]
+    assert f"storage:{web['environment']['STORAGE_ROOT']}:ro" in nginx["volumes"]
+    assert "user writers;" in nginx["command"][-1]
+    uid = re.search(r"useradd --system --uid (\d+)", (ROOT / "Dockerfile").read_text())[1]
+    assert f"--uid {uid}" in (DEPLOY / "nginx" / "writers-user.sh").read_text()
+    template = (DEPLOY / "nginx" / "templates" / "writers.conf.template").read_text()
+    assert re.search(r"location /protected/ \{\s*internal;\s*alias \$\{STORAGE_ROOT\}/;", template)
