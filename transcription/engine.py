@@ -47,6 +47,25 @@ BASE_SHA256_PREFIX = "d01c3014"
 ASSEMBLY_STALE_SECONDS = 600
 # Whisper decodes 30-second windows: a shorter clip costs a whole window.
 WINDOW_SECONDS = 30.0
+SAMPLE_RATE = 16000
+# Language per stretch (language_plan): a stretch detected at least this sure is one language;
+# an unsure one is halved down to LANGUAGE_MIN_SECONDS. Measured with base on espeak-ng: 9 s of
+# German 0.85, 11 s of Persian 0.88, 8 s of English 0.95, 8.3 s German then 8.3 s English 0.75
+# ("en"); pieces under 3 s are often wrong when sure (Persian heard as Thai at 0.79).
+LANGUAGE_SURE = 0.8
+LANGUAGE_MIN_SECONDS = 2.5
+# A clip whose loudest sample is below this is silence: nothing to detect a language in.
+SILENCE_PEAK = 0.003
+# One speaker per stereo channel (stereo_verdict): frames of 100 ms; heard when the louder
+# channel is within 40 dB of the loudest frame and above -60 dBFS; one channel "alone" when it
+# is 15 dB louder than the other (crosstalk on a call or a second microphone is quieter still).
+STEREO_FRAME_SECONDS = 0.1
+STEREO_HEARD_DB = 40.0
+STEREO_FLOOR_DB = -60.0
+STEREO_DOMINANCE_DB = 15.0
+STEREO_SPLIT_SHARE = 0.5
+STEREO_MIN_SHARE = 0.05
+STEREO_MAX_CORRELATION = 0.5
 
 LANGUAGES: dict[str, str] = {
     "af": "Afrikaans", "am": "Amharic", "ar": "Arabic", "as": "Assamese", "az": "Azerbaijani",
@@ -120,7 +139,13 @@ class Options:
     hotwords: str = ""
     batched: bool = False
     batch_size: int = 8
-    multilingual: bool = False
+    # With no language given and a multilingual model: detect it per stretch of speech
+    # (language_plan) instead of once per file.
+    multilingual: bool = True
+    # Stereo: "split" transcribes each channel as one speaker, "mix" never, "auto" when measured.
+    channels: str = "auto"
+    # Mono: label this many speakers automatically (transcription.speakers); 0 is off.
+    speakers: int = 0
 
     @classmethod
     def for_task(cls, task: Any) -> Options:
@@ -133,6 +158,8 @@ class Options:
             initial_prompt=task.initial_prompt,
             hotwords=task.hotwords,
             batched=task.batched,
+            channels=task.channels,
+            speakers=task.speakers,
         )
 
 
@@ -454,12 +481,12 @@ def decode(path: Path, *, split_stereo: bool = False) -> Any:
             f"{settings.MAX_AUDIO_SECONDS / 60:.0f} minutes."
         )
     try:
-        audio = decode_audio(str(path))
+        audio = decode_audio(str(path), split_stereo=split_stereo)
     except (av.FFmpegError, ValueError, IndexError) as exc:
         raise DecodeError(
             "The file could not be read as audio: it is damaged or not a supported format."
         ) from exc
-    seconds = len(audio) / 16000
+    seconds = len(audio[0] if split_stereo else audio) / 16000
     if seconds == 0:
         raise DecodeError("The file holds no audio that could be decoded: it is damaged or empty.")
     # The decoder skips damaged frames silently; a file whose header promises much more audio
@@ -490,6 +517,23 @@ def speech_regions(audio: Any) -> list[tuple[float, float]]:
     ]
 
 
+def label_speakers(audio: Any, result: dict[str, Any], count: int) -> None:
+    """Add a "speaker" to each of `result`'s segments (transcription.speakers) and say how it
+    went in `result["speaker_labels"]`: labels are a bonus, a failure never costs the
+    transcript."""
+    from transcription import speakers
+
+    try:
+        found = speakers.turns(audio, speech_regions(audio), count)
+    except speakers.SpeakerError as exc:
+        result["speaker_labels"] = {"speakers": count, "error": exc.message}
+        return
+    names = speakers.assign(result["segments"], found)
+    for segment, name in zip(result["segments"], names, strict=True):
+        segment["speaker"] = name
+    result["speaker_labels"] = {"speakers": count, "error": None}
+
+
 def versions() -> dict[str, str]:
     return {
         package.replace("-", "_"): importlib.metadata.version(package)
@@ -497,15 +541,22 @@ def versions() -> dict[str, str]:
     }
 
 
-def _segment_dict(segment: Any, index: int) -> dict[str, Any]:
+def _segment_dict(
+    segment: Any, index: int, offset: float = 0.0, language: str | None = None
+) -> dict[str, Any]:
+    """One decoded segment of a clip that starts `offset` seconds into the recording."""
     data: dict[str, Any] = {
         "id": index,
         # The decoder's own window offset (mel frames), token ids and sampling temperature:
         # the OpenAI endpoint's verbose_json reports them as Whisper does.
-        "seek": segment.seek,
-        "start": round(segment.start, 3),
-        "end": round(segment.end, 3),
+        "seek": segment.seek + round(offset * 100),
+        "start": round(offset + segment.start, 3),
+        "end": round(offset + segment.end, 3),
         "text": segment.text.strip(),
+        "language": language,
+        # Who speaks: set here for a recording split by channel, else by speaker labelling.
+        "speaker": None,
+        "channel": None,
         "tokens": list(segment.tokens),
         "avg_logprob": round(segment.avg_logprob, 4),
         "compression_ratio": round(segment.compression_ratio, 4),
@@ -516,14 +567,169 @@ def _segment_dict(segment: Any, index: int) -> dict[str, Any]:
     if segment.words is not None:
         data["words"] = [
             {
-                "start": round(word.start, 3),
-                "end": round(word.end, 3),
+                "start": round(offset + word.start, 3),
+                "end": round(offset + word.end, 3),
                 "word": word.word,
                 "probability": round(word.probability, 4),
             }
             for word in segment.words
         ]
     return data
+
+
+def channel_count(path: Path) -> int:
+    """How many channels the first audio stream has (0 when there is none)."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            streams = container.streams.audio
+            return streams[0].codec_context.channels if streams else 0
+    except av.FFmpegError as exc:
+        raise DecodeError(
+            "The file could not be read as audio: it is damaged or not a supported format."
+        ) from exc
+
+
+def _frame_levels(audio: Any) -> Any:
+    """Loudness of each STEREO_FRAME_SECONDS frame in dBFS (RMS)."""
+    import numpy as np
+
+    size = int(STEREO_FRAME_SECONDS * SAMPLE_RATE)
+    count = len(audio) // size
+    frames = audio[: count * size].reshape(count, size).astype(np.float64)
+    return 10 * np.log10((frames**2).mean(axis=1) + 1e-12)
+
+
+def stereo_verdict(left: Any, right: Any) -> dict[str, Any]:
+    """Whether a stereo recording holds one speaker per channel, measured.
+
+    A phone call or an interview on two microphones has each channel loud while the other is
+    quiet; a stereo microphone or music has both channels loud together. Of the frames where
+    anything is heard (the louder channel within STEREO_HEARD_DB of the loudest frame), count
+    those where one channel is STEREO_DOMINANCE_DB louder than the other: split when such frames
+    are at least STEREO_SPLIT_SHARE of them, each channel leads in at least STEREO_MIN_SHARE
+    (a second voice, not a mono source panned to one side), and the waveforms are not alike
+    (correlation below STEREO_MAX_CORRELATION).
+    """
+    import numpy as np
+
+    levels_left, levels_right = _frame_levels(left), _frame_levels(right)
+    louder = np.maximum(levels_left, levels_right)
+    heard = louder > max(float(louder.max(initial=-120.0)) - STEREO_HEARD_DB, STEREO_FLOOR_DB)
+    difference = (levels_left - levels_right)[heard]
+    total = max(int(heard.sum()), 1)
+    left_leads = float((difference >= STEREO_DOMINANCE_DB).sum()) / total
+    right_leads = float((difference <= -STEREO_DOMINANCE_DB).sum()) / total
+    energy = float(np.dot(left, left)) * float(np.dot(right, right))
+    correlation = float(np.dot(left, right)) / math.sqrt(energy) if energy > 0 else 0.0
+    split = (
+        left_leads + right_leads >= STEREO_SPLIT_SHARE
+        and min(left_leads, right_leads) >= STEREO_MIN_SHARE
+        and correlation < STEREO_MAX_CORRELATION
+    )
+    return {
+        "split": split,
+        "one_channel_share": round(left_leads + right_leads, 3),
+        "left_share": round(left_leads, 3),
+        "right_share": round(right_leads, 3),
+        "correlation": round(correlation, 3),
+    }
+
+
+@dataclass
+class Stretch:
+    """A stretch of audio decoded in one language; None lets Whisper detect it."""
+
+    start: float
+    end: float
+    language: str | None
+    probability: float | None = None
+
+
+def _detect(whisper: Any, audio: Any, start: float, end: float) -> tuple[str | None, float]:
+    piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+    if len(piece) == 0 or float(abs(piece).max()) < SILENCE_PEAK:
+        return None, 0.0
+    language, probability, _ranked = whisper.detect_language(piece)
+    return language, float(probability)
+
+
+def _quietest(audio: Any, start: float, end: float) -> float:
+    """The middle of the quietest frame in the middle third of start..end: a pause, ideally."""
+    third = (end - start) / 3
+    levels = _frame_levels(
+        audio[int((start + third) * SAMPLE_RATE) : int((end - third) * SAMPLE_RATE)]
+    )
+    if len(levels) == 0:
+        return (start + end) / 2
+    return start + third + (int(levels.argmin()) + 0.5) * STEREO_FRAME_SECONDS
+
+
+def _stretches_of(
+    whisper: Any, audio: Any, start: float, end: float, found: tuple[str | None, float]
+) -> list[Stretch]:
+    """Halve start..end at its quietest moment until both halves name the same language or
+    are too short to halve; a stretch is named only where detection is sure."""
+    language, probability = found
+    if end - start < 2 * LANGUAGE_MIN_SECONDS:
+        return [
+            Stretch(start, end, language if probability >= LANGUAGE_SURE else None, probability)
+        ]
+    middle = _quietest(audio, start, end)
+    halves = [(start, middle), (middle, end)]
+    detected = [_detect(whisper, audio, a, b) for a, b in halves]
+    if detected[0][0] == detected[1][0]:
+        sure = max(p for _l, p in detected + [found] if _l == detected[0][0])
+        named = detected[0][0] if sure >= LANGUAGE_SURE else None
+        return [Stretch(start, end, named, sure)]
+    return [
+        stretch
+        for (a, b), half in zip(halves, detected, strict=True)
+        for stretch in _stretches_of(whisper, audio, a, b, half)
+    ]
+
+
+def language_plan(whisper: Any, audio: Any) -> list[Stretch]:
+    """Where the language changes: one Stretch per run of one language, covering the audio.
+
+    Whisper detects a language once per file (or once per 30-s window with its `multilingual`
+    flag) and then translates whatever else is said into it. Here each window of up to
+    WINDOW_SECONDS, cut at a pause, is detected; one the model is unsure of (below LANGUAGE_SURE)
+    is halved at its quietest moment and each half detected, down to LANGUAGE_MIN_SECONDS, so a
+    change of language mid-window finds its own stretch; halves that agree with the whole end
+    it. Stretches still unsure, or silent, take their neighbour's language; when none is sure,
+    one stretch with no language lets Whisper decide as before. Costs one encoder pass per
+    window of a one-language recording, a few more where the language changes or is unsure.
+    """
+    duration = len(audio) / SAMPLE_RATE
+    pieces: list[Stretch] = []
+    start = 0.0
+    while start < duration:
+        end = duration
+        if duration - start > WINDOW_SECONDS:
+            end = _quietest(audio, start + WINDOW_SECONDS * 0.5, start + WINDOW_SECONDS)
+        found = _detect(whisper, audio, start, end)
+        if found[1] >= LANGUAGE_SURE:
+            pieces.append(Stretch(start, end, *found))
+        else:
+            pieces += _stretches_of(whisper, audio, start, end, found)
+        start = end
+    named = [piece for piece in pieces if piece.language is not None]
+    if not named:
+        return [Stretch(0.0, duration, None)]
+    previous = named[0]
+    plan: list[Stretch] = []
+    for piece in pieces:
+        if piece.language is None:
+            piece.language, piece.probability = previous.language, previous.probability
+        previous = piece
+        if plan and plan[-1].language == piece.language:
+            plan[-1].end = piece.end
+            plan[-1].probability = max(plan[-1].probability or 0, piece.probability or 0)
+        else:
+            plan.append(piece)
+    return plan
 
 
 def confidence(segments: list[dict[str, Any]]) -> float | None:
@@ -534,6 +740,44 @@ def confidence(segments: list[dict[str, Any]]) -> float | None:
         weighted += math.exp(segment["avg_logprob"]) * length
         total += length
     return round(weighted / total, 4) if total else None
+
+
+def _channels(path: Path, choice: str) -> tuple[list[Any], dict[str, Any] | None]:
+    """The audio to transcribe, one array per speaker channel, and the stereo measurement:
+    [mono] or [left, right] when `choice` is split, or auto and stereo_verdict says so."""
+    if choice == "mix" or (choice == "auto" and channel_count(path) != 2):
+        return [decode(path)], None
+    if choice == "split" and channel_count(path) < 2:
+        return [decode(path)], None
+    left, right = decode(path, split_stereo=True)
+    verdict = stereo_verdict(left, right)
+    if choice == "split" or verdict["split"]:
+        return [left, right], verdict
+    return [(left + right) / 2], verdict
+
+
+def _plan(loaded: LoadedModel, audio: Any, options: Options, language: str | None) -> list[Stretch]:
+    """The stretches to decode: the user's language, per-stretch detection (auto language and a
+    multilingual model), or one stretch in `language` (None: Whisper detects it once)."""
+    duration = len(audio) / SAMPLE_RATE
+    if options.language:
+        return [Stretch(0.0, duration, options.language)]
+    if options.multilingual and loaded.whisper.model.is_multilingual:
+        return language_plan(loaded.whisper, audio)
+    return [Stretch(0.0, duration, language)]
+
+
+def _languages(segments: list[dict[str, Any]]) -> list[str]:
+    """The languages spoken, in order of first appearance."""
+    return list(dict.fromkeys(s["language"] for s in segments if s.get("language")))
+
+
+def _merged(tracks: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Segments of all channels in order of time, numbered again."""
+    merged = sorted((s for track in tracks for s in track), key=lambda s: (s["start"], s["end"]))
+    for number, segment in enumerate(merged):
+        segment["id"] = number
+    return merged
 
 
 def transcribe(
@@ -549,15 +793,17 @@ def transcribe(
     `on_segment(result)` runs after every segment with the partial result; it may raise to stop
     (cancellation), and the caller keeps the partial result it last saw. `resume_from` is a
     partial result an earlier attempt saved (`resumable_segments` decides whether it fits):
-    its segments are kept and decoding starts where the last of them ended.
+    its segments are kept and decoding starts where the last of them ended. A recording split
+    into its two channels (one speaker each) is transcribed channel after channel, merged by
+    time, and never resumed: a new attempt starts it again.
     """
-    audio = decode(Path(audio_path))
-    duration = len(audio) / 16000
+    tracks, stereo = _channels(Path(audio_path), options.channels)
+    split = len(tracks) > 1
+    duration = len(tracks[0]) / SAMPLE_RATE
     loaded = get_model(options.model_name or settings.MODEL_NAME)
     gpu_index = loaded.device_index if loaded.device == "cuda" else None
     pipeline: Any = loaded.whisper
     kwargs: dict[str, Any] = {
-        "language": options.language,
         "task": options.task,
         "beam_size": options.beam_size,
         "vad_filter": options.vad_filter,
@@ -565,7 +811,7 @@ def transcribe(
         "initial_prompt": options.initial_prompt or None,
         "hotwords": options.hotwords or None,
     }
-    kept = resumable_segments(resume_from, options, loaded.name)
+    kept = [] if split else resumable_segments(resume_from, options, loaded.name)
     seam = kept[-1]["end"] if kept else None
     if options.batched:
         from faster_whisper import BatchedInferencePipeline
@@ -575,18 +821,21 @@ def transcribe(
         # The batched pipeline cuts audio longer than one window only along VAD's speech
         # segments; without them it raises "No clip timestamps found".
         kwargs["vad_filter"] = True
-    else:
-        kwargs["multilingual"] = options.multilingual
-    if seam is not None and resume_from is not None:
-        # Decode from the seam on, in the language the earlier attempt detected.
-        kwargs["clip_timestamps"] = [seam]
-        kwargs["language"] = kwargs["language"] or resume_from.get("language")
+    if split:
+        # Each channel is silent while the other speaks; left in, Whisper stretches a segment
+        # back over the silence before it, and merged by time the turns would come out of order.
+        kwargs["vad_filter"] = True
+    # Resuming one stretch decodes from the seam on, in the language the earlier attempt found.
+    resumed_language = resume_from.get("language") if seam is not None and resume_from else None
     result: dict[str, Any] = {
         "task_id": task_id,
         "partial": True,
         "text": "",
-        "language": options.language,
-        "language_probability": None,
+        "language": options.language or resumed_language,
+        "language_probability": resume_from.get("language_probability")
+        if resumed_language
+        else None,
+        "languages": [],
         "duration": round(duration, 3),
         "confidence": None,
         "segments": [dict(segment) for segment in kept],
@@ -599,30 +848,53 @@ def transcribe(
             "gpu_name": loaded.gpu_name,
             "versions": versions(),
             "options": asdict(options),
+            "channels": "split" if split else "mix",
+            "stereo": stereo,
             "wall_seconds": None,
             "real_time_factor": None,
             "resumed_at": seam,
         },
     }
-    texts: list[str] = [segment["text"] for segment in kept]
-    result["text"] = " ".join(texts)
+    segment_tracks: list[list[dict[str, Any]]] = [result["segments"]] + [[] for _ in tracks[1:]]
+    # Seconds decoded in each language, and how sure detection was: the dominant one is the
+    # result's "language".
+    heard: dict[str, list[float]] = {}
     monitoring.log_resources("Before transcription", gpu_index=gpu_index)
     started = time.monotonic()
-    segments, info = pipeline.transcribe(audio, **kwargs)
-    result["language"] = info.language
-    result["language_probability"] = round(info.language_probability, 4)
-    for segment in segments:
-        if seam is not None and segment.end <= seam:
-            continue
-        result["segments"].append(_segment_dict(segment, len(result["segments"])))
-        texts.append(segment.text.strip())
-        result["text"] = " ".join(texts)
-        result["processed_seconds"] = min(segment.end, duration)
-        if on_segment is not None:
-            on_segment(result)
+    for channel, audio in enumerate(tracks):
+        for stretch in _plan(loaded, audio, options, resumed_language):
+            begin = max(stretch.start, seam or 0.0)
+            if begin >= stretch.end:
+                continue
+            clip = audio[int(begin * SAMPLE_RATE) : int(stretch.end * SAMPLE_RATE)]
+            segments, info = pipeline.transcribe(clip, language=stretch.language, **kwargs)
+            probability = stretch.probability or info.language_probability
+            seconds, best = heard.get(info.language, [0.0, 0.0])
+            heard[info.language] = [seconds + stretch.end - begin, max(best, probability)]
+            dominant = max(heard, key=lambda language: heard[language][0])
+            result["language"] = dominant
+            result["language_probability"] = round(heard[dominant][1], 4)
+            for segment in segments:
+                data = _segment_dict(segment, len(segment_tracks[channel]), begin, info.language)
+                if split:
+                    data["speaker"], data["channel"] = f"Speaker {channel + 1}", channel
+                segment_tracks[channel].append(data)
+                if split:
+                    result["segments"] = _merged(segment_tracks)
+                result["text"] = " ".join(s["text"] for s in result["segments"])
+                result["languages"] = _languages(result["segments"])
+                end = min(begin + segment.end, duration)
+                result["processed_seconds"] = (channel * duration + end) / len(tracks)
+                if on_segment is not None:
+                    on_segment(result)
     wall = time.monotonic() - started
     monitoring.log_resources("After transcription", gpu_index=gpu_index)
+    if options.speakers and not split:
+        # A split recording has its speakers already: one per channel.
+        label_speakers(tracks[0], result, options.speakers)
     result["partial"] = False
+    result["text"] = " ".join(s["text"] for s in result["segments"])
+    result["languages"] = _languages(result["segments"])
     result["processed_seconds"] = duration
     result["confidence"] = confidence(result["segments"])
     result["run"]["wall_seconds"] = round(wall, 3)
@@ -635,11 +907,15 @@ def resumable_segments(
 ) -> list[dict[str, Any]]:
     """The segments of `previous` (the result an earlier attempt saved) that a new attempt can
     keep: only from the same model and options, and never in batched mode, whose windows do not
-    follow the sequential decoder's. A complete result counts too: a worker killed between
-    writing its final file and recording completion has nothing left to decode."""
+    follow the sequential decoder's, nor of a recording split by channel (decoded one channel
+    after the other, so its segments do not end at one seam). A complete result counts too: a
+    worker killed between writing its final file and recording completion has nothing left to
+    decode."""
     if not previous or options.batched:
         return []
     run = previous.get("run") or {}
+    if run.get("channels") == "split":
+        return []
     if run.get("model") != model or run.get("options") != asdict(options):
         return []
     return list(previous.get("segments") or [])

@@ -1,0 +1,73 @@
+"""A recording that changes language partway is transcribed in each language as spoken, and
+every segment says which language it is in."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from transcription import engine
+from transcription.tests.conftest import words
+
+GERMAN = (
+    "Guten Morgen. Heute ist das Wetter in Berlin sehr schön. Ich trinke einen Kaffee und lese "
+    "die Zeitung. Am Nachmittag gehe ich mit meinem Hund in den Park."
+)
+ENGLISH = (
+    "The meeting starts at nine tomorrow morning. Please bring the quarterly report and your "
+    "laptop. We will discuss the budget for next year."
+)
+
+
+@pytest.fixture(scope="module")
+def german_then_english(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """17 s: 9 s of German, then 8 s of English, one voice (espeak-ng)."""
+    directory = tmp_path_factory.mktemp("languages")
+    for language, text in (("de", GERMAN), ("en", ENGLISH)):
+        subprocess.run(
+            ["espeak-ng", "-v", language, "-w", str(directory / f"{language}.wav"), text],
+            check=True,
+            timeout=60,
+        )
+    target = directory / "de_en.wav"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(directory / "de.wav")]
+        + ["-i", str(directory / "en.wav"), "-filter_complex", "concat=n=2:v=0:a=1", str(target)],
+        check=True,
+        timeout=60,
+    )
+    return target
+
+
+@pytest.mark.slow
+def test_it_transcribes_each_language_as_spoken(german_then_english: Path, base_model: str) -> None:
+    result = engine.transcribe(german_then_english, engine.Options(model_name=base_model))
+
+    german = [s for s in result["segments"] if s["language"] == "de"]
+    english = [s for s in result["segments"] if s["language"] == "en"]
+    assert result["languages"] == ["de", "en"]
+    assert german and english and german[-1]["end"] <= english[0]["start"]
+    assert {"guten", "morgen", "berlin"} <= set(words(" ".join(s["text"] for s in german)))
+    # Once Whisper settled on one language it would translate or garble the other half.
+    second_half = set(words(" ".join(s["text"] for s in english)))
+    assert {"meeting", "tomorrow", "quarterly", "report", "budget"} <= second_half
+    assert result["language"] in ("de", "en")
+
+
+def test_it_names_the_language_of_every_segment(jfk_flac: Path) -> None:
+    result = engine.transcribe(jfk_flac, engine.Options(model_name="tiny.en"))
+
+    assert {s["language"] for s in result["segments"]} == {"en"}
+    assert (result["language"], result["languages"]) == ("en", ["en"])
+
+
+@pytest.mark.slow
+def test_it_keeps_the_language_the_user_chose(german_then_english: Path, base_model: str) -> None:
+    result = engine.transcribe(
+        german_then_english, engine.Options(model_name=base_model, language="de")
+    )
+
+    assert {s["language"] for s in result["segments"]} == {"de"}
+    assert (result["language"], result["languages"]) == ("de", ["de"])
