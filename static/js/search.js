@@ -12,7 +12,7 @@
     var seconds = moment();
     if (seconds === null) return;
     var target = null;
-    document.querySelectorAll(".segment[data-start]").forEach(function (segment) {
+    document.querySelectorAll("li.seg[data-start], .segment[data-start]").forEach(function (segment) {
       segment.classList.remove("is-target");
       /* The last segment starting at or before the moment is the one spoken then. */
       if (parseFloat(segment.dataset.start) <= seconds + 0.005) target = segment;
