@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
 MAX_OPERATIONS = 500
 MAX_TEXT_CHARS = 10_000
 MAX_SPEAKER_CHARS = 100
@@ -28,7 +31,7 @@ class InvalidOperation(ValueError):
         self.message = message
 
 
-def normalize(segments: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def normalize(segments: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], Note]:
     """The machine's segments in the transcript's shape: the decoder's own keys (tokens,
     avg_logprob…) dropped, text without Whisper's leading space, times in milliseconds. Ids are
     kept when they are distinct integers, else numbered in order (the same every time, so
@@ -109,13 +112,14 @@ def apply_operations(
     segments: list[dict[str, Any]], operations: Any
 ) -> tuple[list[dict[str, Any]], str]:
     """Apply `operations` in order to a copy of `segments`: the new segments and a one-line
-    summary of what changed. All or nothing: the first bad operation raises InvalidOperation."""
+    summary of what changed, in the active language (the history shows it as written). All
+    or nothing: the first bad operation raises InvalidOperation."""
     if not isinstance(operations, list) or not operations:
         raise InvalidOperation("operations", "Send a non-empty list of operations.")
     if len(operations) > MAX_OPERATIONS:
         raise InvalidOperation("operations", f"At most {MAX_OPERATIONS} operations at once.")
     result = copy.deepcopy(segments)
-    summaries = []
+    notes: list[Note] = []
     for index, operation in enumerate(operations):
         where = f"operations[{index}]"
         if not isinstance(operation, dict):
@@ -125,13 +129,39 @@ def apply_operations(
             raise InvalidOperation(
                 f"{where}.op", f"Unknown operation; use one of: {', '.join(HANDLERS)}."
             )
-        result, summary = handler(result, _Fields(operation, where))
-        summaries.append(summary)
-    return result, _summarize(summaries)
+        result, note = handler(result, _Fields(operation, where))
+        notes.append(note)
+    return result, _summary(notes)
 
 
-def _summarize(summaries: list[str]) -> str:
-    line = "; ".join(dict.fromkeys(summaries))
+# What one operation did: (kind, segment id) for those told together ("Edited segments 3, 4"),
+# or ("", a sentence).
+Note = tuple[str, Any]
+TOGETHER = {
+    "edit": (gettext_noop("Edited segment %(ids)s"), gettext_noop("Edited segments %(ids)s")),
+    "split": (gettext_noop("Split segment %(ids)s"), gettext_noop("Split segments %(ids)s")),
+    "delete": (gettext_noop("Deleted segment %(ids)s"), gettext_noop("Deleted segments %(ids)s")),
+}
+
+
+def _summary(notes: list[Note]) -> str:
+    ids: dict[str, list[Any]] = {}
+    order: list[str] = []
+    for kind, value in notes:
+        if kind:
+            if kind not in ids:
+                order.append(kind)
+            ids.setdefault(kind, []).append(value)
+        else:
+            order.append(value)
+    sentences = []
+    for item in order:
+        if item in ids:
+            told = list(dict.fromkeys(ids[item]))
+            singular, plural = TOGETHER[item]
+            item = ngettext(singular, plural, len(told)) % {"ids": ", ".join(map(str, told))}
+        sentences.append(item)
+    line = "; ".join(dict.fromkeys(sentences))
     return line if len(line) <= 500 else line[:499] + "…"
 
 
@@ -217,7 +247,7 @@ def _words_text(words: list[dict[str, Any]]) -> str:
     return "".join(str(word.get("word", "")) for word in words).strip()
 
 
-def _edit(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], str]:
+def _edit(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], Note]:
     index = _index(segments, fields.id(segments))
     assert index is not None
     segment = segments[index]
@@ -240,10 +270,10 @@ def _edit(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[st
     if moved:
         _check_times(segments, segment, fields, moved)
         segments.sort(key=lambda s: (s["start"], s["id"]))
-    return segments, f"Edited segment {segment['id']}"
+    return segments, ("edit", segment["id"])
 
 
-def _split(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], str]:
+def _split(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], Note]:
     index = _index(segments, fields.id(segments))
     assert index is not None
     segment = segments[index]
@@ -277,7 +307,7 @@ def _split(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[s
     if head_words and tail_words:
         segment["words"], second["words"] = head_words, tail_words
     segments.insert(index + 1, second)
-    return segments, f"Split segment {segment['id']}"
+    return segments, ("split", segment["id"])
 
 
 def _split_words(
@@ -297,7 +327,7 @@ def _split_words(
     return words, []
 
 
-def _merge(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], str]:
+def _merge(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], Note]:
     index = _index(segments, fields.id(segments))
     assert index is not None
     if index == len(segments) - 1:
@@ -312,12 +342,13 @@ def _merge(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[s
     if keep_words:
         first["words"] = merged_words
     del segments[index + 1]
-    return segments, f"Merged segments {first['id']} and {second['id']}"
+    merged = _("Merged segments %(first)s and %(second)s")
+    return segments, ("", merged % {"first": first["id"], "second": second["id"]})
 
 
-def _delete(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], str]:
+def _delete(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], Note]:
     segment_id = fields.id(segments)
-    return [s for s in segments if s["id"] != segment_id], f"Deleted segment {segment_id}"
+    return [s for s in segments if s["id"] != segment_id], ("delete", segment_id)
 
 
 def _speaker_name(fields: _Fields, name: str, *, required: bool) -> str | None:
@@ -334,7 +365,7 @@ def _speaker_name(fields: _Fields, name: str, *, required: bool) -> str | None:
     return value or None
 
 
-def _speaker(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], str]:
+def _speaker(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], Note]:
     ids = fields.operation.get("ids")
     if not isinstance(ids, list) or not ids:
         raise fields.error("ids", "A non-empty list of segment ids is required.")
@@ -347,15 +378,22 @@ def _speaker(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict
         if segment["id"] in ids:
             segment["speaker"] = speaker
     count = len(set(ids))
-    noun = "segment" if count == 1 else f"{count} segments"
     if speaker is None:
-        return segments, f"Cleared the speaker of {noun}"
-    return segments, f"Set the speaker of {noun} to {speaker}"
+        cleared = ngettext(
+            "Cleared the speaker of segment", "Cleared the speaker of %(count)s segments", count
+        )
+        return segments, ("", cleared % {"count": count})
+    named = ngettext(
+        "Set the speaker of segment to %(speaker)s",
+        "Set the speaker of %(count)s segments to %(speaker)s",
+        count,
+    )
+    return segments, ("", named % {"count": count, "speaker": speaker})
 
 
 def _rename_speaker(
     segments: list[dict[str, Any]], fields: _Fields
-) -> tuple[list[dict[str, Any]], str]:
+) -> tuple[list[dict[str, Any]], Note]:
     old = _speaker_name(fields, "from", required=True)
     new = _speaker_name(fields, "to", required=True)
     if old not in speakers_of(segments):
@@ -363,10 +401,10 @@ def _rename_speaker(
     for segment in segments:
         if segment.get("speaker") == old:
             segment["speaker"] = new
-    return segments, f"Renamed {old} to {new}"
+    return segments, ("", _("Renamed %(old)s to %(new)s") % {"old": old, "new": new})
 
 
-def _replace(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], str]:
+def _replace(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[str, Any]], Note]:
     find = fields.text("find", limit=1000)
     if not find.strip():
         raise fields.error("find", "Say what to find.")
@@ -387,11 +425,17 @@ def _replace(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict
             if segment.get("words") and _words_text(segment["words"]) != segment["text"]:
                 del segment["words"]
     count = sum(len(match.spans) for match in found)
-    times = "once" if count == 1 else f"{count} times"
-    return segments, f"Replaced {find!r} with {replace!r} ({times})"
+    replaced = ngettext(
+        "Replaced %(find)s with %(replace)s (once)",
+        "Replaced %(find)s with %(replace)s (%(count)s times)",
+        count,
+    )
+    return segments, ("", replaced % {"find": repr(find), "replace": repr(replace), "count": count})
 
 
-HANDLERS: dict[str, Callable[[list[dict[str, Any]], _Fields], tuple[list[dict[str, Any]], str]]] = {
+HANDLERS: dict[
+    str, Callable[[list[dict[str, Any]], _Fields], tuple[list[dict[str, Any]], Note]]
+] = {
     "edit": _edit,
     "split": _split,
     "merge": _merge,

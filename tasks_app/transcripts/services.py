@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tasks_app.models import Kind, Status, Task
 from tasks_app.services import load_result
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 TRANSCRIPT_KINDS = (Kind.TRANSCRIPTION, Kind.VIDEO)
-ORIGINAL_SUMMARY = "The machine's transcript"
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,9 @@ def restore(task: Task, user: Any, number: int, version: int | None = None) -> T
     `version`, StaleVersion when the transcript is no longer at that version."""
 
     def restored(_segments: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
-        return _revision_segments(task, number), f"Restored revision {number}"
+        return _revision_segments(task, number), _("Restored revision %(number)s") % {
+            "number": number
+        }
 
     return _save(task, user, version, restored, operations={"restore": number}, check=number)
 
@@ -144,12 +146,9 @@ def revisions(task: Task) -> list[Revision]:
     Raises NotReady when the task has no transcript."""
     if task.kind not in TRANSCRIPT_KINDS or not task.result_path:
         raise NotReady(task)
-    rows = task.revisions.select_related("author").order_by("-number")
-    history = [
-        Revision(row.number, row.author, row.created_at, row.summary)
-        for row in rows.only("number", "author", "created_at", "summary")
-    ]
-    return [*history, Revision(0, None, task.completed_at, ORIGINAL_SUMMARY)]
+    rows = task.revisions.select_related("author").order_by("-number").defer("segments")
+    history = [Revision(row.number, row.author, row.created_at, row.summary) for row in rows]
+    return [*history, Revision(0, None, task.completed_at, _("The machine's transcript"))]
 
 
 def result_for(task: Task, version: str | int = "edited") -> dict[str, Any]:
@@ -204,6 +203,7 @@ def _save(
             raise StaleVersion(version, current(locked))
         if check is not None and not 0 <= check <= locked.transcript_version:
             raise Http404(f"No revision {check}.")
+        # The summary is written in the language of whoever made the change.
         segments, summary = change(_segments_at(locked, locked.transcript_version))
         number = locked.transcript_version + 1
         TranscriptRevision.objects.create(

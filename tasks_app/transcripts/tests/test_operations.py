@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tasks_app.transcripts.operations import (
     InvalidOperation,
@@ -203,3 +204,21 @@ def test_it_joins_the_text(segments: list[dict[str, Any]]) -> None:
     assert text_of(segments) == (
         "And so my fellow Americans, ask not what your country can do for you. Thank you."
     )
+
+
+def test_it_tells_edits_of_a_kind_together() -> None:
+    operations = [
+        {"op": "edit", "id": 0, "text": "a"},
+        {"op": "delete", "id": 2},
+        {"op": "edit", "id": 1, "start": 4.6},
+        {"op": "edit", "id": 0, "end": 4.2},
+        {"op": "speaker", "ids": [1], "speaker": None},
+    ]
+    summary = apply_operations(normalize(TRANSCRIPT["segments"]), operations)[1]
+    assert summary == "Edited segments 0, 1; Deleted segment 2; Cleared the speaker of segment"
+
+
+def test_it_writes_the_summary_in_the_editors_language(segments: list[dict[str, Any]]) -> None:
+    with translation.override("fa"):
+        summary = apply_operations(segments, [{"op": "delete", "id": 2}])[1]
+    assert summary == "بخش 2 حذف شد"
