@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,6 +30,7 @@ from accounts.forms import (
     ResetPasswordForm,
 )
 from accounts.throttles import PASSWORD_THROTTLES, SIGN_IN_THROTTLES
+from writers.confirm import ask_first, confirmed
 
 View = Callable[..., HttpResponse]
 
@@ -136,6 +138,9 @@ def account_page(request: HttpRequest) -> HttpResponse:
     profile_form = ProfileForm.for_user(user, request.POST if action == "profile" else None)
     password_form = PasswordChangeForm(request.POST if action == "password" else None, user=user)
 
+    if action == "sign_out_everywhere" and not confirmed(request):
+        question = _("Sign out on every device and revoke all your personal API tokens?")
+        return ask_first(request, question, _("Sign out everywhere"), reverse("account"))
     if action == "sign_out_everywhere":
         services.end_all_access(user)
         messages.success(request, _("You were signed out everywhere. Sign in again."))

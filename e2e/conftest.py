@@ -6,10 +6,11 @@ Never `playwright install`: the browser is the system's /usr/bin/chromium.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ import django_rq
 import pytest
 from django.core.cache import cache
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from accounts.models import User
+from accounts.tokens import issue_tokens
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 FAILED = pytest.StashKey[bool]()
 
@@ -76,6 +81,9 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     if request.node.stash.get(FAILED, False):
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]", "_", request.node.nodeid)
+        # Persian parameters spell out as \uXXXX: keep the name within the file system's 255.
+        if len(name) > 200:
+            name = f"{name[:190]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
         opened.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         (ARTIFACTS / f"{name}.html").write_text(opened.content(), encoding="utf-8")
     context.close()
@@ -89,6 +97,26 @@ def site(live_server: Any, settings: Any) -> str:
     settings.ENABLE_RESOURCE_MONITORING = False
     cache.clear()
     return str(live_server.url)
+
+
+@pytest.fixture
+def visit(page: Page, site: str) -> Callable[..., Page]:
+    """What most browser tests start with: `visit(path, user, language, size)` signs `user` in
+    (or nobody, with None), reads in `language`, sizes the window ("desktop" 1280×900 or "phone"
+    390×844) and opens `path` on the live server."""
+
+    def open_page(
+        path: str, user: User | None = None, language: str = "en", size: str = "desktop"
+    ) -> Page:
+        page.set_viewport_size(SIZES[size])
+        cookies = [{"name": "django_language", "value": language, "url": site}]
+        if user is not None:
+            cookies.append({"name": "access_token", "value": issue_tokens(user)[0], "url": site})
+        page.context.add_cookies(cookies)
+        page.goto(site + path)
+        return page
+
+    return open_page
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -15,7 +15,6 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from accounts.models import ApiToken, User
-from accounts.tokens import issue_tokens
 from tasks_app.integrations.models import Webhook
 from tasks_app.integrations.webhooks import create_webhook
 from tasks_app.models import Kind, Status, Task
@@ -24,7 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Each action at a desk and on a phone (where the navigation sits behind the menu button); the
 # phone runs go with `make test-slow`.
-SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 both_sizes = pytest.mark.parametrize(
     "size", ["desktop", pytest.param("phone", marks=pytest.mark.slow)]
 )
@@ -65,15 +63,6 @@ WORDS = {
 }
 
 
-def sign_in(page: Page, site: str, user: User, language: str) -> None:
-    page.context.add_cookies(
-        [
-            {"name": "access_token", "value": issue_tokens(user)[0], "url": site},
-            {"name": "django_language", "value": language, "url": site},
-        ]
-    )
-
-
 @pytest.fixture
 def no_native_dialogs(page: Page) -> Iterator[list[str]]:
     """Every window.confirm/alert the page opens; the tests expect none."""
@@ -97,13 +86,17 @@ def focus_is_in_dialog(page: Page) -> bool:
 @both_sizes
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_deleting_asks_in_the_page_and_the_trash_restores_and_deletes_for_good(
-    page: Page, site: str, alice: User, language: str, size: str, no_native_dialogs: list[str]
+    page: Page,
+    site: str,
+    visit: Callable[..., Page],
+    alice: User,
+    language: str,
+    size: str,
+    no_native_dialogs: list[str],
 ) -> None:
-    page.set_viewport_size(SIZES[size])
     words = WORDS[language]
     task = Task.objects.create(user=alice, title="Buy stamps")
-    sign_in(page, site, alice, language)
-    page.goto(f"{site}/dashboard")
+    visit("/dashboard", alice, language, size)
     card = page.locator(f"#task-{task.pk}")
     delete = card.get_by_role("button", name=words["delete"])
     dialog = page.locator("#confirm-dialog")
@@ -157,9 +150,14 @@ def test_deleting_asks_in_the_page_and_the_trash_restores_and_deletes_for_good(
 @both_sizes
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_cancel_and_sign_out_everywhere_ask_first(
-    page: Page, site: str, alice: User, language: str, size: str, no_native_dialogs: list[str]
+    page: Page,
+    site: str,
+    visit: Callable[..., Page],
+    alice: User,
+    language: str,
+    size: str,
+    no_native_dialogs: list[str],
 ) -> None:
-    page.set_viewport_size(SIZES[size])
     words = WORDS[language]
     task = Task.objects.create(
         user=alice,
@@ -169,8 +167,7 @@ def test_cancel_and_sign_out_everywhere_ask_first(
         file_path="uploads/missing.flac",
         original_filename="interview.flac",
     )
-    sign_in(page, site, alice, language)
-    page.goto(f"{site}/dashboard/tasks/{task.pk}")
+    visit(f"/dashboard/tasks/{task.pk}", alice, language, size)
     page.get_by_role("button", name=words["cancel"]).click()
     expect(page.locator("#confirm-dialog")).to_be_visible()
     page.keyboard.press("Escape")
@@ -188,13 +185,17 @@ def test_cancel_and_sign_out_everywhere_ask_first(
 @both_sizes
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_a_new_token_copies_and_revoking_asks_first(
-    page: Page, site: str, alice: User, language: str, size: str, no_native_dialogs: list[str]
+    page: Page,
+    site: str,
+    visit: Callable[..., Page],
+    alice: User,
+    language: str,
+    size: str,
+    no_native_dialogs: list[str],
 ) -> None:
-    page.set_viewport_size(SIZES[size])
     words = WORDS[language]
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
-    sign_in(page, site, alice, language)
-    page.goto(f"{site}/account/integrations")
+    visit("/account/integrations", alice, language, size)
     page.locator("#api-tokens input[name=name]").fill("laptop")
     page.locator("#api-tokens form button[type=submit]").first.click()
     token = page.locator("#new-token").inner_text()
@@ -236,25 +237,25 @@ class Receiver:
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_a_webhook_hides_its_secret_sends_a_test_and_asks_before_deleting(
     page: Page,
-    site: str,
+    visit: Callable[..., Page],
     alice: User,
     language: str,
     size: str,
     settings: Any,
     no_native_dialogs: list[str],
 ) -> None:
-    page.set_viewport_size(SIZES[size])
     words = WORDS[language]
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     receiver = Receiver()
     try:
         webhook = create_webhook(alice, receiver.url)
-        sign_in(page, site, alice, language)
-        page.goto(f"{site}/account/integrations")
-        secret = page.get_by_text(webhook.secret)
-        expect(secret).to_be_hidden()
+        visit("/account/integrations", alice, language, size)
+        # Not in the page at all until asked for: fetched from the owner-only endpoint.
+        assert webhook.secret not in page.content()
         page.get_by_text(words["show_secret"]).click()
+        secret = page.get_by_text(webhook.secret)
         expect(secret).to_be_visible()
+        expect(secret).to_be_focused()
 
         page.get_by_role("button", name=words["test"]).click()
         expect(page.locator(".messages")).to_contain_text(words["tested"])
@@ -273,12 +274,11 @@ def test_a_webhook_hides_its_secret_sends_a_test_and_asks_before_deleting(
 
 
 def test_an_htmx_request_with_data_confirm_waits_for_the_dialog(
-    page: Page, site: str, alice: User, no_native_dialogs: list[str]
+    page: Page, visit: Callable[..., Page], alice: User, no_native_dialogs: list[str]
 ) -> None:
     # No page sends a destructive htmx request yet; the dialog is ready for the first one.
     task = Task.objects.create(user=alice, title="Buy stamps")
-    sign_in(page, site, alice, "en")
-    page.goto(f"{site}/dashboard")
+    visit("/dashboard", alice)
     page.evaluate(
         """(url) => {
             const button = document.createElement("button");

@@ -6,12 +6,12 @@ focused."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
 from tasks_app.models import Kind, Status, Task
 
 pytestmark = pytest.mark.browser
@@ -59,15 +59,6 @@ FOCUS_RING = """() => {
 }"""
 
 
-def sign_in(page: Page, site: str, user: User, language: str = "en") -> None:
-    page.context.add_cookies(
-        [
-            {"name": "access_token", "value": issue_tokens(user)[0], "url": site},
-            {"name": "django_language", "value": language, "url": site},
-        ]
-    )
-
-
 def drop(page: Page, content: bytes, name: str, content_type: str = "audio/flac") -> None:
     transfer = page.evaluate_handle(
         DROP_FILE, [base64.b64encode(content).decode(), name, content_type]
@@ -90,10 +81,9 @@ def expect_the_drop_area_holds(page: Page, error_id: str) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_an_upload_without_a_file_puts_the_error_on_the_drop_area(
-    page: Page, site: str, alice: User, language: str
+    page: Page, visit: Callable[..., Page], alice: User, language: str
 ) -> None:
-    sign_in(page, site, alice, language)
-    page.goto(f"{site}/dashboard/upload")
+    visit("/dashboard/upload", alice, language)
     page.locator("#upload-submit").click()
     expect_the_drop_area_holds(page, "id_file_error")
     assert not Task.objects.exists()
@@ -101,10 +91,9 @@ def test_an_upload_without_a_file_puts_the_error_on_the_drop_area(
 
 @pytest.mark.django_db(transaction=True)
 def test_an_empty_file_is_announced_on_the_drop_area_and_a_new_file_clears_it(
-    page: Page, site: str, alice: User
+    page: Page, visit: Callable[..., Page], alice: User
 ) -> None:
-    sign_in(page, site, alice)
-    page.goto(f"{site}/dashboard/upload")
+    visit("/dashboard/upload", alice)
     drop(page, b"", "silence.flac")
     page.locator("#upload-submit").click()
     expect_the_drop_area_holds(page, "id_file_error")
@@ -119,10 +108,9 @@ def test_an_empty_file_is_announced_on_the_drop_area_and_a_new_file_clears_it(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_a_file_of_the_wrong_type_is_announced_on_the_drop_area(
-    page: Page, site: str, alice: User, language: str
+    page: Page, visit: Callable[..., Page], alice: User, language: str
 ) -> None:
-    sign_in(page, site, alice, language)
-    page.goto(f"{site}/dashboard/upload")
+    visit("/dashboard/upload", alice, language)
     page.locator("#id_title").focus()
     drop(page, b"MZ an executable", "setup.exe", "application/octet-stream")
     expect_the_drop_area_holds(page, "upload-client-error")
@@ -135,10 +123,9 @@ def test_a_file_of_the_wrong_type_is_announced_on_the_drop_area(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_a_wrong_password_puts_the_cursor_in_the_password_field(
-    page: Page, site: str, alice: User, language: str
+    page: Page, visit: Callable[..., Page], alice: User, language: str
 ) -> None:
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": site}])
-    page.goto(f"{site}/login")
+    visit("/login", language=language)
     expect(page.locator("#id_email")).to_be_focused()
     page.locator("#id_email").fill("alice@example.org")
     page.locator("#id_password").fill("not the password")
@@ -152,9 +139,8 @@ def test_a_wrong_password_puts_the_cursor_in_the_password_field(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language,width", [("en", 1280), ("fa", 1280), ("fa", 390)])
 def test_the_focus_ring_stands_out_from_its_background(
-    page: Page, site: str, alice: User, language: str, width: int
+    page: Page, visit: Callable[..., Page], alice: User, language: str, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 900})
     Task.objects.create(user=alice, title="Call the printer")
     Task.objects.create(
         user=alice,
@@ -164,10 +150,9 @@ def test_the_focus_ring_stands_out_from_its_background(
         file_path="uploads/interview.flac",
         original_filename="interview.flac",
     )
-    sign_in(page, site, alice, language)
     weak = []
     for path in ("/dashboard", "/dashboard/upload", "/account"):
-        page.goto(site + path)
+        visit(path, alice, language, "phone" if width == 390 else "desktop")
         seen = set()
         for _ in range(60):
             page.keyboard.press("Tab")
@@ -182,7 +167,9 @@ def test_the_focus_ring_stands_out_from_its_background(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_focused_button_stays_focused_across_polls(page: Page, site: str, alice: User) -> None:
+def test_a_focused_button_stays_focused_across_polls(
+    page: Page, visit: Callable[..., Page], alice: User
+) -> None:
     todo = Task.objects.create(user=alice, title="Call the printer")
     for number in range(4):
         Task.objects.create(user=alice, title=f"Newer to-do {number}")
@@ -195,9 +182,7 @@ def test_a_focused_button_stays_focused_across_polls(page: Page, site: str, alic
         original_filename="interview.flac",
         progress=10,
     )
-    sign_in(page, site, alice)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{site}/dashboard")
+    visit("/dashboard", alice, size="phone")
     expect(page.locator("#task-list")).to_have_attribute("data-polling", "true")
     button = page.locator(f"#task-{todo.pk} button", has_text="Mark done")
     for _ in range(80):
@@ -230,7 +215,7 @@ def test_a_focused_button_stays_focused_across_polls(page: Page, site: str, alic
 
 @pytest.mark.django_db(transaction=True)
 def test_the_task_pages_poll_leaves_the_cancel_button_focused(
-    page: Page, site: str, alice: User
+    page: Page, visit: Callable[..., Page], alice: User
 ) -> None:
     running = Task.objects.create(
         user=alice,
@@ -241,8 +226,7 @@ def test_the_task_pages_poll_leaves_the_cancel_button_focused(
         original_filename="interview.flac",
         progress=10,
     )
-    sign_in(page, site, alice)
-    page.goto(f"{site}/dashboard/tasks/{running.pk}")
+    visit(f"/dashboard/tasks/{running.pk}", alice)
     cancel = page.locator("#task-status button", has_text="Cancel transcription")
     cancel.focus()
     cancel.evaluate("el => { el.focusedBefore = 'yes'; }")

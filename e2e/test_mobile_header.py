@@ -4,6 +4,7 @@ row and the first task card is in the first screen; on a desktop everything show
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,6 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
 from tasks_app.integrations.models import Notification
 from tasks_app.models import Task
 
@@ -24,16 +24,7 @@ UPLOAD = {"en": "Upload", "fa": "بارگذاری"}
 SEARCH = {"en": "Search and filters", "fa": "جست‌وجو و پالایش"}
 
 
-def sign_in(page: Page, site: str, user: User, language: str) -> None:
-    page.context.add_cookies(
-        [
-            {"name": "access_token", "value": issue_tokens(user)[0], "url": site},
-            {"name": "django_language", "value": language, "url": site},
-        ]
-    )
-
-
-def dashboard_with_tasks(page: Page, site: str, alice: User, language: str) -> None:
+def dashboard_with_tasks(visit: Callable[..., Page], alice: User, language: str, size: str) -> None:
     for number in range(3):
         Task.objects.create(
             user=alice,
@@ -41,16 +32,14 @@ def dashboard_with_tasks(page: Page, site: str, alice: User, language: str) -> N
             description="About the spring catalogue",
             due_date=timezone.now() + timedelta(days=number + 1),
         )
-    sign_in(page, site, alice, language)
-    page.goto(f"{site}/dashboard")
+    visit("/dashboard", alice, language, size)
 
 
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_on_a_phone_the_menu_button_opens_the_navigation(
-    page: Page, site: str, alice: User, language: str
+    page: Page, visit: Callable[..., Page], alice: User, language: str
 ) -> None:
-    page.set_viewport_size(PHONE)
-    dashboard_with_tasks(page, site, alice, language)
+    dashboard_with_tasks(visit, alice, language, "phone")
     header = page.locator(".site-header")
     toggle = page.get_by_role("button", name=MENU[language])
     nav = page.get_by_role("navigation", name="Main" if language == "en" else "اصلی")
@@ -81,10 +70,9 @@ def test_on_a_phone_the_menu_button_opens_the_navigation(
 
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_on_a_phone_the_first_task_is_in_the_first_screen_and_search_opens_from_an_icon(
-    page: Page, site: str, alice: User, language: str
+    page: Page, visit: Callable[..., Page], alice: User, language: str
 ) -> None:
-    page.set_viewport_size(PHONE)
-    dashboard_with_tasks(page, site, alice, language)
+    dashboard_with_tasks(visit, alice, language, "phone")
     card = page.locator(".task-card").first
     expect(card).to_be_visible()
     box = card.bounding_box()
@@ -103,22 +91,19 @@ def test_on_a_phone_the_first_task_is_in_the_first_screen_and_search_opens_from_
 
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_a_filtered_dashboard_on_a_phone_shows_its_search(
-    page: Page, site: str, alice: User, language: str
+    page: Page, visit: Callable[..., Page], alice: User, language: str
 ) -> None:
-    page.set_viewport_size(PHONE)
     Task.objects.create(user=alice, title="Call the printer")
-    sign_in(page, site, alice, language)
-    page.goto(f"{site}/dashboard?q=printer")
+    visit("/dashboard?q=printer", alice, language, "phone")
     expect(page.locator("#id_q")).to_be_visible()
     expect(page.locator(".search-toggle")).to_have_attribute("aria-expanded", "true")
 
 
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_on_a_desktop_everything_shows_without_buttons(
-    page: Page, site: str, alice: User, language: str
+    page: Page, visit: Callable[..., Page], alice: User, language: str
 ) -> None:
-    page.set_viewport_size(DESKTOP)
-    dashboard_with_tasks(page, site, alice, language)
+    dashboard_with_tasks(visit, alice, language, "desktop")
     expect(page.locator(".nav-toggle")).to_be_hidden()
     expect(page.locator(".search-toggle")).to_be_hidden()
     expect(page.locator(".main-nav")).to_be_visible()
@@ -130,13 +115,11 @@ def test_on_a_desktop_everything_shows_without_buttons(
 
 
 def test_the_closed_menu_tells_about_unread_notifications(
-    page: Page, site: str, alice: User
+    page: Page, visit: Callable[..., Page], alice: User
 ) -> None:
     task = Task.objects.create(user=alice, title="Board meeting")
     Notification.objects.create(user=alice, task=task, event="task.completed", title="x")
-    page.set_viewport_size(PHONE)
-    sign_in(page, site, alice, "en")
-    page.goto(f"{site}/dashboard")
+    visit("/dashboard", alice, "en", "phone")
     toggle = page.get_by_role("button", name=MENU["en"])
     expect(toggle).to_have_accessible_description("1 unread")
     dot = page.evaluate(

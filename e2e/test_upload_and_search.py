@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,16 @@ def finished_transcript(user: User, title: str, segments: list[tuple[float, str]
     return task
 
 
+def open_search(page: Page) -> None:
+    """On a phone the search and filters wait behind an icon; at a desk they are in view."""
+    toggle = page.locator(".search-toggle")
+    if toggle.is_visible():
+        toggle.click()
+    expect(page.locator("#task-filters")).to_be_visible()
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize(
     ("language", "word", "said"),
     [
@@ -149,12 +159,19 @@ def finished_transcript(user: User, title: str, segments: list[tuple[float, str]
     ],
 )
 def test_a_search_snippet_opens_the_transcript_at_that_moment(
-    page: Page, site: str, alice: User, language: str, word: str, said: str
+    page: Page,
+    site: str,
+    visit: Callable[..., Page],
+    alice: User,
+    language: str,
+    word: str,
+    said: str,
+    size: str,
 ) -> None:
     filler = [(float(second), f"line number {second} of the talk") for second in range(0, 400, 5)]
     task = finished_transcript(alice, "Speech", [*filler, (400.0, said)])
-    sign_in(page, site, alice, language)
-    page.goto(f"{site}/dashboard")
+    visit("/dashboard", alice, language, size)
+    open_search(page)
     page.locator("#id_q").fill(word)
     # No button: the list follows the search box.
     snippet = page.locator(".search-snippet")
@@ -171,15 +188,16 @@ def test_a_search_snippet_opens_the_transcript_at_that_moment(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize("language", ["en", "fa"])
 def test_sort_and_filters_apply_without_a_button(
-    page: Page, site: str, alice: User, language: str
+    page: Page, visit: Callable[..., Page], alice: User, language: str, size: str
 ) -> None:
     finished_transcript(alice, "Long talk", [(0.0, "hello"), (3600.0, "bye")])
     finished_transcript(alice, "Short talk", [(0.0, "hello")])
     Task.objects.create(user=alice, title="Buy milk")
-    sign_in(page, site, alice, language)
-    page.goto(f"{site}/dashboard")
+    visit("/dashboard", alice, language, size)
+    open_search(page)
     filters = page.locator("#task-filters")
     # The Filter button is only for browsers without JavaScript (inside <noscript>).
     expect(filters).to_be_visible()

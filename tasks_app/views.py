@@ -29,6 +29,7 @@ from tasks_app.forms import FilterForm, TaskEditForm, TodoForm, UploadForm
 from tasks_app.models import ACTIVE, Status, Task
 from tasks_app.uploads import UploadRejected, limit_upload_size
 from transcription.services import eta_for_tasks
+from writers.confirm import ask_first, confirmed
 
 PAGE_SIZE = 12
 TASK_POLL_SECONDS = 3
@@ -301,6 +302,10 @@ def _task_action(
 @login_required_page
 @require_POST
 def task_cancel(request: HttpRequest, task_id: str) -> HttpResponse:
+    if not confirmed(request):
+        task = services.get_task_for_user(request.user, task_id)
+        back = reverse("task_detail", args=[task.pk])
+        return ask_first(request, _("Stop this transcription?"), _("Cancel transcription"), back)
     return _task_action(
         request,
         task_id,

@@ -90,7 +90,7 @@ def test_sign_out_everywhere_ends_every_session_and_api_token(client: Client, al
     _token, raw = create_api_token(alice, "laptop")
     assert 'value="sign_out_everywhere"' in client.get("/account").content.decode()
 
-    response = client.post("/account", {"action": "sign_out_everywhere"})
+    response = client.post("/account", {"action": "sign_out_everywhere", "confirm": "1"})
 
     assert response["Location"] == "/login"
     assert response.cookies["access_token"].value == ""
@@ -99,8 +99,22 @@ def test_sign_out_everywhere_ends_every_session_and_api_token(client: Client, al
     assert user_for_api_token(raw) is None
 
 
+def test_without_javascript_sign_out_everywhere_asks_on_a_page_first(
+    client: Client, alice: User
+) -> None:
+    access = signed_in(client, alice)
+    response = client.post("/account", {"action": "sign_out_everywhere"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Sign out on every device and revoke all your personal API tokens?" in body
+    assert 'name="action" value="sign_out_everywhere"' in body
+    assert '<input type="hidden" name="confirm" value="1">' in body
+    assert user_for_access_token(access) == alice
+
+
 def test_sign_out_everywhere_needs_the_csrf_token(alice: User) -> None:
     client = Client(enforce_csrf_checks=True)
     access = signed_in(client, alice)
-    assert client.post("/account", {"action": "sign_out_everywhere"}).status_code == 403
+    refused = client.post("/account", {"action": "sign_out_everywhere", "confirm": "1"})
+    assert refused.status_code == 403
     assert user_for_access_token(access) == alice

@@ -1,8 +1,9 @@
 /* One in-page confirmation for destructive actions, instead of the browser's confirm().
    A form (or an htmx element) with data-confirm="question" asks first; the confirm button reads
    like the action's own button (or data-confirm-label). Focus moves into the dialog, Escape or
-   "Go back" cancels, and focus returns to the button that asked. Without JavaScript the forms
-   post as before. */
+   "Go back" cancels, and focus returns to the button that asked. What the dialog lets through
+   carries confirm=1; without JavaScript the post lacks it and the server answers with a page
+   that asks instead (writers/confirm.py). */
 (function () {
   "use strict";
 
@@ -51,6 +52,13 @@
     var button = event.submitter || form.querySelector("[type=submit]");
     ask(form, button, function () {
       form.dataset.confirmed = "yes";
+      if (!form.querySelector("input[name=confirm]")) {
+        var yes = document.createElement("input");
+        yes.type = "hidden";
+        yes.name = "confirm";
+        yes.value = "1";
+        form.appendChild(yes);
+      }
       if (typeof form.requestSubmit === "function") form.requestSubmit(button || undefined);
       else form.submit();
     });
@@ -62,6 +70,12 @@
     event.preventDefault();
     var button = source.matches("button") ? source : source.querySelector("[type=submit]");
     ask(source, button, function () { event.detail.issueRequest(true); });
+  });
+
+  /* An htmx request from a data-confirm element got here through the dialog above. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var source = event.detail.elt;
+    if (source.dataset && source.dataset.confirm) event.detail.parameters.confirm = "1";
   });
 
 })();

@@ -222,6 +222,7 @@
     zone.addEventListener("keydown", function (event) {
       if (event.key === "Enter" || event.key === " ") { event.preventDefault(); input.click(); }
     });
+    zone.addEventListener("click", function () { input.click(); });
     ["dragenter", "dragover"].forEach(function (name) {
       zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("is-dragover"); });
     });

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,7 @@ from accounts.models import User
 from tasks_app.integrations import notifications, webhooks
 from tasks_app.integrations.models import Webhook, WebhookDelivery
 from tasks_app.templatetags.writers import localdigits
+from writers.confirm import ask_first, confirmed
 
 DELIVERY_LOG_LIMIT = 30
 NOTIFICATION_PAGE_LIMIT = 100
@@ -70,6 +71,11 @@ def integrations_page(request: HttpRequest) -> HttpResponse:
             token_form = TokenForm()
     elif action == "revoke_token":
         token = api_tokens.active_tokens(user).filter(pk=_uuid_or_none(data)).first()
+        if token is not None and not confirmed(request):
+            question = _("Revoke the token “%(name)s”? Scripts using it stop working at once.") % {
+                "name": token.name
+            }
+            return ask_first(request, question, _("Revoke"), reverse("integrations"))
         if token is not None and api_tokens.revoke_api_token(token):
             messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
         return redirect("integrations")
@@ -82,7 +88,12 @@ def integrations_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Webhook added."))
             return redirect("integrations")
     elif action == "delete_webhook":
-        Webhook.objects.filter(user=user, pk=_uuid_or_none(data)).delete()
+        webhook = Webhook.objects.filter(user=user, pk=_uuid_or_none(data)).first()
+        if webhook is not None and not confirmed(request):
+            question = _("Delete this webhook? Writers stops posting events to it.")
+            return ask_first(request, question, _("Delete"), reverse("integrations") + "#webhooks")
+        if webhook is not None:
+            webhook.delete()
         return redirect("integrations")
     elif action == "test_webhook":
         webhook = Webhook.objects.filter(user=user, pk=_uuid_or_none(data)).first()
@@ -153,6 +164,18 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Marked read in place: the header's badge refreshes itself on this event.
         response["HX-Trigger"] = "notifications-read"
+    return response
+
+
+@login_required_page
+@require_GET
+def webhook_secret(request: HttpRequest, webhook_id: uuid.UUID) -> HttpResponse:
+    """A webhook's secret, for its owner only and only when asked ("Show secret"), so it is never
+    in the integrations page's HTML. htmx gets the secret alone; without JavaScript, a page."""
+    webhook = get_object_or_404(Webhook, user=request.user, pk=webhook_id)
+    template = "_webhook_secret.html" if request.htmx else "webhook_secret.html"
+    response = render(request, f"tasks_app/integrations/{template}", {"webhook": webhook})
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -53,7 +53,8 @@ def when(value: datetime | None) -> str:
 @register.filter
 def relative(value: datetime | None) -> str:
     """A moment as "2 minutes ago" (or "in 3 days"), with the full date on hover: the one way
-    pages, lists and cards show a time."""
+    pages, lists and cards show a time. static/js/relative-time.js keeps the words current
+    (`data-relative`) while the page stays open."""
     if value is None:
         return ""
     now = timezone.now() if timezone.is_aware(value) else datetime.now()
@@ -65,7 +66,7 @@ def relative(value: datetime | None) -> str:
     else:
         text = _("in %(time)s") % {"time": timeuntil(value, now, depth=1)}
     return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
+        '<time datetime="{}" title="{}" data-relative>{}</time>',
         value.isoformat(),
         when(value),
         localdigits(text),

@@ -80,6 +80,8 @@ def test_it_writes_a_moment_relative_to_now_with_the_full_date_on_hover() -> Non
         html = relative(moment)
         assert html.startswith(f'<time datetime="{moment.isoformat()}" title="')
         assert f'title="{when(moment)}"' in html
+        # Marked for static/js/relative-time.js, which keeps it current in the browser.
+        assert " data-relative>" in html
         assert html.endswith(">2\xa0minutes ago</time>")
         assert ">just now<" in relative(timezone.now())
         assert ">in 3\xa0days<" in relative(timezone.now() + timedelta(days=3, minutes=1))

@@ -47,9 +47,24 @@ def test_it_revokes_only_the_users_own_token(client: Client, alice: User, charli
     token.refresh_from_db()
     assert token.revoked_at is None
     signed_in(client, alice)
-    assert client.post(PAGE, {"action": "revoke_token", "id": str(token.pk)})["Location"] == PAGE
+    revoke = {"action": "revoke_token", "id": str(token.pk), "confirm": "1"}
+    assert client.post(PAGE, revoke)["Location"] == PAGE
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_without_javascript_revoking_asks_on_a_page_first(client: Client, alice: User) -> None:
+    token, _raw = create_api_token(alice, "laptop")
+    signed_in(client, alice)
+    response = client.post(PAGE, {"action": "revoke_token", "id": str(token.pk)})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Revoke the token “laptop”?" in body
+    for field in ('name="action" value="revoke_token"', f'name="id" value="{token.pk}"'):
+        assert field in body
+    assert '<input type="hidden" name="confirm" value="1">' in body
+    token.refresh_from_db()
+    assert token.revoked_at is None
 
 
 def test_it_adds_and_deletes_webhooks(client: Client, alice: User, settings: Any) -> None:
@@ -60,8 +75,12 @@ def test_it_adds_and_deletes_webhooks(client: Client, alice: User, settings: Any
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     client.post(PAGE, {"action": "add_webhook", "url": "http://127.0.0.1:9999/hook"})
     webhook = Webhook.objects.get(user=alice)
-    assert webhook.secret in client.get(PAGE).content.decode()
-    client.post(PAGE, {"action": "delete_webhook", "id": str(webhook.pk)})
+    assert webhook.secret not in client.get(PAGE).content.decode()
+    asked = client.post(PAGE, {"action": "delete_webhook", "id": str(webhook.pk)})
+    assert asked.status_code == 200
+    assert "Delete this webhook?" in asked.content.decode()
+    assert Webhook.objects.exists()
+    client.post(PAGE, {"action": "delete_webhook", "id": str(webhook.pk), "confirm": "1"})
     assert not Webhook.objects.exists()
 
 
@@ -117,13 +136,31 @@ def test_it_saves_preferences(client: Client, alice: User) -> None:
     )
 
 
-def test_it_hides_a_webhooks_secret_until_asked(client: Client, alice: User) -> None:
-    webhook = Webhook.objects.create(user=alice, url="https://example.org/hook", secret="s3cr3t")
+def test_a_webhooks_secret_is_sent_only_when_asked_and_only_to_its_owner(
+    client: Client, alice: User, charlie: User
+) -> None:
+    webhook = Webhook.objects.create(user=alice, url="https://hooks.example.org/w", secret="s" * 32)
+    reveal = f"{PAGE}/webhooks/{webhook.pk}/secret"
     signed_in(client, alice)
-    body = client.get(PAGE).content.decode()
-    # Inside a closed <details>: shown only once "Show secret" is pressed.
-    assert re.search(r"<details[^>]*>\s*<summary>Show secret</summary>\s*<code[^>]*>s3cr3t<", body)
-    assert webhook.secret not in body.split("<details", 1)[0]
+    page = client.get(PAGE).content.decode()
+    assert webhook.secret not in page
+    assert f'hx-get="{reveal}"' in page and f'href="{reveal}"' in page
+
+    shown = client.get(reveal, headers={"HX-Request": "true"})
+    assert shown.status_code == 200
+    assert shown["Cache-Control"] == "no-store"
+    assert (
+        f'<code class="ltr" tabindex="-1" autofocus>{webhook.secret}</code>'
+        in shown.content.decode()
+    )
+    assert "<html" not in shown.content.decode()
+    # Without JavaScript the link opens a page of its own.
+    full = client.get(reveal).content.decode()
+    assert "<html" in full and webhook.secret in full
+
+    signed_in(client, charlie)
+    assert client.get(reveal, headers={"HX-Request": "true"}).status_code == 404
+    assert client.get(reveal).status_code == 404
 
 
 def test_it_sends_a_test_delivery_and_says_how_it_went(
