@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.dates import DueDateField, DueDateInput, jalali_text, parse_date_text
-from tasks_app.models import MANUAL_STATUSES, Kind, Mode, Status, Task
+from tasks_app.models import MANUAL_STATUSES, Channels, Kind, Mode, Status, Task
 from tasks_app.templatetags.writers import language_name, localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
 from transcription import services as transcription
@@ -158,6 +158,16 @@ class UploadForm(TaskFieldsForm):
     normalized_audio = forms.BooleanField(
         label=_("Videos: also keep the sound as 16 kHz mono FLAC"), required=False
     )
+    channels = forms.ChoiceField(
+        label=_("Stereo channels"),
+        choices=Channels.choices,
+        initial=Channels.AUTO,
+        required=False,
+        help_text=_(
+            "A call or interview with one speaker per channel is transcribed per channel, with "
+            "a speaker for each. Automatic does this only when the channels really differ."
+        ),
+    )
     language = forms.ChoiceField(label=_("Language"), required=False)
     model = forms.ChoiceField(label=_("Model"), required=False)
     mode = forms.ChoiceField(
@@ -178,6 +188,7 @@ class UploadForm(TaskFieldsForm):
         "model",
         "mode",
         "normalized_audio",
+        "channels",
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -210,6 +221,7 @@ class UploadForm(TaskFieldsForm):
         "model",
         "mode",
         "normalized_audio",
+        "channels",
     )
 
     @property
@@ -272,4 +284,5 @@ class UploadForm(TaskFieldsForm):
             "model": self.cleaned_data.get("model") or "",
             "task": self.cleaned_data["mode"],
             "normalized_audio": self.cleaned_data.get("normalized_audio", False),
+            "channels": self.cleaned_data.get("channels") or Channels.AUTO,
         }

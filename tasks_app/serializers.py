@@ -12,8 +12,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from tasks_app.models import Kind, Mode, Status, Task
-from tasks_app.services import BULK_LIMIT, ORDERINGS, PROMPT_MAX_CHARS, normalized_audio_file
+from tasks_app.models import Channels, Kind, Mode, Status, Task
+from tasks_app.services import (
+    BULK_LIMIT,
+    MAX_SPEAKERS,
+    ORDERINGS,
+    PROMPT_MAX_CHARS,
+    normalized_audio_file,
+)
 from tasks_app.uploads import AUDIO_EXTENSIONS, TEXT_EXTENSIONS, VIDEO_EXTENSIONS
 from writers.schema import ErrorSerializer
 
@@ -41,6 +47,23 @@ class OptionsSerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text="Videos: keep the sound track as 16 kHz mono FLAC (GET …/audio).",
+    )
+    speakers = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=MAX_SPEAKERS,
+        help_text="Label speakers automatically (approximate): how many speak; 0 is off.",
+    )
+    channels = serializers.ChoiceField(
+        choices=Channels.choices,
+        required=False,
+        default=Channels.AUTO,
+        help_text=(
+            "Stereo with one speaker per channel (a phone call): 'split' transcribes each "
+            "channel as its own speaker, 'mix' mixes them to mono, 'auto' splits only when the "
+            "channels measure as separate voices."
+        ),
     )
 
 
@@ -145,6 +168,8 @@ class TaskOptionsOutSerializer(serializers.Serializer):
     hotwords = serializers.CharField()
     batched = serializers.BooleanField()
     normalized_audio = serializers.BooleanField()
+    speakers = serializers.IntegerField()
+    channels = serializers.CharField()
 
 
 class EtaSerializer(serializers.Serializer):
@@ -162,6 +187,9 @@ class TaskUrlsSerializer(serializers.Serializer):
     )
     analyze = serializers.CharField(
         allow_null=True, help_text="POST here to analyse a finished transcript as text."
+    )
+    speakers = serializers.CharField(
+        allow_null=True, help_text="POST here to label a finished transcript's speakers."
     )
 
 
@@ -196,6 +224,8 @@ class TaskSerializer(serializers.ModelSerializer):
             "options",
             "has_result",
             "analysis_status",
+            "speakers_status",
+            "speakers_error",
             "urls",
             "created_at",
             "updated_at",
@@ -264,6 +294,8 @@ class TaskSerializer(serializers.ModelSerializer):
             "hotwords": task.hotwords,
             "batched": task.batched,
             "normalized_audio": task.normalized_audio,
+            "speakers": task.speakers,
+            "channels": task.channels,
         }
 
     def _eta(self, task: Task) -> Any:
@@ -312,11 +344,12 @@ class TaskSerializer(serializers.ModelSerializer):
             if task.normalized_audio and normalized_audio_file(task)
             else None,
             "analyze": url("analyze") if task.can_analyze() else None,
+            "speakers": url("speakers") if task.can_label_speakers() else None,
         }
 
 
 PK_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
-TASK_ROUTES = ("detail", "file", "result", "thumbnail", "audio", "analyze")
+TASK_ROUTES = ("detail", "file", "result", "thumbnail", "audio", "analyze", "speakers")
 
 
 def task_url_templates() -> dict[str, str]:

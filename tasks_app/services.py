@@ -27,7 +27,9 @@ from tasks_app import storage
 from tasks_app.models import (
     ACTIVE,
     ANALYSIS_STALE,
+    MAX_SPEAKERS,
     AnalysisStatus,
+    Channels,
     Kind,
     Mode,
     Status,
@@ -36,7 +38,13 @@ from tasks_app.models import (
 )
 from tasks_app.transcripts.models import TranscriptRevision
 from tasks_app.uploads import store_upload
-from transcription.services import LANGUAGES, available_models, enqueue_analysis, enqueue_task
+from transcription.services import (
+    LANGUAGES,
+    available_models,
+    enqueue_analysis,
+    enqueue_speakers,
+    enqueue_task,
+)
 
 BULK_LIMIT = 100
 ORDERINGS = ("created_at", "due_date", "title", "status")
@@ -65,7 +73,8 @@ def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
 
     Keys: model, language ("auto" or empty detects), task (transcribe|translate),
     word_timestamps, vad_filter, initial_prompt, hotwords, batched, normalized_audio (videos:
-    keep the sound as 16 kHz mono FLAC).
+    keep the sound as 16 kHz mono FLAC), channels (auto|split|mix: stereo with one speaker per
+    channel).
     """
     options = options or {}
     errors: dict[str, str] = {}
@@ -106,6 +115,16 @@ def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
         if len(text) > PROMPT_MAX_CHARS:
             errors[name] = f"At most {PROMPT_MAX_CHARS} characters."
         fields[name] = text
+
+    channels = str(options.get("channels") or Channels.AUTO).strip().lower()
+    if channels not in Channels.values:
+        errors["channels"] = "Choose 'auto', 'split' (one speaker per stereo channel) or 'mix'."
+    fields["channels"] = channels
+
+    try:
+        fields["speakers"] = speaker_count(options.get("speakers") or 0, allow_off=True)
+    except ValidationError as exc:
+        errors["speakers"] = exc.messages[0]
 
     if errors:
         raise ValidationError(
@@ -208,6 +227,74 @@ def request_analysis(task: Task) -> bool:
         queued = 0
     task.refresh_from_db()
     return bool(queued)
+
+
+def speaker_count(value: Any, *, allow_off: bool = False) -> int:
+    """How many speakers to label: an integer from 1 to MAX_SPEAKERS (0, off, when allowed)."""
+    lowest = 0 if allow_off else 1
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdecimal() or not lowest <= int(text) <= MAX_SPEAKERS:
+        raise ValidationError(
+            f"Give a whole number of speakers from {lowest} to {MAX_SPEAKERS}.", code="invalid"
+        )
+    return int(text)
+
+
+class NotLabellable(Exception):
+    """Speaker labelling cannot start for this task now; `code` and `message` for the API."""
+
+    def __init__(self, code: str, message: str, http_status: int = 409) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+
+
+def request_speakers(task: Task, speakers: Any) -> bool:
+    """Queue automatic speaker labels for a finished transcript: the job records them as a
+    new revision by the system (tasks_app.transcripts), which the user may correct or undo.
+
+    ValidationError for a bad count; NotLabellable when the task is not a finished recording,
+    its audio is gone or a labelling is already on its way; False when the queue is
+    unreachable.
+    """
+    count = speaker_count(speakers)
+    if task.kind not in (Kind.TRANSCRIPTION, Kind.VIDEO) or task.status != Status.COMPLETED:
+        raise NotLabellable(
+            "task_not_completed", "Only a completed transcription can get speaker labels."
+        )
+    if not task.result_path:
+        raise NotLabellable("result_not_ready", "This task has no transcript to label.")
+    if task.audio_purged_at is not None or upload_path(task) is None:
+        raise NotLabellable(
+            "file_gone", "The audio of this task was deleted: speakers cannot be told apart.", 410
+        )
+    if task.speakers_busy():
+        raise NotLabellable("speakers_busy", "Speaker labelling is already on its way.")
+    busy = Q(speakers_status__in=[AnalysisStatus.QUEUED, AnalysisStatus.RUNNING]) & Q(
+        updated_at__gte=timezone.now() - ANALYSIS_STALE
+    )
+    previous = (task.speakers_status, task.speakers_error)
+    queued = (
+        Task.objects.filter(pk=task.pk, status=Status.COMPLETED)
+        .exclude(busy)
+        .update(
+            speakers=count,
+            speakers_status=AnalysisStatus.QUEUED,
+            speakers_error="",
+            updated_at=timezone.now(),
+        )
+    )
+    if not queued:
+        raise NotLabellable("speakers_busy", "Speaker labelling is already on its way.")
+    if not enqueue_speakers(task.pk, count):
+        Task.objects.filter(pk=task.pk, speakers_status=AnalysisStatus.QUEUED).update(
+            speakers_status=previous[0], speakers_error=previous[1]
+        )
+        task.refresh_from_db()
+        return False
+    task.refresh_from_db()
+    return True
 
 
 def create_todos(user: Any, items: Iterable[Mapping[str, Any]]) -> list[Task]:

@@ -141,6 +141,7 @@ def test_it_records_processing_options(
             "initial_prompt": "Inaugural address.",
             "hotwords": "Americans",
             "batched": "false",
+            "channels": "split",
         },
         format="multipart",
     )
@@ -150,11 +151,12 @@ def test_it_records_processing_options(
     assert task.word_timestamps and task.vad_filter and not task.batched
     assert (task.initial_prompt, task.hotwords) == ("Inaugural address.", "Americans")
     assert response.json()["options"]["task"] == "translate"
+    assert (task.channels, response.json()["options"]["channels"]) == ("split", "split")
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("model", "large-v99"), ("language", "klingon"), ("task", "summarize")],
+    [("model", "large-v99"), ("language", "klingon"), ("task", "summarize"), ("channels", "both")],
 )
 def test_it_refuses_unknown_options(
     field: str,
