@@ -181,7 +181,7 @@ def test_a_search_snippet_opens_the_transcript_at_that_moment(
     expect(link).to_have_attribute("href", f"/dashboard/tasks/{task.pk}#t=400")
     link.click()
     page.wait_for_url(f"{site}/dashboard/tasks/{task.pk}#t=400")
-    moment = page.locator(".segment.is-target")
+    moment = page.locator("li.seg.is-target, .segment.is-target")
     expect(moment).to_have_count(1)
     expect(moment).to_contain_text(said)
     expect(moment).to_be_in_viewport()
