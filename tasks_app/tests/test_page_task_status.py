@@ -51,7 +51,7 @@ def test_it_stops_the_poll_with_286_when_the_task_is_over(
     response = alice_client.get(url(task), headers=HTMX)
     assert response.status_code == 286
     body = response.content.decode()
-    assert "hx-get" not in body
+    assert f'hx-get="{url(task)}"' not in body
     assert "And so my fellow Americans," in body
 
 

@@ -127,7 +127,8 @@ def test_it_renders_the_kept_transcript_in_the_readers_digits(
     make_task: Callable[..., Task],
     result: dict[str, Any],
 ) -> None:
-    task = make_task(alice, file=True, status=Status.COMPLETED, result=result)
+    # A running task's live preview (a completed one shows the transcript workspace).
+    task = make_task(alice, file=True, status=Status.PROCESSING, result=result)
     assert "<time>00:04.5</time>" in poll(alice_client, task).content.decode()
     alice_client.cookies["django_language"] = "fa"
     assert "<time>۰۰:۰۴.۵</time>" in poll(alice_client, task).content.decode()
