@@ -384,6 +384,9 @@ def task_restore(request: HttpRequest, task_id: str) -> HttpResponse:
 def task_purge(request: HttpRequest, task_id: str) -> HttpResponse:
     """The Trash's "Delete now": gone for good without waiting for the purge."""
     task = services.get_deleted_task_for_user(request.user, task_id)
+    if not confirmed(request):
+        question = _("Delete this task and its files for good? This cannot be undone.")
+        return ask_first(request, question, _("Delete now"), reverse("trash"))
     services.purge_task(task)
     messages.success(request, _("“%(title)s” deleted for good.") % {"title": task.title})
     return redirect("trash")

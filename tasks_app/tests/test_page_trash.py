@@ -46,7 +46,8 @@ def test_it_lists_only_the_users_deleted_tasks_with_when_each_is_purged(
     assert gone.deleted_at is not None
     purge_after = gone.deleted_at + timedelta(hours=48)
     # Relative (48 hours less the moments since: "in 1 day") with the full date on hover.
-    assert f'datetime="{purge_after.isoformat()}" title="{when(purge_after)}">in 1\xa0day<' in body
+    moment = f'datetime="{purge_after.isoformat()}" title="{when(purge_after)}" data-relative>'
+    assert f"{moment}in 1\xa0day<" in body
 
 
 def test_it_says_when_the_trash_is_empty(client: Client, alice: User) -> None:
@@ -99,7 +100,13 @@ def test_delete_now_removes_the_task_and_its_files(
     task = deleted(make_task, alice, file=True, result=result, status=Status.COMPLETED)
     files = [settings.STORAGE_ROOT / task.file_path, settings.STORAGE_ROOT / task.result_path]
     signed_in(client, alice)
-    assert client.post(f"{TRASH}/{task.pk}/purge")["Location"] == TRASH
+    # Without JavaScript (no confirm=1 from the page's dialog) it asks on a page first.
+    asked = client.post(f"{TRASH}/{task.pk}/purge")
+    assert asked.status_code == 200
+    assert "This cannot be undone." in asked.content.decode()
+    assert '<input type="hidden" name="confirm" value="1">' in asked.content.decode()
+    assert all(path.exists() for path in files)
+    assert client.post(f"{TRASH}/{task.pk}/purge", {"confirm": "1"})["Location"] == TRASH
     assert not Task.objects.filter(pk=task.pk).exists()
     assert not any(path.exists() for path in files)
     assert client.post(f"{TRASH}/{task.pk}/restore").status_code == 404
