@@ -172,6 +172,11 @@ def test_the_player_seeks_plays_and_follows_the_transcript(
     assert position(page) == before
     assert page.evaluate("document.getElementById('player').paused")
 
+    # The speed chosen stays for the next recording.
+    page.reload()
+    page.wait_for_function("document.getElementById('player').playbackRate === 1.5")
+    expect(page.get_by_label(SPEED[language])).to_have_value("1.5")
+
 
 @pytest.mark.django_db(transaction=True)
 def test_the_player_fits_a_phone_and_starts_at_a_searched_moment(

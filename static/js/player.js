@@ -292,24 +292,30 @@
     mark(time, false);
   }
 
+  /* Once per player element: at load, or when a poll swaps one in as the task completes. */
   function setUp() {
     forget();
     var media = player();
-    if (!media) return;
-    var saved = NaN;
-    try { saved = parseFloat(localStorage.getItem(RATE_KEY)); } catch (error) { /* private mode */ }
+    if (!media || media.dataset.ready) return;
+    media.dataset.ready = "1";
+    var rate = media.playbackRate;
+    try {
+      var saved = parseFloat(localStorage.getItem(RATE_KEY));
+      if (saved >= 0.5 && saved <= 2) rate = saved;
+    } catch (error) { /* private mode */ }
     var select = document.getElementById("player-speed");
-    if (saved >= 0.5 && saved <= 2 && select && select.querySelector('option[value="' + saved + '"]')) {
-      select.value = String(saved);
-      media.defaultPlaybackRate = saved;
-      media.playbackRate = saved;
+    // A poll's morph puts the menu back to 1×: it shows the rate playing.
+    if (select && select.querySelector('option[value="' + rate + '"]')) {
+      select.value = String(rate);
+      media.defaultPlaybackRate = rate;
+      media.playbackRate = rate;
     }
     mark(media.currentTime, false);
   }
 
   document.addEventListener("htmx:afterSettle", function () {
     var media = player();
-    forget();
+    setUp();
     if (media) mark(media.currentTime, false);
   });
   window.addEventListener("hashchange", startAtFragment);
