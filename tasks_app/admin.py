@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tasks_app import services
 from tasks_app.models import Attempt, Status, Task
+from tasks_app.transcripts.models import TranscriptRevision
 from transcription.services import enqueue_task
 
 PREVIEW_CHARS = 3000
@@ -30,6 +31,21 @@ class AttemptInline(admin.TabularInline):
         return False
 
 
+class RevisionInline(admin.TabularInline):
+    """The transcript's edits, newest first: who changed what and when (the segments each
+    revision holds are left out: a long transcript would bury the page)."""
+
+    model = TranscriptRevision
+    extra = 0
+    can_delete = False
+    ordering = ("-number",)
+    fields = ("number", "author", "created_at", "summary")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     list_display = ("title", "status", "user", "kind", "duration", "progress_percent", "created_at")
@@ -43,7 +59,7 @@ class TaskAdmin(admin.ModelAdmin):
     search_fields = ("title", "user__email", "=id")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
-    inlines = [AttemptInline]
+    inlines = [AttemptInline, RevisionInline]
     actions = ["requeue", "cancel", "purge_audio"]
     readonly_fields = (
         "id",
