@@ -300,6 +300,19 @@ def as_attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase
     return response
 
 
+# Stored files answer `Range: bytes=first-last` (also `first-` and `-suffix`), so players seek.
+RANGES = {
+    (206, "application/octet-stream"): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description="The byte range asked for with `Range` (one range; `Content-Range` says "
+        "which). Several ranges, or a malformed header, get the whole file with 200.",
+    ),
+    416: OpenApiResponse(
+        description="The range starts past the end of the file (`Content-Range: bytes */size`)."
+    ),
+}
+
+
 class TaskFileView(TaskAPIView):
     content_negotiation_class = JSONErrorsOnly
 
@@ -309,6 +322,7 @@ class TaskFileView(TaskAPIView):
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The original upload."
             ),
+            **RANGES,
             410: OpenApiResponse(ErrorSerializer, description="The audio was deleted."),
             **errors(403, 404),
         },
@@ -363,6 +377,7 @@ class TaskAudioView(TaskAPIView):
                 OpenApiTypes.BINARY,
                 description="A video's sound track as 16 kHz mono FLAC (option normalized_audio).",
             ),
+            **RANGES,
             **errors(403, 404),
         },
     )
