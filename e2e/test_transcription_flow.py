@@ -99,12 +99,13 @@ def test_it_transcribes_an_upload_end_to_end(
     page.locator(".task-card h3 a").first.click()
     task = Task.objects.get(user__username="erin")
     page.wait_for_url(f"{site}/dashboard/tasks/{task.pk}")
-    transcript = page.locator(".transcript")
+    # The finished transcript is the workspace: its segments and the edited transcript's downloads.
+    transcript = page.locator("#transcript-segments")
     expect(transcript).to_contain_text("fellow Americans")
-    expect(transcript.locator("time").first).to_have_text("00:00.0")
+    expect(transcript.locator(".seg-time").first).to_have_text("00:00.0")
 
     with page.expect_download() as info:
-        page.locator('a[data-format="srt"]').click()
+        page.locator('.workspace-head a[data-format="srt"]').click()
     download = info.value
     saved = tmp_path / "jfk.srt"
     download.save_as(saved)
@@ -135,8 +136,8 @@ def test_it_works_in_persian_right_to_left(
     page.locator(".task-card h3 a").first.click()
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("#transcript-heading")).to_have_text("متن")
-    expect(page.locator(".transcript")).to_contain_text("fellow Americans")
-    expect(page.locator(".transcript time").first).to_have_text("۰۰:۰۰.۰")
+    expect(page.locator("#transcript-segments")).to_contain_text("fellow Americans")
+    expect(page.locator("#transcript-segments .seg-time").first).to_have_text("۰۰:۰۰.۰")
     # The mirrored layout: the details column sits left of the transcript in RTL.
     details = page.locator("#details-heading").bounding_box()
     transcript = page.locator("#transcript-heading").bounding_box()
