@@ -4,6 +4,7 @@ from django.urls import path
 
 from tasks_app import api
 from tasks_app.transcripts import api as transcripts_api
+from tasks_app.transcripts import speakers_api
 
 app_name = "tasks_api"
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("tasks/<str:task_id>/thumbnail", api.TaskThumbnailView.as_view(), name="thumbnail"),
     path("tasks/<str:task_id>/audio", api.TaskAudioView.as_view(), name="audio"),
     path("tasks/<str:task_id>/analyze", api.TaskAnalyzeView.as_view(), name="analyze"),
+    path("tasks/<str:task_id>/speakers", speakers_api.TaskSpeakersView.as_view(), name="speakers"),
     path(
         "tasks/<str:task_id>/transcript",
         transcripts_api.TranscriptView.as_view(),

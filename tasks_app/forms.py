@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.dates import DueDateField, DueDateInput, jalali_text, parse_date_text
-from tasks_app.models import MANUAL_STATUSES, Channels, Kind, Mode, Status, Task
+from tasks_app.models import MANUAL_STATUSES, MAX_SPEAKERS, Channels, Kind, Mode, Status, Task
 from tasks_app.templatetags.writers import language_name, localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
 from transcription import services as transcription
@@ -168,6 +168,17 @@ class UploadForm(TaskFieldsForm):
             "a speaker for each. Automatic does this only when the channels really differ."
         ),
     )
+    speakers = forms.IntegerField(
+        label=_("Label speakers automatically: how many people speak"),
+        min_value=0,
+        max_value=MAX_SPEAKERS,
+        initial=0,
+        required=False,
+        help_text=_(
+            "0 is off. The labels are approximate: check them in the transcript. Stereo "
+            "recordings split by channel get a speaker per channel instead."
+        ),
+    )
     language = forms.ChoiceField(label=_("Language"), required=False)
     model = forms.ChoiceField(label=_("Model"), required=False)
     mode = forms.ChoiceField(
@@ -189,6 +200,7 @@ class UploadForm(TaskFieldsForm):
         "mode",
         "normalized_audio",
         "channels",
+        "speakers",
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -222,6 +234,7 @@ class UploadForm(TaskFieldsForm):
         "mode",
         "normalized_audio",
         "channels",
+        "speakers",
     )
 
     @property
@@ -285,4 +298,5 @@ class UploadForm(TaskFieldsForm):
             "task": self.cleaned_data["mode"],
             "normalized_audio": self.cleaned_data.get("normalized_audio", False),
             "channels": self.cleaned_data.get("channels") or Channels.AUTO,
+            "speakers": self.cleaned_data.get("speakers") or 0,
         }

@@ -64,6 +64,8 @@ class AnalysisStatus(models.TextChoices):
 
 # A follow-up analysis takes seconds; one still unfinished after this was lost.
 ANALYSIS_STALE = timedelta(minutes=10)
+# Automatic speaker labels: the most speakers a user may ask for (k-means beyond it is noise).
+MAX_SPEAKERS = 10
 TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
 ACTIVE = frozenset({Status.PENDING, Status.IN_PROGRESS, Status.PROCESSING})
 # A to-do's owner moves it freely between these; files follow the worker's pipeline instead.
@@ -267,6 +269,26 @@ class Task(models.Model):
             and self.status == Status.COMPLETED
             and bool(self.transcript_text.strip())
             and not self.analysis_busy()
+        )
+
+    def speakers_busy(self) -> bool:
+        # As for the analysis; a labelling job moves `updated_at` when it starts, so a long
+        # recording's labelling is not taken for lost.
+        return (
+            self.speakers_status in (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
+            and timezone.now() - self.updated_at < ANALYSIS_STALE
+        )
+
+    def can_label_speakers(self) -> bool:
+        """A finished recording's transcript can get automatic speaker labels while its audio
+        is kept, one labelling at a time."""
+        return (
+            self.kind in (Kind.TRANSCRIPTION, Kind.VIDEO)
+            and self.status == Status.COMPLETED
+            and bool(self.result_path)
+            and self.has_file
+            and self.audio_purged_at is None
+            and not self.speakers_busy()
         )
 
     def analysis_busy(self) -> bool:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tasks_app.models import Attempt, Status, Task
+from tasks_app.models import AnalysisStatus, Attempt, Status, Task
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,14 @@ class Claim:
         return saved
 
     def complete(self, result: dict[str, Any], result_path: str) -> bool:
+        fields: dict[str, Any] = {}
+        if labels := result.get("speaker_labels"):
+            # Asked for at upload: the page shows how the labelling went, as for a later one.
+            failed = bool(labels["error"])
+            fields["speakers_status"] = (
+                AnalysisStatus.FAILED if failed else AnalysisStatus.COMPLETED
+            )
+            fields["speakers_error"] = labels["error"] or ""
         with transaction.atomic():
             done = self._mine().transition(
                 self.task_id,
@@ -111,6 +119,7 @@ class Claim:
                 duration_seconds=result["duration"],
                 detected_language=result["language"] or "",
                 language_probability=result["language_probability"],
+                **fields,
             )
             if done:
                 self.end(Attempt.Outcome.COMPLETED, progress=100)

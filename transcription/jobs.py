@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from tasks_app.models import Task
-from transcription import processing
+from transcription import labelling, processing
 from transcription.runner import Transcription
 from transcription.services import enqueue_task
 from writers.logging import task_context
@@ -75,3 +75,10 @@ def process_task_file(task_id: str, file_path: str) -> None:
     size, type and checksums of anything else."""
     if not processing.route_file(task_id, Path(file_path)):
         Transcription(task_id, Path(file_path), processing.file_work).run()
+
+
+@QueuedJob
+def label_speakers(task_id: str, speakers: int) -> None:
+    """Label the speakers of a finished transcript as a new revision by the system
+    (transcription.labelling)."""
+    labelling.label_task(task_id, speakers)

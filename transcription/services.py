@@ -46,6 +46,7 @@ PATH_ARGUMENT_FOR_KIND = {
     Kind.FILE: "file_path",
 }
 ANALYSIS_JOB = "transcription.jobs.analyze_text"
+SPEAKERS_JOB = "transcription.jobs.label_speakers"
 
 
 def job_id_for(task_id: uuid.UUID | str, attempt: int, kind: str = Kind.TRANSCRIPTION) -> str:
@@ -110,6 +111,26 @@ def enqueue_analysis(task_id: uuid.UUID | str, text_content: str) -> bool:
         )
     except RedisError:
         logger.warning("Redis unreachable; the analysis of task %s was not queued", task_id)
+        return False
+    return True
+
+
+def enqueue_speakers(task_id: uuid.UUID | str, speakers: int) -> bool:
+    """Put automatic speaker labelling of a finished transcript on the `media` queue (it
+    decodes the audio, like a transcription). The task's `speakers_status` is the claim
+    (tasks_app.services.request_speakers sets it); False when Redis is unreachable."""
+    try:
+        django_rq.get_queue(QUEUE_FOR_KIND[Kind.TRANSCRIPTION]).enqueue(
+            SPEAKERS_JOB,
+            task_id=str(task_id),
+            speakers=speakers,
+            job_id=f"task-{task_id}-speakers-{uuid.uuid4().hex[:12]}",
+            job_timeout=settings.JOB_TIMEOUT_SECONDS,
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
+        )
+    except RedisError:
+        logger.warning("Redis unreachable; speaker labelling of task %s was not queued", task_id)
         return False
     return True
 

@@ -306,6 +306,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "tasks_app.models.Status",
         "DeliveryStatusEnum": "tasks_app.integrations.models.DeliveryStatus",
+        # analysis_status and speakers_status: one follow-up job's states.
+        "FollowUpStatusEnum": "tasks_app.models.AnalysisStatus",
     },
 }
 

@@ -199,4 +199,5 @@ def test_clean_options_treats_auto_as_detect() -> None:
         "hotwords": "",
         "batched": False,
         "normalized_audio": False,
+        "speakers": 0,
     }
