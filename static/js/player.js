@@ -292,10 +292,25 @@
     mark(time, false);
   }
 
+  /* The player stays at the top of the window: what the keyboard or a link scrolls to stops
+     below it instead of under it. */
+  var observed = null;
+  var sizes = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    var height = entries[0].target.isConnected ? entries[0].target.offsetHeight : 0;
+    document.documentElement.style.scrollPaddingTop = height ? height + 8 + "px" : "";
+  }) : null;
+
   /* Once per player element: at load, or when a poll swaps one in as the task completes. */
   function setUp() {
     forget();
     var media = player();
+    var panel = document.getElementById("player-panel");
+    if (sizes && panel !== observed) {
+      if (observed) sizes.unobserve(observed);
+      if (panel) sizes.observe(panel);
+      else document.documentElement.style.scrollPaddingTop = "";
+      observed = panel;
+    }
     if (!media || media.dataset.ready) return;
     media.dataset.ready = "1";
     var rate = media.playbackRate;
