@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.http import Http404
 
 from accounts.models import User
@@ -152,3 +154,37 @@ def test_it_builds_the_result_each_download_renders(
         with pytest.raises(InvalidOperation) as error:
             services.result_for(task, bad)
         assert error.value.field == "version"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_one_of_two_simultaneous_saves_through(
+    transcribed: Callable[..., Task], alice: User, bob: User
+) -> None:
+    task = transcribed()
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def save(user: User, text: str) -> None:
+        try:
+            start.wait(timeout=10)
+            services.apply(
+                Task.objects.get(pk=task.pk), user, 0, [{"op": "edit", "id": 2, "text": text}]
+            )
+            outcomes[text] = "saved"
+        except StaleVersion:
+            outcomes[text] = "stale"
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=save, args=(alice, "Alice's words.")),
+        threading.Thread(target=save, args=(bob, "Bob's words.")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["saved", "stale"]
+    [winner] = [text for text, outcome in outcomes.items() if outcome == "saved"]
+    assert services.current(Task.objects.get(pk=task.pk)).segments[2]["text"] == winner
+    assert TranscriptRevision.objects.filter(task=task).count() == 1
