@@ -289,13 +289,15 @@ def _split(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[s
     words = segment.get("words") or []
     aligned = bool(words) and _words_text(words) == text
     head_words, tail_words = _split_words(words, at) if aligned else ([], [])
+    start, end = segment["start"], segment["end"]
     if fields.has("time"):
         time = fields.time("time")
-    elif tail_words:
-        time = round(float(tail_words[0]["start"]), 3)
     else:
-        time = round(segment["start"] + (segment["end"] - segment["start"]) * at / len(text), 3)
-    if not segment["start"] < time < segment["end"]:
+        # Where the second half's first word was heard, else as far in as the cut is in the text.
+        time = round(float(tail_words[0]["start"]), 3) if tail_words else start
+        if not start < time < end:
+            time = round(start + (end - start) * at / len(text), 3)
+    if not start < time < end:
         raise fields.error(
             "time", f"Split between {segment['start']:.3f} and {segment['end']:.3f} s."
         )
@@ -304,7 +306,8 @@ def _split(segments: list[dict[str, Any]], fields: _Fields) -> tuple[list[dict[s
     segment.update(end=time, text=head)
     segment.pop("words", None)
     second.pop("words", None)
-    if head_words and tail_words:
+    # A cut inside a word leaves neither half spelled by its words.
+    if _words_text(head_words) == head and _words_text(tail_words) == tail:
         segment["words"], second["words"] = head_words, tail_words
     segments.insert(index + 1, second)
     return segments, ("split", segment["id"])

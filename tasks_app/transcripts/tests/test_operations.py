@@ -133,6 +133,17 @@ def test_it_splits_at_a_word_boundary_with_the_words_time(segments: list[dict[st
     assert summary == "Split segment 0"
 
 
+def test_it_drops_word_timings_when_the_cut_is_inside_a_word(
+    segments: list[dict[str, Any]],
+) -> None:
+    edited = apply(segments, {"op": "split", "id": 0, "at": 21})
+    assert (edited[0]["text"], edited[1]["text"]) == ("And so my fellow Amer", "icans,")
+    assert edited[1]["start"] == 3.0
+    assert "words" not in edited[0] and "words" not in edited[1]
+    first_word = apply(segments, {"op": "split", "id": 0, "at": 2})
+    assert 0.0 < first_word[1]["start"] < 4.0
+
+
 def test_it_splits_proportionally_without_word_timings(segments: list[dict[str, Any]]) -> None:
     text = segments[1]["text"]
     edited = apply(segments, {"op": "split", "id": 1, "at": len(text) // 2})
