@@ -488,5 +488,5 @@ class TaskResultView(TaskAPIView):
                 "Try again when it has completed.",
                 409,
             )
-        body = render_download(result, fmt)
+        body = render_download(result, fmt, title=task.title)
         return download(io.BytesIO(body), f"{task.title}.{fmt}", FORMATS[fmt][0])

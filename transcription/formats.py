@@ -130,20 +130,25 @@ def render(result: dict[str, Any], fmt: str) -> str:
     return renderer(result)
 
 
-def render_download(result: dict[str, Any], fmt: str) -> bytes:
-    """Any of FORMATS as the bytes of a download."""
+def render_download(result: dict[str, Any], fmt: str, title: str = "") -> bytes:
+    """Any of FORMATS as the bytes of a download; a docx is headed by `title`."""
     if fmt == "docx":
-        return render_docx(result)
+        return render_docx(result, title)
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format '{fmt}'; choose one of {', '.join(FORMATS)}.")
     return render(result, fmt).encode("utf-8")
 
 
-def render_docx(result: dict[str, Any]) -> bytes:
-    """A Word document: a paragraph per segment with its time and speaker; segments in a
-    right-to-left language (or, without one, whose text starts in such a script) run right to
-    left."""
+def render_docx(result: dict[str, Any], title: str = "") -> bytes:
+    """A Word document: the title, then a paragraph per segment with its time and speaker;
+    segments in a right-to-left language (or, without one, whose text starts in such a script)
+    run right to left."""
     document = docx.Document()
+    if title:
+        document.core_properties.title = title
+        heading = document.add_heading(title, level=1)
+        if is_right_to_left(title):
+            _right_to_left(heading)
     lines = list(cues(result))
     for cue in lines:
         paragraph = document.add_paragraph()

@@ -166,6 +166,17 @@ def test_it_renders_docx_with_times_and_speakers() -> None:
     assert not paragraphs[0]._p.xpath("./w:pPr/w:bidi")
 
 
+def test_it_heads_a_docx_with_its_title() -> None:
+    content = render_download(SPOKEN, "docx", title="Interview")
+    document = docx.Document(io.BytesIO(content))
+    assert document.core_properties.title == "Interview"
+    heading, first, *_rest = document.paragraphs
+    assert heading.text == "Interview" and heading.style.name == "Heading 1"
+    assert first.text == "[00:00] Dr. Karimi: Welcome."
+    [persian] = docx.Document(io.BytesIO(render_download(SPOKEN, "docx", "مصاحبه"))).paragraphs[:1]
+    assert persian._p.xpath("./w:pPr/w:bidi")
+
+
 def test_it_writes_persian_segments_right_to_left_in_docx() -> None:
     mixed = {
         "segments": [

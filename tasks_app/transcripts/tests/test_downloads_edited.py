@@ -85,6 +85,7 @@ def test_it_downloads_docx_with_speakers_and_times(
     assert response["Content-Disposition"].endswith('filename="Talk.docx"')
     paragraphs = docx.Document(io.BytesIO(body(response))).paragraphs
     assert [p.text for p in paragraphs] == [
+        "Talk",
         "[00:00] And so my fellow Americans,",
         "[00:04] Dr. Karimi: ask what you can do.",
     ]
