@@ -213,3 +213,39 @@ def test_it_fits_a_phone_in_persian(page: Page, site: str, alice: User) -> None:
     page.locator("#seg-1 .seg-edit").click()
     expect(page.locator("#seg-1 textarea")).to_be_visible()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_it_splits_at_the_cursor_merges_and_deletes_after_asking(
+    page: Page, site: str, alice: User, language: str
+) -> None:
+    task = transcribed(alice)
+    sign_in(page, site, alice, language)
+    page.goto(f"{site}/dashboard/tasks/{task.pk}")
+
+    # Split where the cursor is (after "ask not").
+    page.locator("#seg-1 .seg-edit").click()
+    page.locator("#seg-1 textarea").evaluate("el => el.setSelectionRange(7, 7)")
+    page.locator("#seg-1 .seg-split").click()
+    expect(page.locator("#seg-1 .seg-text")).to_have_text("ask not")
+    expect(page.locator("#seg-4 .seg-text")).to_have_text("what your country can do for you.")
+
+    # Merge it back with the next one.
+    page.locator("#seg-1 .seg-edit").click()
+    page.locator("#seg-1 .seg-merge").click()
+    expect(page.locator("#seg-1 .seg-text")).to_have_text(
+        "ask not what your country can do for you."
+    )
+    expect(page.locator("#seg-4")).to_have_count(0)
+
+    # Delete asks in the page first; going back keeps the segment.
+    page.locator("#seg-2 .seg-edit").click()
+    page.locator("#seg-2 .seg-delete").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#seg-2 textarea")).to_be_visible()
+    page.locator("#seg-2 .seg-delete").click()
+    dialog.locator("#confirm-ok").click()
+    expect(page.locator("#seg-2")).to_have_count(0)
+    expect(page.locator("li.seg")).to_have_count(3)
