@@ -30,6 +30,7 @@ def test_it_documents_upload_statuses_and_download_formats(db: None) -> None:
     result = schema["paths"]["/api/v1/tasks/{task_id}/result"]["get"]
     [fmt] = [p for p in result["parameters"] if p["name"] == "format"]
     assert set(fmt["schema"]["enum"]) == {"txt", "srt", "vtt", "tsv", "json", "docx"}
+    assert "version" in {p["name"] for p in result["parameters"]}
 
 
 @pytest.mark.parametrize("url", ["/docs", "/redoc"])
