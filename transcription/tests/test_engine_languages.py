@@ -71,3 +71,21 @@ def test_it_keeps_the_language_the_user_chose(german_then_english: Path, base_mo
 
     assert {s["language"] for s in result["segments"]} == {"de"}
     assert (result["language"], result["languages"]) == ("de", ["de"])
+
+
+def test_it_keeps_persian_digits_and_punctuation_as_the_model_wrote_them() -> None:
+    from faster_whisper.transcribe import Segment, Word
+
+    text = " ساعت ۱۲ و 30 دقیقه، جلسه شروع شد؟ "
+    segment = Segment(
+        id=1, seek=0, start=1.0, end=3.0, text=text, tokens=[1], avg_logprob=-0.3,
+        compression_ratio=1.1, no_speech_prob=0.0, temperature=0.0,
+        words=[Word(start=1.0, end=1.5, word=" ۱۲", probability=0.9)],
+    )  # fmt: skip
+
+    data = engine._segment_dict(segment, 0, offset=60.0, language="fa")
+
+    assert (data["text"], data["words"][0]["word"]) == (text.strip(), " ۱۲")
+    # A stretch decoded from 60 s on is placed there in the recording.
+    assert (data["start"], data["words"][0]["start"], data["seek"]) == (61.0, 61.0, 6000)
+    assert (data["language"], data["speaker"], data["channel"]) == ("fa", None, None)
