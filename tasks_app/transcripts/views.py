@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reselect, reswap, retarget
 
 from accounts.decorators import login_required_page
 from tasks_app.models import Task
@@ -39,15 +40,31 @@ def _task(request: HttpRequest, task_id: str) -> Task:
     return get_task_for_user(request.user, task_id)
 
 
-def _segment(task: Task, segment_id: int) -> dict[str, Any]:
+def _segment(task: Task, segment_id: int) -> dict[str, Any] | None:
+    """The segment as it is now; None once it is gone (deleted, merged away)."""
     try:
         transcript = services.current(task)
     except NotReady as error:
         raise Http404(error.message) from error
-    for segment in transcript.segments:
-        if segment["id"] == segment_id:
-            return segment
-    raise Http404("No such segment.")
+    return next((s for s in transcript.segments if s["id"] == segment_id), None)
+
+
+def _gone(request: HttpRequest, task: Task) -> HttpResponse:
+    """A segment the page still shows is no longer there: most likely someone else deleted or
+    merged it. The whole workspace comes back, as it is now, and says so; what was typed is
+    shown there."""
+    if request.method == "POST":
+        if _version(request) != task.transcript_version:
+            return _answer(request, task, 409, stale=True, typed=_typed(request))
+        problem = _("This segment no longer exists.")
+        return _answer(request, task, 400, problem=problem, typed=_typed(request))
+    response = _answer(request, task, problem=_("This segment no longer exists."))
+    if request.htmx:
+        # The request came from the segment (Edit, Cancel): answer for the whole workspace.
+        retarget(response, "#workspace-body")
+        reselect(response, "#workspace-body")
+        reswap(response, "morph")  # type: ignore[arg-type]
+    return response
 
 
 def _version(request: HttpRequest) -> int:
@@ -167,12 +184,11 @@ def segment(request: HttpRequest, task_id: str, segment_id: int) -> HttpResponse
     task = _task(request, task_id)
     if not request.htmx:
         return redirect(reverse("task_detail", args=[task.pk]) + f"#seg-{segment_id}")
-    context = workspace_context(task)
-    return render(
-        request,
-        "tasks_app/transcripts/_segment.html",
-        {**context, "segment": _segment(task, segment_id)},
-    )
+    current = _segment(task, segment_id)
+    if current is None:
+        return _gone(request, task)
+    context = {**workspace_context(task), "segment": current}
+    return render(request, "tasks_app/transcripts/_segment.html", context)
 
 
 @login_required_page
@@ -182,6 +198,8 @@ def segment_edit(request: HttpRequest, task_id: str, segment_id: int) -> HttpRes
     POST: save its text and times."""
     task = _task(request, task_id)
     current = _segment(task, segment_id)
+    if current is None:
+        return _gone(request, task)
     if request.method == "GET":
         context = {**workspace_context(task), "segment": current}
         if request.htmx:
@@ -200,6 +218,8 @@ def _with_typed_edit(
 ) -> HttpResponse:
     """Split or merge after saving what was typed in the form, as one revision."""
     current = _segment(task, segment_id)
+    if current is None:
+        return _gone(request, task)
     typed = _typed(request)
     edit = _edit_operation(current, typed) if "text" in request.POST else None
     operations = [edit, operation] if edit else [operation]

@@ -157,11 +157,31 @@ def test_it_refuses_a_running_transcription(
     assert "cannot be edited until the task has completed" in response.content.decode()
 
 
-def test_it_is_404_for_a_segment_that_does_not_exist(
+def test_it_shows_the_current_workspace_when_the_segment_is_gone(
     client: Client, alice: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
-    assert signed_in(client, alice).get(edit_url(task, 99), **HTMX).status_code == 404
+    services.apply(task, alice, 0, [{"op": "delete", "id": 2}])
+    response = signed_in(client, alice).get(edit_url(task, 2), **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#workspace-body"
+    assert response["HX-Reselect"] == "#workspace-body"
+    body = response.content.decode()
+    assert "This segment no longer exists." in body
+    assert 'id="seg-2"' not in body
+
+
+def test_it_keeps_what_was_typed_when_someone_else_deleted_the_segment(
+    client: Client, alice: User, transcribed: Callable[..., Task]
+) -> None:
+    task = transcribed()
+    services.apply(task, alice, 0, [{"op": "delete", "id": 2}])
+    data = {"version": "0", "text": "Thank you all.", "start": "9.5", "end": "11"}
+    response = signed_in(client, alice).post(edit_url(task, 2), data, **HTMX)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone else changed this transcript" in body
+    assert '<blockquote dir="auto">Thank you all.</blockquote>' in body
 
 
 def test_it_is_403_for_a_stranger(

@@ -41,6 +41,18 @@ def test_it_saves_what_was_typed_before_splitting_it(
     assert TranscriptRevision.objects.get(task=task).summary == "Edited segment 2; Split segment 2"
 
 
+def test_it_splits_where_typed_without_javascript(
+    client: Client, alice: User, transcribed: Callable[..., Task]
+) -> None:
+    task = transcribed()
+    text = "ask not what your country can do for you."
+    # The hidden cursor field stays empty; the <noscript> field after it carries the offset.
+    data = {"version": "0", "text": text, "start": "4.5", "end": "9", "at": ["", "8"]}
+    response = signed_in(client, alice).post(url(task, "/segments/1/split"), data)
+    assert response["Location"] == f"/dashboard/tasks/{task.pk}#seg-1"
+    assert segments(task)[1:3] == [(1, "ask not"), (3, "what your country can do for you.")]
+
+
 def test_it_asks_for_the_cursor_inside_the_text(
     client: Client, alice: User, transcribed: Callable[..., Task]
 ) -> None:
