@@ -249,3 +249,29 @@ def test_it_splits_at_the_cursor_merges_and_deletes_after_asking(
     dialog.locator("#confirm-ok").click()
     expect(page.locator("#seg-2")).to_have_count(0)
     expect(page.locator("li.seg")).to_have_count(3)
+
+
+def test_labels_arriving_wait_until_the_open_segment_is_closed(
+    page: Page, site: str, alice: User
+) -> None:
+    from tasks_app.models import AnalysisStatus
+    from tasks_app.transcripts import services
+
+    task = transcribed(alice)
+    Task.objects.filter(pk=task.pk).update(speakers_status=AnalysisStatus.QUEUED)
+    sign_in(page, site, alice, "fa")
+    page.goto(f"{site}/dashboard/tasks/{task.pk}")
+    page.locator("#seg-0 .seg-edit").click()
+    page.locator("#seg-0 textarea").fill("And so, my fellow Americans,")
+    # The labelling job finishes while the segment is open.
+    services.apply(task, None, 0, [{"op": "speaker", "ids": [0, 1], "speaker": "Speaker 3"}])
+    Task.objects.filter(pk=task.pk).update(speakers_status=AnalysisStatus.COMPLETED)
+    for _poll in range(5):  # until a poll brings the labelled workspace
+        with page.expect_response(lambda r: "/speakers/status" in r.url) as polled:
+            pass
+        if "workspace-body" in polled.value.text():
+            break
+    page.wait_for_timeout(300)
+    expect(page.locator("#seg-0 textarea")).to_have_value("And so, my fellow Americans,")
+    page.locator("#seg-0 textarea").press("Escape")
+    expect(page.locator("#seg-0 .seg-speaker")).to_have_text("Speaker 3", timeout=10_000)

@@ -64,8 +64,11 @@
       detail.shouldSwap = true;
       detail.isError = false;
     }
-    // The status poll (a follow-up analysis still running) must not close an open segment.
-    if (detail.target && detail.target.id === "task-status" && document.querySelector("#workspace .seg-form")) {
+    // A poll (the task's status while an analysis runs, the speaker labelling's, which brings
+    // the whole workspace once the labels are in) must not close a segment being edited: it
+    // polls again and lands once the segment is saved or cancelled.
+    var poll = detail.elt && (detail.elt.id === "task-status" || detail.elt.id === "speakers");
+    if (poll && document.querySelector("#workspace .seg-form")) {
       detail.shouldSwap = false;
     }
   });
