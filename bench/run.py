@@ -19,6 +19,8 @@ one, queued throughput >= 0.95 of a plain loop over the engine.
 - Sequential vs batched: `BatchedInferencePipeline` (batch 8, with the VAD filter it needs to
   cut audio longer than 30 s) against the default decoder on both clips, speed as real-time
   factor and word error rate against the reference text.
+- Speaker labels: diarization error, CPU and memory on two espeak-ng voices, measured first
+  (bench/diarization.py says how).
 """
 
 from __future__ import annotations
@@ -227,6 +229,10 @@ def main() -> None:
     if "DATABASE_URL" not in os.environ:
         raise SystemExit("Run through `make bench` (scripts/services.py provides the servers).")
     setup_django(args.model)
+    # First: its memory growth is measured before this process loads any Whisper model.
+    from bench import diarization
+
+    speaker_rows = [Row(*line) for line in diarization.measure()]
     import django_rq
     from django.conf import settings
     from rq.suspension import resume, suspend
@@ -333,6 +339,7 @@ def main() -> None:
                 )
             )
     shutil.rmtree(workdir, ignore_errors=True)
+    rows += speaker_rows
     rows += machine()
     title = (
         f"model {args.model}, {settings.MODEL_CPU_THREADS} CPU thread(s) per process, "

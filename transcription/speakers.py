@@ -40,8 +40,9 @@ WINDOW_SECONDS = 1.5
 HOP_SECONDS = 0.5
 # Windows shorter than this carry too little voice to embed.
 MIN_WINDOW_SECONDS = 0.4
-# Windows per LSTM batch: bounds memory at about 40 MB whatever the length of the recording.
-BATCH = 64
+# Windows per LSTM batch: bounds the work arrays at about 20 MB whatever the recording's length
+# (measured: 41 MiB peak growth with the weights, against 117 MiB at 64; the same CPU time).
+BATCH = 32
 RESTARTS = 10
 SEED = 0
 MAX_SPEAKERS = 10
