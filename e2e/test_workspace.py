@@ -275,3 +275,19 @@ def test_labels_arriving_wait_until_the_open_segment_is_closed(
     expect(page.locator("#seg-0 textarea")).to_have_value("And so, my fellow Americans,")
     page.locator("#seg-0 textarea").press("Escape")
     expect(page.locator("#seg-0 .seg-speaker")).to_have_text("Speaker 3", timeout=10_000)
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_each_segment_aligns_to_its_own_direction(
+    page: Page, site: str, alice: User, language: str
+) -> None:
+    task = transcribed(alice)
+    sign_in(page, site, alice, language)
+    page.goto(f"{site}/dashboard/tasks/{task.pk}")
+    style = "el => [getComputedStyle(el).direction, getComputedStyle(el).textAlign]"
+    assert page.locator("#seg-2").evaluate(style) == ["ltr", "start"]
+    assert page.locator("#seg-3").evaluate(style) == ["rtl", "start"]
+    # An English segment's text starts at the left, next to its time, in a Persian page too.
+    time = page.locator("#seg-2 .seg-time").bounding_box()
+    text = page.locator("#seg-2 .seg-speaker").bounding_box()
+    assert time and text and 0 <= text["x"] - (time["x"] + time["width"]) < 40
