@@ -199,5 +199,6 @@ def test_clean_options_treats_auto_as_detect() -> None:
         "hotwords": "",
         "batched": False,
         "normalized_audio": False,
+        "channels": "auto",
         "speakers": 0,
     }
