@@ -103,6 +103,15 @@ def open_date_picker(page: Page) -> None:
         expect(toggle).to_have_attribute("aria-expanded", "true")
 
 
+def edit_a_segment_and_find(page: Page) -> None:
+    # The transcript workspace with a segment's form open and a find-and-replace preview.
+    page.locator("#transcript-segments .seg-edit").first.click()
+    expect(page.locator(".seg-form textarea")).to_be_visible()
+    page.locator("#find-text").fill("you")
+    page.locator(".find-form button[type=submit]").click()
+    expect(page.locator(".find-preview")).to_be_visible()
+
+
 def task(status: str) -> Callable[[Cast], str]:
     return lambda cast: f"/dashboard/tasks/{cast.tasks[status].pk}"
 
@@ -134,6 +143,7 @@ SIGNED_IN = [
     AxePage("task, queued", task(Status.IN_PROGRESS)),
     AxePage("task, running", task(Status.PROCESSING)),
     AxePage("task, completed", task(Status.COMPLETED)),
+    AxePage("task, transcript being edited", task(Status.COMPLETED), then=edit_a_segment_and_find),
     AxePage("task, failed", task(Status.FAILED)),
     AxePage("task, cancelled", task(Status.CANCELLED)),
     AxePage("to-do", task(Kind.TODO)),

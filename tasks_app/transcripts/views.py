@@ -107,7 +107,11 @@ def _answer(request: HttpRequest, task: Task, status: int = 200, **state: Any) -
             (s for s in context["transcript"].segments if s["id"] == state["editing"]), None
         )
         if segment is not None:
-            context.update(segment=segment, partial="tasks_app/transcripts/_segment_form.html")
+            context.update(
+                segment=segment,
+                partial="tasks_app/transcripts/_segment_form.html",
+                standalone=True,
+            )
             return render(request, PAGE, context, status=status)
     if state.get("problem"):
         messages.error(request, state["problem"])
@@ -204,7 +208,7 @@ def segment_edit(request: HttpRequest, task_id: str, segment_id: int) -> HttpRes
         context = {**workspace_context(task), "segment": current}
         if request.htmx:
             return render(request, "tasks_app/transcripts/_segment_form.html", context)
-        context["partial"] = "tasks_app/transcripts/_segment_form.html"
+        context.update(partial="tasks_app/transcripts/_segment_form.html", standalone=True)
         return render(request, PAGE, context)
     typed = _typed(request)
     operation = _edit_operation(current, typed)
@@ -231,7 +235,8 @@ def _with_typed_edit(
 def segment_split(request: HttpRequest, task_id: str, segment_id: int) -> HttpResponse:
     task = _task(request, task_id)
     raw = request.POST.get("text", "").replace("\r\n", "\n")
-    at = request.POST.get("at", "")
+    # The cursor's place, or on the form's own page (no JavaScript) the number typed.
+    at = request.POST.get("at") or request.POST.get("split_at", "")
     # The cursor's offset is in the text as typed; the text saved is stripped.
     offset = int(at) - (len(raw) - len(raw.lstrip())) if at.isascii() and at.isdigit() else -1
     return _with_typed_edit(

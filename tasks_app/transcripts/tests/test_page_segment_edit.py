@@ -32,6 +32,7 @@ def test_it_opens_the_form_in_place_of_the_segment(
     for action in ("split", "merge", "delete"):
         assert f'formaction="{url(task, f"/segments/1/{action}")}"' in body
     assert "data-confirm=" in body  # Delete asks in the page first
+    assert "split_at" not in body  # the cursor says where to split
 
 
 def test_it_is_a_page_of_its_own_without_javascript(

@@ -46,8 +46,10 @@ def test_it_splits_where_typed_without_javascript(
 ) -> None:
     task = transcribed()
     text = "ask not what your country can do for you."
-    # The hidden cursor field stays empty; the <noscript> field after it carries the offset.
-    data = {"version": "0", "text": text, "start": "4.5", "end": "9", "at": ["", "8"]}
+    # The hidden cursor field stays empty; the form's own page has a field for the offset.
+    page = signed_in(client, alice).get(url(task, "/segments/1/edit")).content.decode()
+    assert 'name="split_at"' in page
+    data = {"version": "0", "text": text, "start": "4.5", "end": "9", "at": "", "split_at": "8"}
     response = signed_in(client, alice).post(url(task, "/segments/1/split"), data)
     assert response["Location"] == f"/dashboard/tasks/{task.pk}#seg-1"
     assert segments(task)[1:3] == [(1, "ask not"), (3, "what your country can do for you.")]
