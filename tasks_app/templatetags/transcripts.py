@@ -50,13 +50,13 @@ def transcript_workspace(context: template.Context, task: Task) -> dict[str, Any
     return {**workspace_context(task), "csrf_token": context.get("csrf_token")}
 
 
-def _marked(text: str, spans: list[tuple[int, int, str]]) -> SafeString:
-    """`text` with each (begin, end, shown) span replaced by <mark>shown</mark>, escaped."""
+def _marked(text: str, spans: list[tuple[int, int, str]], tag: str = "mark") -> SafeString:
+    """`text` with each (begin, end, shown) span replaced by <tag>shown</tag>, escaped."""
     pieces: list[tuple[str, str]] = []
     position = 0
     for begin, end, shown in spans:
         pieces.append(("{}", text[position:begin]))
-        pieces.append(("<mark>{}</mark>", shown))
+        pieces.append((f"<{tag}>{{}}</{tag}>", shown))
         position = end
     pieces.append(("{}", text[position:]))
     return format_html_join("", "{}", ((format_html(f, v),) for f, v in pieces))
@@ -70,7 +70,10 @@ def found(match: Match) -> SafeString:
 
 @register.filter
 def replaced(match: Match, replacement: str) -> SafeString:
-    """The same text as the replace would leave it, the replacements highlighted."""
+    """The same text as the replace would leave it, the replacements highlighted; replaced by
+    nothing, what goes is shown struck through."""
+    if not replacement:
+        return _marked(match.text, [(b, e, match.text[b:e]) for b, e in match.spans], "del")
     return _marked(match.text, [(b, e, replacement) for b, e in match.spans])
 
 

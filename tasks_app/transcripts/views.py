@@ -116,12 +116,12 @@ def _answer(request: HttpRequest, task: Task, status: int = 200, **state: Any) -
     if state.get("problem"):
         messages.error(request, state["problem"])
     elif state.get("stale"):
-        messages.error(request, stale_message())
+        messages.error(request, _stale_message())
     anchor = f"#seg-{state['focus']}" if state.get("focus") is not None else "#workspace"
     return redirect(reverse("task_detail", args=[task.pk]) + anchor)
 
 
-def stale_message() -> str:
+def _stale_message() -> str:
     return _(
         "Someone else changed this transcript while you were working on it, so your change "
         "was not saved. The transcript shown is the current one."

@@ -40,6 +40,15 @@ def test_it_escapes_the_text_around_the_marks(
     assert "&lt;b&gt;<mark>Thank</mark>&lt;/b&gt; you." in response.content.decode()
 
 
+def test_it_shows_what_a_replace_by_nothing_removes_struck_through(
+    client: Client, alice: User, transcribed: Callable[..., Task]
+) -> None:
+    task = transcribed()
+    query = {"find": " can do", "replace": ""}
+    response = signed_in(client, alice).get(url(task, "/replace"), query, **HTMX)
+    assert "ask not what your country<del> can do</del> for you." in response.content.decode()
+
+
 def test_it_says_when_nothing_matches(
     client: Client, alice: User, transcribed: Callable[..., Task]
 ) -> None:
