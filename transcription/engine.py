@@ -542,16 +542,25 @@ def versions() -> dict[str, str]:
 
 
 def _segment_dict(
-    segment: Any, index: int, offset: float = 0.0, language: str | None = None
+    segment: Any,
+    index: int,
+    offset: float = 0.0,
+    language: str | None = None,
+    until: float = math.inf,
 ) -> dict[str, Any]:
-    """One decoded segment of a clip that starts `offset` seconds into the recording."""
+    """One decoded segment of a clip that starts `offset` seconds into the recording and ends
+    at `until`: Whisper's last timestamp may overshoot a clip's end, into the next stretch."""
+
+    def at(seconds: float) -> float:
+        return round(min(offset + seconds, until), 3)
+
     data: dict[str, Any] = {
         "id": index,
         # The decoder's own window offset (mel frames), token ids and sampling temperature:
         # the OpenAI endpoint's verbose_json reports them as Whisper does.
         "seek": segment.seek + round(offset * 100),
-        "start": round(offset + segment.start, 3),
-        "end": round(offset + segment.end, 3),
+        "start": at(segment.start),
+        "end": at(segment.end),
         "text": segment.text.strip(),
         "language": language,
         # Who speaks: set here for a recording split by channel, else by speaker labelling.
@@ -567,8 +576,8 @@ def _segment_dict(
     if segment.words is not None:
         data["words"] = [
             {
-                "start": round(offset + word.start, 3),
-                "end": round(offset + word.end, 3),
+                "start": at(word.start),
+                "end": at(word.end),
                 "word": word.word,
                 "probability": round(word.probability, 4),
             }
@@ -649,6 +658,8 @@ class Stretch:
     end: float
     language: str | None
     probability: float | None = None
+    # An unsure stretch's best guess: its language if a neighbour is sure of the same one.
+    guess: str | None = None
 
 
 def _detect(whisper: Any, audio: Any, start: float, end: float) -> tuple[str | None, float]:
@@ -670,27 +681,44 @@ def _quietest(audio: Any, start: float, end: float) -> float:
     return start + third + (int(levels.argmin()) + 0.5) * STEREO_FRAME_SECONDS
 
 
+def _named(start: float, end: float, language: str | None, probability: float) -> Stretch:
+    if probability >= LANGUAGE_SURE:
+        return Stretch(start, end, language, probability)
+    return Stretch(start, end, None, probability, guess=language)
+
+
 def _stretches_of(
-    whisper: Any, audio: Any, start: float, end: float, found: tuple[str | None, float]
+    whisper: Any,
+    audio: Any,
+    start: float,
+    end: float,
+    found: tuple[str | None, float],
+    before: str | None = None,
+    after: str | None = None,
 ) -> list[Stretch]:
-    """Halve start..end at its quietest moment until both halves name the same language or
-    are too short to halve; a stretch is named only where detection is sure."""
+    """Halve start..end at its quietest moment until both halves name the same language or are
+    too short to halve. A half that borders another language (`before`, `after`: its
+    neighbours') is halved further even so: the other language's last or first sentence may be
+    in it, outweighed by the rest."""
     language, probability = found
     if end - start < 2 * LANGUAGE_MIN_SECONDS:
-        return [
-            Stretch(start, end, language if probability >= LANGUAGE_SURE else None, probability)
-        ]
+        return [_named(start, end, language, probability)]
     middle = _quietest(audio, start, end)
-    halves = [(start, middle), (middle, end)]
-    detected = [_detect(whisper, audio, a, b) for a, b in halves]
-    if detected[0][0] == detected[1][0]:
-        sure = max(p for _l, p in detected + [found] if _l == detected[0][0])
-        named = detected[0][0] if sure >= LANGUAGE_SURE else None
-        return [Stretch(start, end, named, sure)]
+    first = _detect(whisper, audio, start, middle)
+    second = _detect(whisper, audio, middle, end)
+    if first[0] != second[0]:
+        return _stretches_of(whisper, audio, start, middle, first, before, second[0]) + (
+            _stretches_of(whisper, audio, middle, end, second, first[0], after)
+        )
+    agreed = first[0]
+    if before not in (None, agreed) and middle - start >= 2 * LANGUAGE_MIN_SECONDS:
+        head = _stretches_of(whisper, audio, start, middle, first, before, agreed)
+        return [*head, _named(middle, end, agreed, second[1])]
+    if after not in (None, agreed) and end - middle >= 2 * LANGUAGE_MIN_SECONDS:
+        tail = _stretches_of(whisper, audio, middle, end, second, agreed, after)
+        return [_named(start, middle, agreed, first[1]), *tail]
     return [
-        stretch
-        for (a, b), half in zip(halves, detected, strict=True)
-        for stretch in _stretches_of(whisper, audio, a, b, half)
+        _named(start, end, agreed, max(p for named, p in (first, second, found) if named == agreed))
     ]
 
 
@@ -699,11 +727,12 @@ def language_plan(whisper: Any, audio: Any) -> list[Stretch]:
 
     Whisper detects a language once per file (or once per 30-s window with its `multilingual`
     flag) and then translates whatever else is said into it. Here each window of up to
-    WINDOW_SECONDS, cut at a pause, is detected; one the model is unsure of (below LANGUAGE_SURE)
-    is halved at its quietest moment and each half detected, down to LANGUAGE_MIN_SECONDS, so a
-    change of language mid-window finds its own stretch; halves that agree with the whole end
-    it. Stretches still unsure, or silent, take their neighbour's language; when none is sure,
-    one stretch with no language lets Whisper decide as before. Costs one encoder pass per
+    WINDOW_SECONDS, cut at a pause, is detected; one the model is unsure of (below
+    LANGUAGE_SURE), or sure of another language than the window before, is halved at its
+    quietest moment and each half detected, down to LANGUAGE_MIN_SECONDS (`_stretches_of`), so
+    a change of language mid-window finds its own stretch. A stretch still unsure, or silent,
+    takes a neighbour's language (the one it leaned to, if a neighbour has it); when none is
+    sure, one stretch with no language lets Whisper decide as before. Costs one encoder pass per
     window of a one-language recording, a few more where the language changes or is unsure.
     """
     duration = len(audio) / SAMPLE_RATE
@@ -714,20 +743,21 @@ def language_plan(whisper: Any, audio: Any) -> list[Stretch]:
         if duration - start > WINDOW_SECONDS:
             end = _quietest(audio, start + WINDOW_SECONDS * 0.5, start + WINDOW_SECONDS)
         found = _detect(whisper, audio, start, end)
-        if found[1] >= LANGUAGE_SURE:
+        before = next((piece.language for piece in reversed(pieces) if piece.language), None)
+        if found[1] >= LANGUAGE_SURE and before in (None, found[0]):
             pieces.append(Stretch(start, end, *found))
         else:
-            pieces += _stretches_of(whisper, audio, start, end, found)
+            pieces += _stretches_of(whisper, audio, start, end, found, before)
         start = end
-    named = [piece for piece in pieces if piece.language is not None]
-    if not named:
+    if not any(piece.language for piece in pieces):
         return [Stretch(0.0, duration, None)]
-    previous = named[0]
+    for index, piece in enumerate(pieces):
+        if piece.language is None:
+            before = next((p.language for p in reversed(pieces[:index]) if p.language), None)
+            after = next((p.language for p in pieces[index + 1 :] if p.language), None)
+            piece.language = piece.guess if piece.guess in (before, after) else before or after
     plan: list[Stretch] = []
     for piece in pieces:
-        if piece.language is None:
-            piece.language, piece.probability = previous.language, previous.probability
-        previous = piece
         if plan and plan[-1].language == piece.language:
             plan[-1].end = piece.end
             plan[-1].probability = max(plan[-1].probability or 0, piece.probability or 0)
@@ -879,7 +909,8 @@ def transcribe(
             result["language"] = dominant
             result["language_probability"] = round(heard[dominant][1], 4)
             for segment in segments:
-                data = _segment_dict(segment, len(segment_tracks[channel]), begin, info.language)
+                index = len(segment_tracks[channel])
+                data = _segment_dict(segment, index, begin, info.language, stretch.end)
                 if split:
                     data["speaker"], data["channel"] = f"Speaker {channel + 1}", channel
                 segment_tracks[channel].append(data)

@@ -49,10 +49,11 @@ def test_it_transcribes_each_language_as_spoken(german_then_english: Path, base_
     english = [s for s in result["segments"] if s["language"] == "en"]
     assert result["languages"] == ["de", "en"]
     assert german and english and german[-1]["end"] <= english[0]["start"]
-    assert {"guten", "morgen", "berlin"} <= set(words(" ".join(s["text"] for s in german)))
+    # The German sentence just before the change too, not only the first ones.
+    assert {"guten", "morgen", "berlin", "hund"} <= set(words(" ".join(s["text"] for s in german)))
     # Once Whisper settled on one language it would translate or garble the other half.
     second_half = set(words(" ".join(s["text"] for s in english)))
-    assert {"meeting", "tomorrow", "quarterly", "report", "budget"} <= second_half
+    assert {"tomorrow", "morning", "quarterly", "report", "budget"} <= second_half
     assert result["language"] in ("de", "en")
 
 
