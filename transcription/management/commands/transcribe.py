@@ -22,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--vad", action="store_true", help="skip silence (VAD filter)")
         parser.add_argument("--word-timestamps", action="store_true")
         parser.add_argument("--batched", action="store_true")
+        parser.add_argument(
+            "--channels",
+            default="auto",
+            choices=("auto", "split", "mix"),
+            help="stereo: one speaker per channel (split), mono mix (mix), or measured (auto)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         opts = engine.Options(
@@ -32,6 +38,7 @@ class Command(BaseCommand):
             vad_filter=options["vad"],
             word_timestamps=options["word_timestamps"],
             batched=options["batched"],
+            channels=options["channels"],
         )
         try:
             result = engine.transcribe(options["file"], opts)
