@@ -58,11 +58,12 @@ LANGUAGE_MIN_SECONDS = 2.5
 SILENCE_PEAK = 0.003
 # One speaker per stereo channel (stereo_verdict): frames of 100 ms; heard when the louder
 # channel is within 40 dB of the loudest frame and above -60 dBFS; one channel "alone" when it
-# is 15 dB louder than the other (crosstalk on a call or a second microphone is quieter still).
+# is 10 dB louder than the other: a call's crosstalk is far quieter, a second microphone in the
+# room hears the other voice quieter too, while a stereo microphone or a mix hears both alike.
 STEREO_FRAME_SECONDS = 0.1
 STEREO_HEARD_DB = 40.0
 STEREO_FLOOR_DB = -60.0
-STEREO_DOMINANCE_DB = 15.0
+STEREO_DOMINANCE_DB = 10.0
 STEREO_SPLIT_SHARE = 0.5
 STEREO_MIN_SHARE = 0.05
 STEREO_MAX_CORRELATION = 0.5

@@ -184,6 +184,15 @@ def test_it_measures_turns_on_alternate_channels_as_two_speakers() -> None:
     )
 
 
+def test_it_measures_two_microphones_that_hear_each_other_as_two_speakers() -> None:
+    first, second = noise(3, 7), noise(3, 8)
+    # Each microphone hears the other voice 12 dB down, a few milliseconds late.
+    left = np.concatenate([first, 0.25 * np.roll(second, 80)])
+    right = np.concatenate([0.25 * np.roll(first, 80), second])
+
+    assert engine.stereo_verdict(left, right)["split"] is True
+
+
 def test_it_takes_the_choice_from_the_task() -> None:
     assert engine.Options.for_task(Task(channels="split")).channels == "split"
     assert engine.Options().channels == "auto"
