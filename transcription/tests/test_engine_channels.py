@@ -4,6 +4,7 @@ alike (a stereo microphone, music, the same voices in both) is mixed to mono as 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import wave
 from pathlib import Path
@@ -11,9 +12,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.conf import settings
 
-from tasks_app.models import Task
+from tasks_app.models import Status, Task
 from transcription import engine
+from transcription.services import enqueue_task
 from transcription.tests.conftest import words
 
 FRONT_DESK = "Good morning, this is the front desk. How can I help you today?"
@@ -104,6 +107,22 @@ def test_it_reports_progress_over_both_channels(
     assert progress == sorted(progress)
     assert progress[-1] <= result["duration"]
     assert progress[0] < result["duration"] / 2 < progress[-1]
+
+
+def test_the_worker_transcribes_an_uploaded_call_per_channel(
+    voices: dict[str, Path], file_task: Any, drain: Any
+) -> None:
+    task = file_task(voices["call"])
+    enqueue_task(task.pk)
+
+    drain()
+
+    task.refresh_from_db()
+    assert (task.status, task.channels) == (Status.COMPLETED, "auto")
+    result = json.loads((settings.STORAGE_ROOT / task.result_path).read_text())
+    speakers = [s["speaker"] for s in result["segments"]]
+    assert list(dict.fromkeys(speakers)) == ["Speaker 1", "Speaker 2"]
+    assert "maria" in words(task.transcript_text)
 
 
 def test_it_mixes_channels_that_carry_the_same_sound(voices: dict[str, Path]) -> None:
