@@ -57,6 +57,17 @@ def test_it_transcribes_each_language_as_spoken(german_then_english: Path, base_
     assert result["language"] in ("de", "en")
 
 
+@pytest.mark.slow
+def test_it_detects_once_per_file_when_told_to(german_then_english: Path, base_model: str) -> None:
+    loaded = engine.get_model(base_model)
+    audio = engine.decode(german_then_english)
+    once = engine.Options(model_name=base_model, multilingual=False)
+
+    # One stretch whose language Whisper detects itself, from the first 30 s, as it always did.
+    duration = len(audio) / engine.SAMPLE_RATE
+    assert engine._plan(loaded, audio, once, None) == [engine.Stretch(0.0, duration, None)]
+
+
 def test_it_names_the_language_of_every_segment(jfk_flac: Path) -> None:
     result = engine.transcribe(jfk_flac, engine.Options(model_name="tiny.en"))
 
