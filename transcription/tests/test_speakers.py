@@ -82,3 +82,26 @@ def test_it_loads_only_arrays_from_the_weights_file(tmp_path: Path) -> None:
         pickle.dump(subprocess.Popen, out)
     with pytest.raises(pickle.UnpicklingError, match="subprocess.Popen is not allowed"):
         speakers.load_weights(evil)
+
+
+def test_it_leaves_a_call_split_by_channel_to_its_channels(tmp_path: Path) -> None:
+    # One voice per channel: the engine's channel split names the speakers; labelling by voice
+    # would only second-guess it (and with 3 asked for, invent a third).
+    from transcription.tests.voices import say
+
+    first, second = say("Good morning, how can I help?", "en-us"), say("I am calling.", "en+f3")
+    pause = np.zeros(8000, dtype=np.float32)
+    left = np.concatenate([first, pause, np.zeros_like(second)])
+    right = np.concatenate([np.zeros_like(first), pause, second])
+    path = tmp_path / "call.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((np.stack([left, right], axis=1) * 32767).astype(np.int16).tobytes())
+
+    result = engine.transcribe(path, engine.Options(model_name="tiny.en", speakers=3))
+
+    assert result["run"]["channels"] == "split"
+    assert "speaker_labels" not in result
+    assert {segment["speaker"] for segment in result["segments"]} == {"Speaker 1", "Speaker 2"}
