@@ -181,3 +181,15 @@ def asgi_server() -> Iterator[str]:
     server.should_exit = True
     thread.join(30)
     config["CONN_MAX_AGE"] = saved
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """A Persian page request leaves Persian active in the thread (LocaleMiddleware activates and
+    never deactivates); a later test that renders text must start in the default language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
