@@ -125,7 +125,7 @@ def test_it_plays_seeks_edits_renames_restores_and_downloads(
     expect(page.locator("#seg-1 .seg-text")).to_have_text(
         "ask not what your nation can do for you."
     )
-    expect(page.locator("#transcript-state")).to_have_text(words["edited"])
+    expect(page.locator("#transcript-revision")).to_have_text(words["edited"])
     # Back on the segment's Edit button, ready for the next one.
     expect(page.locator("#seg-1 .seg-edit")).to_be_focused()
     # Esc cancels an edit without saving.
