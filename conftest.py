@@ -193,3 +193,19 @@ def _default_language() -> Any:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Any:
+    """bcrypt at its production cost takes 0.3 s a hash, and nearly every test creates its cast
+    and signs someone in: at the lowest cost the suite runs minutes faster. The hashes are still
+    bcrypt_sha256 and carry their cost, so gunicorn and worker subprocesses (production cost)
+    check them as they are and upgrade them at sign-in as they would a real older hash."""
+    from django.contrib.auth.hashers import BCryptSHA256PasswordHasher, get_hashers
+
+    production = BCryptSHA256PasswordHasher.rounds
+    BCryptSHA256PasswordHasher.rounds = 4
+    get_hashers.cache_clear()
+    yield
+    BCryptSHA256PasswordHasher.rounds = production
+    get_hashers.cache_clear()
