@@ -265,7 +265,7 @@ def request_speakers(task: Task, speakers: Any) -> bool:
         )
     if not task.result_path:
         raise NotLabellable("result_not_ready", "This task has no transcript to label.")
-    if task.audio_purged_at is not None or upload_path(task) is None:
+    if upload_path(task) is None:
         raise NotLabellable(
             "file_gone", "The audio of this task was deleted: speakers cannot be told apart.", 410
         )

@@ -6,13 +6,12 @@ and can restore the version before them. The machine's result file is never touc
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from rq.timeouts import BaseTimeoutException
 
+from tasks_app import services as task_services
 from tasks_app.models import AnalysisStatus, Status, Task
 from tasks_app.transcripts import services as transcripts
 from transcription import engine, speakers
@@ -56,8 +55,8 @@ def label_task(task_id: str, count: int) -> None:
 
 
 def _audio_and_regions(task: Task) -> tuple[Any, list[tuple[float, float]]]:
-    path = Path(settings.STORAGE_ROOT) / task.file_path if task.file_path else None
-    if path is None or task.audio_purged_at is not None or not path.is_file():
+    path = task_services.upload_path(task)
+    if path is None:
         raise speakers.SpeakerError(
             "The audio of this task was deleted: speakers cannot be told apart without it."
         )

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import django_rq
 from django.conf import settings
@@ -99,38 +100,37 @@ def enqueue_analysis(task_id: uuid.UUID | str, text_content: str) -> bool:
     The task's `analysis_status` is the claim (tasks_app.services.request_analysis sets it);
     False when Redis is unreachable.
     """
-    try:
-        django_rq.get_queue(QUEUE_FOR_KIND[Kind.TEXT]).enqueue(
-            ANALYSIS_JOB,
-            task_id=str(task_id),
-            text_content=text_content,
-            job_id=f"task-{task_id}-analysis-{uuid.uuid4().hex[:12]}",
-            job_timeout=settings.JOB_TIMEOUT_SECONDS,
-            result_ttl=3600,
-            failure_ttl=7 * 86400,
-        )
-    except RedisError:
-        logger.warning("Redis unreachable; the analysis of task %s was not queued", task_id)
-        return False
-    return True
+    return _enqueue_follow_up(
+        QUEUE_FOR_KIND[Kind.TEXT], ANALYSIS_JOB, task_id, "analysis", text_content=text_content
+    )
 
 
 def enqueue_speakers(task_id: uuid.UUID | str, speakers: int) -> bool:
     """Put automatic speaker labelling of a finished transcript on the `media` queue (it
     decodes the audio, like a transcription). The task's `speakers_status` is the claim
     (tasks_app.services.request_speakers sets it); False when Redis is unreachable."""
+    return _enqueue_follow_up(
+        QUEUE_FOR_KIND[Kind.TRANSCRIPTION], SPEAKERS_JOB, task_id, "speakers", speakers=speakers
+    )
+
+
+def _enqueue_follow_up(
+    queue: str, job: str, task_id: uuid.UUID | str, name: str, **kwargs: Any
+) -> bool:
+    """Work on a finished task, claimed by a status field on the row: a fresh job id each time
+    (a request after a failure is a new job), False when Redis is unreachable."""
     try:
-        django_rq.get_queue(QUEUE_FOR_KIND[Kind.TRANSCRIPTION]).enqueue(
-            SPEAKERS_JOB,
+        django_rq.get_queue(queue).enqueue(
+            job,
             task_id=str(task_id),
-            speakers=speakers,
-            job_id=f"task-{task_id}-speakers-{uuid.uuid4().hex[:12]}",
+            **kwargs,
+            job_id=f"task-{task_id}-{name}-{uuid.uuid4().hex[:12]}",
             job_timeout=settings.JOB_TIMEOUT_SECONDS,
             result_ttl=3600,
             failure_ttl=7 * 86400,
         )
     except RedisError:
-        logger.warning("Redis unreachable; speaker labelling of task %s was not queued", task_id)
+        logger.warning("Redis unreachable; the %s job of task %s was not queued", name, task_id)
         return False
     return True
 
