@@ -67,6 +67,24 @@ def charlie(db: Any) -> User:
 
 
 @pytest.fixture
+def dave(db: Any) -> User:
+    """A viewer in alice's team workspace (see `team`)."""
+    return make_user(name="dave")
+
+
+@pytest.fixture
+def team(alice: User, bob: User, dave: User) -> Any:
+    """A shared workspace: alice is its admin, bob an editor, dave a viewer; charlie is not a
+    member. Tasks made with `make_task(alice, workspace=team)` are the team's."""
+    from tasks_app.workspaces.models import Membership, Role, Workspace
+
+    workspace = Workspace.objects.create(name="Newsroom", created_by=alice)
+    for user, role in ((alice, Role.ADMIN), (bob, Role.EDITOR), (dave, Role.VIEWER)):
+        Membership.objects.create(workspace=workspace, user=user, role=role)
+    return workspace
+
+
+@pytest.fixture
 def staff(db: Any) -> User:
     return make_user(name="sam", is_staff=True, is_superuser=True)
 

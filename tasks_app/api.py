@@ -200,7 +200,7 @@ class TaskDetailView(TaskAPIView):
         return self._update(request, task_id, partial=False)
 
     def _update(self, request: Request, task_id: str, *, partial: bool) -> Response:
-        task = services.get_task_for_user(request.user, task_id)
+        task = services.get_task_to_change(request.user, task_id)
         serializer = TaskUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return self.task_response(services.update_task(task, **serializer.validated_data))
@@ -213,7 +213,7 @@ class TaskDetailView(TaskAPIView):
         },
     )
     def delete(self, request: Request, task_id: str) -> Response:
-        services.delete_task(services.get_task_for_user(request.user, task_id))
+        services.delete_task(services.get_task_to_change(request.user, task_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -224,7 +224,7 @@ class TaskCancelView(TaskAPIView):
         responses={202: TaskSerializer, **errors(403, 404, 409)},
     )
     def post(self, request: Request, task_id: str) -> Response:
-        task = services.get_task_for_user(request.user, task_id)
+        task = services.get_task_to_change(request.user, task_id)
         if not services.cancel_task(task):
             return error_response(
                 "not_cancellable", f"The task is already {task.get_status_display()}.", 409
@@ -256,7 +256,7 @@ class TaskRetryView(TaskAPIView):
         responses={202: TaskSerializer, **errors(403, 404, 409)},
     )
     def post(self, request: Request, task_id: str) -> Response:
-        task = services.get_task_for_user(request.user, task_id)
+        task = services.get_task_to_change(request.user, task_id)
         if not services.retry_task(task):
             return error_response(
                 "not_retryable",
@@ -406,7 +406,7 @@ class TaskAnalyzeView(TaskAPIView):
         },
     )
     def post(self, request: Request, task_id: str) -> Response:
-        task = services.get_task_for_user(request.user, task_id)
+        task = services.get_task_to_change(request.user, task_id)
         if not task.can_analyze():
             return error_response(
                 "not_analyzable",

@@ -46,6 +46,17 @@ class ErrorCode(models.TextChoices):
     INTERNAL = "INTERNAL", _("Internal error")
 
 
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+# Sorting by priority sorts by this rank (a Case over the column; see TaskQuerySet.by_priority).
+PRIORITY_RANK = {Priority.LOW: 0, Priority.MEDIUM: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
 class Channels(models.TextChoices):
     AUTO = "auto", _("Automatic")
     SPLIT = "split", _("One speaker per channel")
@@ -105,6 +116,27 @@ class TaskQuerySet(models.QuerySet["Task"]):
     def owned_by(self, user: Any) -> TaskQuerySet:
         return self.alive().filter(user=user)
 
+    def visible_to(self, user: Any) -> TaskQuerySet:
+        """Live tasks in the workspaces `user` is a member of: one join, no query per task."""
+        return self.alive().filter(workspace__memberships__user=user)
+
+    def overdue(self, now: datetime | None = None) -> TaskQuerySet:
+        """To-dos past their due date and not done or cancelled (files follow the worker and
+        are never overdue); the overdue notification uses the same rule."""
+        return self.filter(kind=Kind.TODO, due_date__lt=now or timezone.now()).exclude(
+            status__in=[Status.COMPLETED, Status.CANCELLED]
+        )
+
+    def by_priority(self, *, descending: bool = True) -> TaskQuerySet:
+        rank = models.Case(
+            *(models.When(priority=p, then=models.Value(r)) for p, r in PRIORITY_RANK.items()),
+            default=models.Value(1),
+            output_field=models.IntegerField(),
+        )
+        return self.alias(priority_rank=rank).order_by(
+            "-priority_rank" if descending else "priority_rank", "-created_at", "-id"
+        )
+
     def transition(self, pk: Any, sources: Any, target: Status, **fields: Any) -> bool:
         """Move task `pk` to `target` only if it is in one of `sources`.
 
@@ -123,6 +155,20 @@ class Task(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks"
     )
+    # Set by Task.save() to the owner's personal workspace when a caller names none.
+    workspace = models.ForeignKey(
+        "tasks_app.Workspace", on_delete=models.PROTECT, related_name="tasks"
+    )
+    # A member of the task's workspace who is to do it.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tasks",
+    )
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
+    tags = models.ManyToManyField("tasks_app.Tag", blank=True, related_name="tasks")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TODO)
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -197,12 +243,31 @@ class Task(models.Model):
             models.Index(fields=["user", "status", "-created_at"], name="task_user_status_created"),
             models.Index(fields=["user", "-created_at"], name="task_user_created"),
             models.Index(fields=["status", "heartbeat_at"], name="task_status_heartbeat"),
+            models.Index(fields=["workspace", "-created_at"], name="task_workspace_created"),
+            models.Index(fields=["assignee", "-created_at"], name="task_assignee_created"),
             # Full-text search on PostgreSQL has a GIN index too, created by migration 0002 only
             # there (see it for why it is not declared here).
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.workspace_id is None and self.user_id is not None:
+            from tasks_app.workspaces.services import personal_workspace
+
+            self.workspace = personal_workspace(self.user)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_overdue(self) -> bool:
+        """The same rule as TaskQuerySet.overdue, for one loaded task."""
+        return (
+            self.kind == Kind.TODO
+            and self.due_date is not None
+            and self.due_date < timezone.now()
+            and self.status not in (Status.COMPLETED, Status.CANCELLED)
+        )
 
     @property
     def has_file(self) -> bool:
@@ -333,5 +398,12 @@ class Attempt(models.Model):
 
 # The integrations package's models belong to this app; Django finds an app's models by importing
 # its `models` module.
+import tasks_app.attachments.models  # noqa: E402, F401
+import tasks_app.comments.models  # noqa: E402, F401
 import tasks_app.integrations.models  # noqa: E402, F401
+import tasks_app.schedules.models  # noqa: E402, F401
+import tasks_app.tags.models  # noqa: E402, F401
 import tasks_app.transcripts.models  # noqa: E402, F401
+import tasks_app.workspaces.models  # noqa: E402, F401
+from tasks_app.tags.models import Tag  # noqa: E402, F401
+from tasks_app.workspaces.models import Membership, Role, Workspace  # noqa: E402, F401

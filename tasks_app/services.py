@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from tasks_app import storage
 from tasks_app.models import (
@@ -38,6 +39,8 @@ from tasks_app.models import (
 )
 from tasks_app.transcripts.models import TranscriptRevision
 from tasks_app.uploads import store_upload
+from tasks_app.workspaces.models import Role, Workspace, role_allows
+from tasks_app.workspaces.services import personal_workspace, role_in
 from transcription.services import (
     LANGUAGES,
     available_models,
@@ -143,8 +146,11 @@ def create_task(
     options: Mapping[str, Any] | None = None,
     text: str | None = None,
     any_file: bool = False,
+    workspace: Workspace | None = None,
 ) -> Task:
-    """Validate and save a task; with an upload, store and probe the file and enqueue on commit.
+    """Validate and save a task in `workspace` (the user's personal one when None), where the
+    user must be an editor or admin (PermissionDenied otherwise); with an upload, store and
+    probe the file and enqueue on commit.
 
     The upload's extension and content decide the kind (audio, video, text document); with
     `any_file` any file is taken and its job looks at the content. `text` is pasted text: it is
@@ -163,6 +169,7 @@ def create_task(
         raise ValidationError({"text": ["The text is empty."]}, code="empty_text")
     task = Task(
         user=user,
+        workspace=workspace_for_new_task(user, workspace),
         title=(title or "").strip(),
         description=description or "",
         due_date=due_date,
@@ -297,8 +304,24 @@ def request_speakers(task: Task, speakers: Any) -> bool:
     return True
 
 
-def create_todos(user: Any, items: Iterable[Mapping[str, Any]]) -> list[Task]:
+def workspace_for_new_task(user: Any, workspace: Workspace | None) -> Workspace:
+    """Where a new task of `user` goes: the named workspace if the user may add tasks there
+    (editor or admin), the personal workspace when none is named."""
+    if workspace is None:
+        return personal_workspace(user)
+    role = role_in(user, workspace.pk)
+    if role is None:
+        raise ValidationError({"workspace": ["No such workspace."]}, code="unknown_workspace")
+    if not role_allows(role, Role.EDITOR):
+        raise PermissionDenied(_("Viewers cannot add tasks to this workspace."))
+    return workspace
+
+
+def create_todos(
+    user: Any, items: Iterable[Mapping[str, Any]], workspace: Workspace | None = None
+) -> list[Task]:
     """Create up to BULK_LIMIT to-dos, all or none. Errors are keyed by item index."""
+    target = workspace_for_new_task(user, workspace)
     tasks = []
     errors: list[str] = []
     items = list(items)
@@ -309,6 +332,7 @@ def create_todos(user: Any, items: Iterable[Mapping[str, Any]]) -> list[Task]:
     for index, item in enumerate(items):
         task = Task(
             user=user,
+            workspace=target,
             title=str(item.get("title") or "").strip(),
             description=item.get("description") or "",
             due_date=item.get("due_date"),
@@ -410,15 +434,18 @@ def delete_task(task: Task) -> None:
 
 
 def deleted_tasks_for_user(user: Any) -> Any:
-    """The user's Trash: deleted tasks not yet purged, most recently deleted first."""
+    """The user's Trash: deleted tasks not yet purged, in the workspaces where the user may
+    change tasks (editor or admin), most recently deleted first."""
     return Task.objects.filter(
-        user_id=getattr(user, "pk", None), deleted_at__isnull=False
+        deleted_at__isnull=False,
+        workspace__memberships__user_id=getattr(user, "pk", None),
+        workspace__memberships__role__in=[Role.EDITOR, Role.ADMIN],
     ).order_by("-deleted_at", "-id")
 
 
 def get_deleted_task_for_user(user: Any, task_id: Any) -> Task:
-    """A task in the user's Trash; Http404 otherwise, for someone else's too (a deleted task of
-    another user is nobody's business)."""
+    """A task in the user's Trash; Http404 otherwise, for anyone else's too (a deleted task of
+    another workspace is nobody's business)."""
     try:
         pk = task_id if isinstance(task_id, uuid.UUID) else uuid.UUID(str(task_id))
     except ValueError as error:
@@ -452,21 +479,41 @@ def purge_task(task: Task) -> int:
     return removed
 
 
-def get_task_for_user(user: Any, task_id: Any) -> Task:
-    """The user's live task: Http404 when it does not exist or was deleted, PermissionDenied
-    when it belongs to someone else."""
+def get_task_for_user(user: Any, task_id: Any, need: str = Role.VIEWER) -> Task:
+    """A live task in one of the user's workspaces, which the user's role there allows `need`
+    on (viewer: read, download, comment; editor: change, cancel, retry, edit the transcript).
+
+    Http404 when it does not exist, was deleted, or is in a workspace the user is not a member
+    of (a 403 would confirm that it exists); PermissionDenied when a member's role is too low.
+    One query: the membership comes with the task. The role is left on `task.role`.
+    """
     try:
         pk = task_id if isinstance(task_id, uuid.UUID) else uuid.UUID(str(task_id))
     except ValueError as error:
         raise Http404("No such task.") from error
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such task.")
     try:
         # get(), not first(): no ORDER BY to compile on the path every poll takes.
-        task = Task.objects.alive().get(pk=pk)
+        task = (
+            Task.objects.alive()
+            .filter(workspace__memberships__user=user)
+            .annotate(role=F("workspace__memberships__role"))
+            .get(pk=pk)
+        )
     except Task.DoesNotExist as error:
         raise Http404("No such task.") from error
-    if task.user_id != getattr(user, "pk", None):
-        raise PermissionDenied("This task belongs to someone else.")
+    if not role_allows(task.role, need):
+        raise PermissionDenied(
+            _("Your role in this workspace (%(role)s) cannot do this.")
+            % {"role": Role(task.role).label}
+        )
     return task
+
+
+def get_task_to_change(user: Any, task_id: Any) -> Task:
+    """get_task_for_user for the routes that change a task: editors and admins only."""
+    return get_task_for_user(user, task_id, Role.EDITOR)
 
 
 def tasks_for_user(
@@ -482,7 +529,7 @@ def tasks_for_user(
     """The user's live tasks, filtered and ordered. `ordering` is one of ORDERINGS, optionally
     prefixed with '-'; raises ValidationError for anything else. `created_from`/`created_to`
     are calendar days in the site's time zone, both included."""
-    tasks = Task.objects.owned_by(user)
+    tasks = Task.objects.visible_to(user)
     if status:
         if status not in Status.values:
             raise ValidationError(

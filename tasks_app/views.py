@@ -260,7 +260,7 @@ def task_status(request: HttpRequest, task_id: str) -> HttpResponse:
 @login_required_page
 @require_http_methods(["GET", "POST"])
 def task_edit(request: HttpRequest, task_id: str) -> HttpResponse:
-    task = services.get_task_for_user(request.user, task_id)
+    task = services.get_task_to_change(request.user, task_id)
     initial = {
         "title": task.title,
         "description": task.description,
@@ -291,7 +291,7 @@ def _task_action(
     request: HttpRequest, task_id: str, action: Callable[[Task], bool], done: str, refused: str
 ) -> HttpResponse:
     """Run one of the task services from a button and say how it went."""
-    task = services.get_task_for_user(request.user, task_id)
+    task = services.get_task_to_change(request.user, task_id)
     if action(task):
         messages.success(request, done)
     else:
@@ -303,7 +303,7 @@ def _task_action(
 @require_POST
 def task_cancel(request: HttpRequest, task_id: str) -> HttpResponse:
     if not confirmed(request):
-        task = services.get_task_for_user(request.user, task_id)
+        task = services.get_task_to_change(request.user, task_id)
         back = reverse("task_detail", args=[task.pk])
         return ask_first(request, _("Stop this transcription?"), _("Cancel transcription"), back)
     return _task_action(
@@ -318,7 +318,7 @@ def task_cancel(request: HttpRequest, task_id: str) -> HttpResponse:
 @login_required_page
 @require_POST
 def task_retry(request: HttpRequest, task_id: str) -> HttpResponse:
-    task = services.get_task_for_user(request.user, task_id)
+    task = services.get_task_to_change(request.user, task_id)
     # No message on success: the task's status panel says "Task queued again." for as long as
     # that is true, where a flash message would stay after the task has moved on.
     if not services.retry_task(task):
@@ -343,7 +343,7 @@ def task_analyze(request: HttpRequest, task_id: str) -> HttpResponse:
 @require_POST
 def task_complete(request: HttpRequest, task_id: str) -> HttpResponse:
     """Tick a to-do off from the dashboard."""
-    task = services.get_task_for_user(request.user, task_id)
+    task = services.get_task_to_change(request.user, task_id)
     try:
         services.update_task(task, status=Status.COMPLETED)
     except ValidationError as error:
@@ -356,7 +356,7 @@ def task_complete(request: HttpRequest, task_id: str) -> HttpResponse:
 @login_required_page
 @require_POST
 def task_delete(request: HttpRequest, task_id: str) -> HttpResponse:
-    task = services.get_task_for_user(request.user, task_id)
+    task = services.get_task_to_change(request.user, task_id)
     services.delete_task(task)
     messages.success(request, _("Task moved to the Trash."))
     return redirect("dashboard")

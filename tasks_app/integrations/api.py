@@ -29,6 +29,7 @@ from tasks_app.integrations.serializers import (
     WebhookSerializer,
 )
 from tasks_app.services import get_task_for_user
+from tasks_app.workspaces.models import Role
 from writers.api import uuid_or_404
 
 DELIVERY_LOG_LIMIT = 100
@@ -140,7 +141,8 @@ def preferences(request: Request) -> Response:
 )
 @api_view(["GET", "PUT"])
 def task_retention(request: Request, task_id: str) -> Response:
-    task = get_task_for_user(request.user, task_id)
+    need = Role.EDITOR if request.method == "PUT" else Role.VIEWER
+    task = get_task_for_user(request.user, task_id, need)
     if request.method == "PUT":
         data = _validated(RetentionSerializer, request)
         retention.set_delete_after(task, data["delete_after"])

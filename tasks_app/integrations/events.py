@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from tasks_app.integrations import notifications, retention, webhooks
 from tasks_app.integrations.models import TaskEvent
-from tasks_app.models import Kind, Status, Task
+from tasks_app.models import Status, Task
 from writers import metrics
 
 logger = logging.getLogger(__name__)
@@ -119,8 +119,7 @@ def overdue_untold() -> list[Any]:
     told = TaskEvent.objects.filter(task=OuterRef("pk"), event=TaskEvent.Kind.OVERDUE)
     return list(
         Task.objects.alive()
-        .filter(kind=Kind.TODO, due_date__lt=timezone.now())
-        .exclude(status__in=[Status.COMPLETED, Status.CANCELLED])
+        .overdue()
         .filter(~Exists(told))
         .order_by("due_date")
         .values_list("pk", flat=True)

@@ -24,6 +24,10 @@ class TaskEvent(models.Model):
         FAILED = "task.failed", _("Failed")
         CANCELLED = "task.cancelled", _("Cancelled")
         OVERDUE = "task.overdue", _("Overdue")
+        COMMENTED = "task.commented", _("Commented")
+        ASSIGNED = "task.assigned", _("Assigned")
+        MENTIONED = "task.mentioned", _("Mentioned")
+        INVITED = "workspace.invited", _("Invited to a workspace")
 
     task = models.ForeignKey("tasks_app.Task", on_delete=models.CASCADE, related_name="events")
     event = models.CharField(max_length=32, choices=Kind.choices)
@@ -103,8 +107,17 @@ class Notification(models.Model):
         "tasks_app.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     event = models.CharField(max_length=32, choices=TaskEvent.Kind.choices)
-    # The task's title when it happened: the message reads right even after a rename.
+    # The task's title when it happened (the workspace's name for an invitation): the message
+    # reads right even after a rename.
     title = models.CharField(max_length=255)
+    # Who did it (assigned, mentioned, invited); None for what the system tells.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The invitation a `workspace.invited` notification lets its reader accept.
+    invitation = models.ForeignKey(
+        "tasks_app.Invitation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -37,6 +37,26 @@ def notify(event: TaskEvent) -> Notification | None:
     return notification
 
 
+def notify_user(
+    user: User,
+    event: TaskEvent.Kind,
+    *,
+    title: str,
+    task: Any = None,
+    actor: User | None = None,
+    invitation: Any = None,
+) -> Notification:
+    """Tell one person about something another member did: assigned them a task, mentioned
+    them in a comment, invited them to a workspace (`title`: the task's title, or the
+    workspace's name for an invitation). Mailed too when they asked for mail."""
+    notification = Notification.objects.create(
+        user=user, task=task, event=event, title=title[:255], actor=actor, invitation=invitation
+    )
+    if user.notify_by_email:
+        transaction.on_commit(partial(_mail, notification))
+    return notification
+
+
 def message(notification: Notification) -> str:
     """What happened, in the language of the current request."""
     texts = {
@@ -44,8 +64,21 @@ def message(notification: Notification) -> str:
         TaskEvent.Kind.FAILED: _("“%(title)s” failed."),
         TaskEvent.Kind.OVERDUE: _("“%(title)s” is overdue."),
         TaskEvent.Kind.CANCELLED: _("“%(title)s” was cancelled."),
+        TaskEvent.Kind.COMMENTED: _("%(actor)s commented on “%(title)s”."),
+        TaskEvent.Kind.ASSIGNED: _("%(actor)s assigned “%(title)s” to you."),
+        TaskEvent.Kind.MENTIONED: _("%(actor)s mentioned you on “%(title)s”."),
+        TaskEvent.Kind.INVITED: _("%(actor)s invited you to the workspace “%(title)s”."),
     }
-    return texts[TaskEvent.Kind(notification.event)] % {"title": notification.title}
+    actor = notification.actor
+    who = (actor.full_name or actor.username) if actor is not None else _("Someone")
+    return texts[TaskEvent.Kind(notification.event)] % {"title": notification.title, "actor": who}
+
+
+def link(notification: Notification) -> str:
+    """Where the notification leads: the task, or the invitation to answer."""
+    if notification.invitation_id is not None:
+        return "/workspaces/invitations"
+    return f"/dashboard/tasks/{notification.task_id}"
 
 
 def unread_count(user: User) -> int:
@@ -53,7 +86,11 @@ def unread_count(user: User) -> int:
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def mark_read(user: User, ids: Iterable[Any] | None = None) -> int:
@@ -71,8 +108,7 @@ def _mail(notification: Notification) -> None:
             # A title may hold line breaks, which a mail header must not (BadHeaderError).
             subject=" ".join(f"Writers: {message(notification)}".split()),
             message=(
-                f"{message(notification)}\n\n"
-                f"{settings.SITE_URL.rstrip('/')}/dashboard/tasks/{notification.task_id}\n"
+                f"{message(notification)}\n\n{settings.SITE_URL.rstrip('/')}{link(notification)}\n"
             ),
             from_email=None,
             recipient_list=[user.email],

@@ -81,7 +81,7 @@ class TranscriptView(TranscriptAPIView):
         responses={200: TranscriptSerializer, 400: BAD_INPUT, 409: NOT_READY, **errors(403, 404)},
     )
     def patch(self, request: Request, task_id: str) -> Response:
-        task = task_services.get_task_for_user(request.user, task_id)
+        task = task_services.get_task_to_change(request.user, task_id)
         version = _version(request.data)
         if version is None:
             raise services.InvalidOperation("version", VERSION_MESSAGE)
@@ -114,7 +114,7 @@ class TranscriptRestoreView(TranscriptAPIView):
         responses={200: TranscriptSerializer, 400: BAD_INPUT, 409: NOT_READY, **errors(403, 404)},
     )
     def post(self, request: Request, task_id: str, number: int) -> Response:
-        task = task_services.get_task_for_user(request.user, task_id)
+        task = task_services.get_task_to_change(request.user, task_id)
         version = _version(request.data)
         transcript = services.restore(task, request.user, number, version)
         return Response(TranscriptSerializer.of(transcript), status=status.HTTP_200_OK)

@@ -40,7 +40,7 @@ class TaskSpeakersView(TaskAPIView):
         },
     )
     def post(self, request: Request, task_id: str) -> Response:
-        task = services.get_task_for_user(request.user, task_id)
+        task = services.get_task_to_change(request.user, task_id)
         body = SpeakersRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:

@@ -41,7 +41,7 @@ def _form(request: HttpRequest, task: Task, status: int = 200, **state: object) 
 @require_POST
 def label_speakers(request: HttpRequest, task_id: str) -> HttpResponse:
     """Queue automatic speaker labels for the number of speakers typed."""
-    task = services.get_task_for_user(request.user, task_id)
+    task = services.get_task_to_change(request.user, task_id)
     typed = request.POST.get("speakers", "")
     try:
         queued = services.request_speakers(task, typed)

@@ -31,13 +31,16 @@ from tasks_app.transcripts.services import (
     NotReady,
     StaleVersion,
 )
+from tasks_app.workspaces.models import Role
 
 WORKSPACE = "tasks_app/transcripts/_workspace.html"
 PAGE = "tasks_app/transcripts/page.html"
 
 
 def _task(request: HttpRequest, task_id: str) -> Task:
-    return get_task_for_user(request.user, task_id)
+    # Reading the workspace is for every member; every POST here changes the transcript.
+    need = Role.VIEWER if request.method in ("GET", "HEAD") else Role.EDITOR
+    return get_task_for_user(request.user, task_id, need)
 
 
 def _segment(task: Task, segment_id: int) -> dict[str, Any] | None:
