@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from tasks_app import api
+from tasks_app.tags import api as tags_api
 from tasks_app.transcripts import api as transcripts_api
 from tasks_app.transcripts import speakers_api
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("tasks/<str:task_id>/thumbnail", api.TaskThumbnailView.as_view(), name="thumbnail"),
     path("tasks/<str:task_id>/audio", api.TaskAudioView.as_view(), name="audio"),
     path("tasks/<str:task_id>/analyze", api.TaskAnalyzeView.as_view(), name="analyze"),
+    path("tasks/<str:task_id>/tags", tags_api.task_tags, name="task_tags"),
+    path("tasks/<str:task_id>/tags/<str:tag_id>", tags_api.task_tag, name="task_tag"),
     path("tasks/<str:task_id>/speakers", speakers_api.TaskSpeakersView.as_view(), name="speakers"),
     path(
         "tasks/<str:task_id>/transcript",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tasks_app.dates import DueDateField, DueDateInput, jalali_text, parse_date_text
 from tasks_app.models import MANUAL_STATUSES, MAX_SPEAKERS, Channels, Kind, Mode, Status, Task
+from tasks_app.tags.forms import TagIdsField
 from tasks_app.templatetags.writers import language_name, localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
 from transcription import services as transcription
@@ -64,6 +65,7 @@ class FilterForm(forms.Form):
     )
     created_from = DayField(label=_("Created from"), required=False)
     created_to = DayField(label=_("Created to"), required=False)
+    tag = TagIdsField(label=_("Tags"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -91,7 +93,8 @@ class FilterForm(forms.Form):
     def filtered(self) -> bool:
         """Whether anything narrows the list (the sort does not)."""
         return any(
-            self.data.get(name) for name in ("q", "status", "kind", "created_from", "created_to")
+            self.data.get(name)
+            for name in ("q", "status", "kind", "created_from", "created_to", "tag")
         )
 
 

@@ -50,6 +50,7 @@ def _filtered_tasks(request: HttpRequest, form: FilterForm) -> QuerySet[Task]:
         kind=data.get("kind", ""),
         created_from=data.get("created_from"),
         created_to=data.get("created_to"),
+        tags=data.get("tag") or (),
     )
     return services.sort_tasks(tasks, data.get("sort") or "newest")
 

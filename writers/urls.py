@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/auth/", include("accounts.api_urls")),
     path("api/v1/", include("accounts.users_api_urls")),
     path("api/v1/", include("tasks_app.api_urls")),
+    path("api/v1/", include("tasks_app.tags.api_urls")),
     path("api/v1/", include("tasks_app.integrations.api_urls")),
     path("v1/", include("tasks_app.openai.urls")),
     path("health", health.live, name="health"),

@@ -27,3 +27,16 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def text_color(self) -> str:
+        """Black or white, whichever reads better on the tag's colour (WCAG contrast)."""
+        return text_color(self.color)
+
+
+def text_color(background: str) -> str:
+    channels = [int(background[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # Contrast with black is (L + 0.05) / 0.05, with white 1.05 / (L + 0.05): equal at L = 0.179.
+    return "#000000" if luminance > 0.179 else "#ffffff"

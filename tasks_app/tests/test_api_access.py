@@ -38,7 +38,7 @@ ALL_ROUTES = [(name, method) for name, method, _per_task in routes()]
 
 
 # Routes that name more than the task, with the value each test puts there.
-OTHER_ARGUMENTS = {"transcript_restore": [0]}
+OTHER_ARGUMENTS = {"transcript_restore": [0], "task_tag": [0]}
 READS = ("get",)
 # Writes a viewer may make (viewers read, download and comment).
 VIEWER_WRITES: set[tuple[str, str]] = set()
