@@ -63,6 +63,12 @@ class Workspace(models.Model):
         """The name to show: a personal workspace is "Personal" in the reader's language."""
         return str(_("Personal")) if self.is_personal else self.name
 
+    @property
+    def role_label(self) -> str:
+        """The reader's role, in words: `role` is annotated by the workspace services'
+        workspaces_of() and get_workspace_for_user()."""
+        return str(Role(self.role).label)
+
 
 class Membership(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
