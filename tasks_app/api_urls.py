@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from tasks_app import api
+from tasks_app.attachments import api as attachments_api
 from tasks_app.tags import api as tags_api
 from tasks_app.transcripts import api as transcripts_api
 from tasks_app.transcripts import speakers_api
@@ -26,6 +27,21 @@ urlpatterns = [
     path("tasks/<str:task_id>/tags", tags_api.task_tags, name="task_tags"),
     path("tasks/<str:task_id>/tags/<str:tag_id>", tags_api.task_tag, name="task_tag"),
     path("tasks/<str:task_id>/speakers", speakers_api.TaskSpeakersView.as_view(), name="speakers"),
+    path(
+        "tasks/<str:task_id>/attachments",
+        attachments_api.AttachmentsView.as_view(),
+        name="attachments",
+    ),
+    path(
+        "tasks/<str:task_id>/attachments/<str:attachment_id>",
+        attachments_api.AttachmentView.as_view(),
+        name="attachment",
+    ),
+    path(
+        "tasks/<str:task_id>/attachments/<str:attachment_id>/analyze",
+        attachments_api.AttachmentAnalyzeView.as_view(),
+        name="attachment_analyze",
+    ),
     path(
         "tasks/<str:task_id>/transcript",
         transcripts_api.TranscriptView.as_view(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
@@ -17,7 +18,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape
@@ -25,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from tasks_app import storage
+from tasks_app.attachments.models import Attachment
 from tasks_app.models import (
     ACTIVE,
     ANALYSIS_STALE,
@@ -475,6 +477,8 @@ def purge_task(task: Task) -> int:
         if relative and (root / relative).is_file():
             (root / relative).unlink()
             removed += 1
+    with contextlib.suppress(OSError):  # absent, or not empty: nothing to tidy
+        (root / "attachments" / str(task.pk)).rmdir()
     Task.objects.filter(pk=task.pk, deleted_at__isnull=False).delete()
     return removed
 
@@ -757,10 +761,12 @@ def normalized_audio_file(task: Task) -> Path | None:
 
 
 def task_files(task: Task) -> list[str]:
-    """Every stored file of a task, relative to STORAGE_ROOT."""
+    """Every stored file of a task, relative to STORAGE_ROOT, its attachments' too (prefetch
+    `attachments` when asking for many tasks)."""
     paths = [task.file_path, task.result_path, task.thumbnail_path]
     if task.kind == Kind.VIDEO:
         paths.append(normalized_audio_relpath(task.pk))
+    paths += [attachment.file_path for attachment in task.attachments.all()]
     return [path for path in paths if path]
 
 
@@ -802,13 +808,16 @@ def purge_deleted(older_than: timedelta) -> PurgeReport:
     for task in Task.objects.filter(deleted_at__lt=cutoff).iterator():
         report.files += purge_task(task)
         report.tasks += 1
+    tasks = Task.objects.only("pk", "kind", "file_path", "result_path", "thumbnail_path")
     known = {
         path
-        for task in Task.objects.only("pk", "kind", "file_path", "result_path", "thumbnail_path")
+        for task in tasks.prefetch_related(
+            Prefetch("attachments", Attachment.objects.only("pk", "task_id", "file_path"))
+        )
         for path in task_files(task)
     }
-    for folder in ("uploads", "results"):
-        for path in (root / folder).glob("*") if (root / folder).is_dir() else ():
+    for pattern in ("uploads/*", "results/*", "attachments/*/*"):
+        for path in root.glob(pattern):
             relative = str(path.relative_to(root))
             modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
             if (

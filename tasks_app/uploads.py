@@ -19,6 +19,7 @@ import tempfile
 import threading
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,20 +191,11 @@ def store_upload(
     """
     extension = check_upload(upload, any_file=any_file)
     final = Path(settings.STORAGE_ROOT) / "uploads" / f"{task_id}{extension}"
-    try:
-        # A rejected or half-copied upload leaves nothing behind (storage.atomic_write).
-        with storage.atomic_write(final) as partial:
-            size, digest = _copy_and_hash(upload, partial)
-            probed = {} if any_file else probe_upload(partial, PROBE_FOR_EXTENSION[extension])
-    except OSError as error:
-        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
-            raise
-        # The upload is fine; the server is not. Say so.
-        raise UploadRejected(
-            "storage_full",
-            "The server has no room to store this file right now. Try again later.",
-            507,
-        ) from error
+
+    def inspect(partial: Path) -> dict[str, Any]:
+        return {} if any_file else probe_upload(partial, PROBE_FOR_EXTENSION[extension])
+
+    size, digest, probed = store_file(upload, final, inspect)
     return StoredUpload(
         path=str(final.relative_to(settings.STORAGE_ROOT)),
         original_filename=display_filename(upload.name or "", fallback=f"upload{extension}"),
@@ -213,6 +205,29 @@ def store_upload(
         duration=probed.get("duration"),
         kind=kind_for_probe(PROBE_FOR_EXTENSION.get(extension, ""), probed, any_file=any_file),
     )
+
+
+def store_file(
+    upload: UploadedFile, final: Path, inspect: Callable[[Path], dict[str, Any]]
+) -> tuple[int, str, dict[str, Any]]:
+    """Copy `upload` to `final` (checked with `check_upload` first) within MAX_UPLOAD_BYTES,
+    and run `inspect` (a probe; raises UploadRejected) on the copy before it takes its name.
+    Returns (size, sha256, what `inspect` found). A rejected or half-copied file leaves
+    nothing behind; a full disk is UploadRejected `storage_full` (507)."""
+    try:
+        with storage.atomic_write(final) as partial:
+            size, digest = _copy_and_hash(upload, partial)
+            found = inspect(partial)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # The upload is fine; the server is not. Say so.
+        raise UploadRejected(
+            "storage_full",
+            "The server has no room to store this file right now. Try again later.",
+            507,
+        ) from error
+    return size, digest, found
 
 
 def kind_for_probe(mode: str, probed: dict[str, Any], *, any_file: bool = False) -> str:
