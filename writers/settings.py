@@ -230,7 +230,8 @@ RQ_QUEUES = {
         "SOCKET_CONNECT_TIMEOUT": 2,
         "SOCKET_TIMEOUT": 10,
     }
-    for name in ("media", "default")
+    # schedules: jobs that RQ's scheduler releases when due (manage.py schedules_worker).
+    for name in ("media", "default", "schedules")
 }
 RQ_SHOW_ADMIN_LINK = True
 # django-rq would defer every enqueue to the end of the transaction on its own; Writers calls
