@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from tasks_app import api_urls
+from tasks_app.attachments.models import Attachment
 from tasks_app.models import Status, Task
 
 HANDLER_METHODS = ("get", "post", "put", "patch", "delete")
@@ -37,8 +38,16 @@ LIVE_TASK_ROUTES = [route for route in TASK_ROUTES if route not in TRASH_ROUTES]
 ALL_ROUTES = [(name, method) for name, method, _per_task in routes()]
 
 
+# The attachment every test's first task carries (`make_task` below), so that its routes find
+# one: an editor's delete or analyse must not stop at "no such attachment".
+ATTACHMENT_ID = uuid.UUID("0a77ac40-0000-4000-8000-000000000001")
 # Routes that name more than the task, with the value each test puts there.
-OTHER_ARGUMENTS = {"transcript_restore": [0], "task_tag": [0]}
+OTHER_ARGUMENTS = {
+    "transcript_restore": [0],
+    "task_tag": [0],
+    "attachment": [ATTACHMENT_ID],
+    "attachment_analyze": [ATTACHMENT_ID],
+}
 READS = ("get",)
 # Writes a viewer may make (viewers read, download and comment).
 VIEWER_WRITES: set[tuple[str, str]] = set()
@@ -46,6 +55,27 @@ LIVE_WRITES = [
     route for route in LIVE_TASK_ROUTES if route[1] not in READS and route not in VIEWER_WRITES
 ]
 LIVE_READS = [route for route in LIVE_TASK_ROUTES if route[1] in READS]
+
+
+@pytest.fixture
+def make_task(make_task: Callable[..., Task], settings: Any) -> Callable[..., Task]:
+    def make(*args: Any, **fields: Any) -> Task:
+        task = make_task(*args, **fields)
+        if not Attachment.objects.filter(pk=ATTACHMENT_ID).exists():
+            relative = f"attachments/{task.pk}/{ATTACHMENT_ID}.bin"
+            (settings.STORAGE_ROOT / relative).parent.mkdir(parents=True)
+            (settings.STORAGE_ROOT / relative).write_bytes(b"\x00\x01")
+            Attachment.objects.create(
+                id=ATTACHMENT_ID,
+                task=task,
+                file_path=relative,
+                original_filename="data.bin",
+                file_size=2,
+                content_type="application/octet-stream",
+            )
+        return task
+
+    return make
 
 
 def call(client: APIClient, name: str, method: str, task_id: Any = None) -> Any:
