@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("tasks_app.api_urls")),
     path("api/v1/", include("tasks_app.tags.api_urls")),
     path("api/v1/", include("tasks_app.integrations.api_urls")),
+    path("api/v1/", include("tasks_app.analytics.api_urls")),
     path("api/v1/", include("tasks_app.workspaces.api_urls")),
     path("v1/", include("tasks_app.openai.urls")),
     path("health", health.live, name="health"),

@@ -1,68 +1,70 @@
-"""/analytics: charts of the user's tasks (staff: everyone's) and their export as CSV or Excel."""
+"""/analytics: charts of the tasks of the user's workspaces (one of them, or staff: everyone's)
+and their export as CSV or Excel."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import login_required_page
-from tasks_app.analytics import charts, queries
+from tasks_app.analytics import charts, exports, queries
+from tasks_app.workspaces.models import Workspace
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-def _days(request: HttpRequest) -> int:
+def _days(request: HttpRequest, default: int | None = queries.DEFAULT_DAYS) -> int | None:
     raw = request.GET.get("days", "")
-    days = int(raw) if raw.isdigit() else queries.DEFAULT_DAYS
-    return min(max(days, 1), queries.MAX_DAYS)
+    if not raw.isdigit():
+        return default
+    return min(max(int(raw), 1), queries.MAX_DAYS)
 
 
-def _everyone(request: HttpRequest) -> bool:
-    """Staff see everyone's tasks unless they ask for their own (?scope=mine)."""
-    return request.user.is_staff and request.GET.get("scope") != "mine"
+def _scope(request: HttpRequest) -> queries.Scope:
+    """Staff see everyone's tasks unless they ask for their own (?scope=mine); a chosen
+    workspace (?workspace=<id>) narrows either to that workspace."""
+    raw = request.GET.get("workspace", "")
+    everyone = request.user.is_staff and request.GET.get("scope") != "mine"
+    return queries.scope_for(request.user, int(raw) if raw.isdigit() else None, everyone=everyone)
 
 
 @login_required_page
 @require_GET
 def analytics_page(request: HttpRequest) -> HttpResponse:
-    everyone = _everyone(request)
-    tasks = queries.tasks_in_scope(request.user, everyone=everyone)
-    summary = queries.summarize(tasks, _days(request), per_user=everyone)
+    scope = _scope(request)
+    days = _days(request) or queries.DEFAULT_DAYS
+    summary = queries.summarize(
+        scope.tasks, days, per_user=scope.per_user, workspace=scope.workspace
+    )
+    chosen = {"days": days, "scope": request.GET.get("scope", ""), "workspace": ""}
+    if scope.workspace is not None:
+        chosen["workspace"] = scope.workspace.pk
     context = {
         "summary": summary,
-        "everyone": everyone,
+        "scope": scope,
+        "everyone": scope.everyone,
+        "workspaces": Workspace.objects.of(request.user),
         "status_chart": charts.bar_chart(_("Tasks by status"), summary.by_status),
         "kind_chart": charts.bar_chart(_("Tasks by kind"), summary.by_kind),
         "failure_chart": charts.bar_chart(_("Failures by error code"), summary.failures),
         "daily_chart": charts.daily_chart(_("Created and completed per day"), summary.per_day),
-        "scope_query": "" if everyone or not request.user.is_staff else "scope=mine",
+        "export_query": urlencode({key: value for key, value in chosen.items() if value}),
     }
     return render(request, "tasks_app/analytics/analytics.html", context)
 
 
 @login_required_page
 @require_GET
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    tasks = queries.tasks_in_scope(request.user, everyone=_everyone(request))
-    response = StreamingHttpResponse(
-        queries.csv_lines(tasks), content_type="text/csv; charset=utf-8"
+def export_csv(request: HttpRequest) -> HttpResponseBase:
+    return exports.export_response(
+        queries.in_window(_scope(request).tasks, _days(request, None)), "csv"
     )
-    response["Content-Disposition"] = content_disposition_header(True, _filename("csv"))
-    return response
 
 
 @login_required_page
 @require_GET
-def export_xlsx(request: HttpRequest) -> HttpResponse:
-    tasks = queries.tasks_in_scope(request.user, everyone=_everyone(request))
-    response = HttpResponse(queries.xlsx_bytes(tasks), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, _filename("xlsx"))
-    return response
-
-
-def _filename(extension: str) -> str:
-    return f"writers-tasks-{timezone.localdate().isoformat()}.{extension}"
+def export_xlsx(request: HttpRequest) -> HttpResponseBase:
+    return exports.export_response(
+        queries.in_window(_scope(request).tasks, _days(request, None)), "xlsx"
+    )

@@ -1,4 +1,5 @@
-"""/analytics and its CSV and Excel exports: the user's own numbers, everyone's for staff."""
+"""/analytics and its CSV and Excel exports: the tasks of the user's workspaces, of one of them,
+or everyone's for staff."""
 
 from __future__ import annotations
 
@@ -13,24 +14,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.tests.test_page_account import signed_in
-from tasks_app.analytics.queries import summarize, tasks_in_scope
-from tasks_app.models import Kind, Status, Task
-
-
-def transcription(user: Any, status: str = Status.COMPLETED, **fields: Any) -> Task:
-    now = timezone.now()
-    fields.setdefault("title", "Interview")
-    if status == Status.COMPLETED:
-        fields.setdefault("started_at", now - timedelta(seconds=10))
-        fields.setdefault("completed_at", now)
-    return Task.objects.create(
-        user=user,
-        kind=Kind.TRANSCRIPTION,
-        file_path="uploads/x.flac",
-        status=status,
-        duration_seconds=fields.pop("duration", 120.0),
-        **fields,
-    )
+from tasks_app.analytics.queries import scope_for, summarize
+from tasks_app.analytics.tests.conftest import transcription
+from tasks_app.models import Status, Task
 
 
 def test_it_requires_login(client: Client, db: None) -> None:
@@ -49,7 +35,7 @@ def test_it_summarizes_the_users_tasks(alice: Any, charlie: Any) -> None:
     old = transcription(alice, duration=600.0)
     Task.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
 
-    summary = summarize(tasks_in_scope(alice), 30)
+    summary = summarize(scope_for(alice).tasks, 30)
     assert summary.total == 6
     assert dict(summary.by_status)["Completed"] == 2
     assert dict(summary.by_status)["Failed"] == 3
@@ -140,3 +126,52 @@ def test_it_writes_every_figure_in_persian_digits_for_persian_readers(
     chart = body[body.index('<svg class="chart"') : body.rindex("</svg>")]
     texts = re.findall(r">([^<>]+)<", chart)
     assert texts and not [text for text in texts if re.search(r"[0-9]", text)]
+
+
+def test_it_narrows_to_one_workspace_with_a_per_member_table_for_its_admins(
+    client: Client, alice: Any, bob: Any, team: Any
+) -> None:
+    transcription(alice, title="Alice's own")
+    transcription(bob, workspace=team, duration=60.0)
+    transcription(alice, Status.FAILED, workspace=team, error_code="TIMEOUT")
+    signed_in(client, alice)
+    every = client.get("/analytics").content.decode()
+    # Without a choice: every workspace alice is in.
+    assert '<dd id="total-tasks">3</dd>' in every
+    assert f'<option value="{team.pk}" >Newsroom</option>' in every
+    assert 'id="per-user"' not in every
+
+    body = client.get("/analytics", {"workspace": team.pk, "days": 7}).content.decode()
+    assert '<dd id="total-tasks">2</dd>' in body
+    assert f'<option value="{team.pk}" selected>Newsroom</option>' in body
+    table = body[body.index('id="per-user"') : body.index("</table>")]
+    # Every member, dave with no tasks too, with their role.
+    assert "bob@example.org" in table and "dave@example.org" in table
+    assert "<td>Viewer</td>" in table
+    assert f"/analytics/export.csv?days=7&amp;workspace={team.pk}" in body
+
+    signed_in(client, bob)
+    editor = client.get("/analytics", {"workspace": team.pk}).content.decode()
+    assert '<dd id="total-tasks">2</dd>' in editor
+    assert 'id="per-user"' not in editor
+
+
+def test_it_answers_404_for_a_workspace_the_user_is_not_in(
+    client: Client, charlie: Any, team: Any
+) -> None:
+    signed_in(client, charlie)
+    assert client.get("/analytics", {"workspace": team.pk}).status_code == 404
+    assert client.get("/analytics/export.csv", {"workspace": team.pk}).status_code == 404
+
+
+def test_it_exports_one_workspaces_tasks_of_the_chosen_days(
+    client: Client, alice: Any, team: Any
+) -> None:
+    recent = transcription(alice, workspace=team, title="Recent")
+    old = transcription(alice, workspace=team, title="Old")
+    Task.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    transcription(alice, title="Personal")
+    signed_in(client, alice)
+    response = client.get("/analytics/export.csv", {"workspace": team.pk, "days": 30})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(row["id"], row["workspace"]) for row in rows] == [(str(recent.pk), "Newsroom")]
