@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
@@ -24,11 +24,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tasks_app import ranges, services
+from tasks_app import bulk, ranges, services
 from tasks_app.models import Task
 from tasks_app.serializers import (
     MAX_LIMIT,
     BulkCreateSerializer,
+    BulkUpdateResultSerializer,
+    BulkUpdateSerializer,
     FileResultSerializer,
     TaskCreateSerializer,
     TaskListQuerySerializer,
@@ -102,6 +104,11 @@ class TasksView(TaskAPIView):
             status=params.get("status_filter", ""),
             q=params.get("q", ""),
             ordering=params["ordering"],
+            workspace=params.get("workspace"),
+            assignee=params.get("assignee"),
+            tags=params.get("tag", ()),
+            priority=params.get("priority", ""),
+            overdue=params["overdue"],
         )
         limit = min(params["limit"], MAX_LIMIT)
         page = list(tasks[params["skip"] : params["skip"] + limit])
@@ -143,6 +150,7 @@ class TasksView(TaskAPIView):
         due_date = data.pop("due_date")
         text = data.pop("text", "") or None
         any_file = data.pop("kind") == "file"
+        team = {name: data.pop(name) for name in ("assignee", "priority", "tags") if name in data}
         task = services.create_task(
             request.user,
             title=title,
@@ -152,6 +160,8 @@ class TasksView(TaskAPIView):
             options=data,
             text=text,
             any_file=any_file,
+            workspace=data.pop("workspace", None),
+            **team,
         )
         if not task.has_file:
             return self.task_response(task, status.HTTP_201_CREATED)
@@ -171,9 +181,50 @@ class TasksBulkView(TaskAPIView):
     def post(self, request: Request) -> Response:
         serializer = BulkCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tasks = services.create_todos(request.user, serializer.validated_data["tasks"])
+        tasks = services.create_todos(
+            request.user,
+            serializer.validated_data["tasks"],
+            workspace=serializer.validated_data.get("workspace"),
+        )
         data = TaskSerializer(tasks, many=True, context={"etas": {}}).data
         return Response({"tasks": data, "total": len(tasks)}, status=status.HTTP_201_CREATED)
+
+
+class TasksBulkUpdateView(TaskAPIView):
+    @extend_schema(
+        operation_id="tasks_bulk_update",
+        request=BulkUpdateSerializer,
+        description=(
+            "One action on up to 100 tasks: assign (`assignee`: a user id, null unassigns), "
+            "tag and untag (`tags`: tag ids), priority (`priority`), move (`workspace`: a "
+            "workspace id), cancel, delete (to the Trash). All or nothing: an unknown id, a "
+            "task in a workspace you are not a member of (404, both 'No such task'), one where "
+            "you are a viewer (403) or a value that does not suit every task (400) changes "
+            "nothing. Cancel reports the tasks already finished in `skipped` and cancels the "
+            "others."
+        ),
+        responses={200: BulkUpdateResultSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = BulkUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        ids = data.pop("ids")
+        action = data.pop("action")
+        try:
+            result = bulk.bulk_update(request.user, ids, action, **data)
+        except Http404 as missing:
+            return error_response("not_found", str(missing), 404)
+        context = {"etas": eta_for_tasks(result.updated)}
+        return Response(
+            {
+                "updated": len(result.updated),
+                "tasks": TaskSerializer(result.updated, many=True, context=context).data,
+                "skipped": [
+                    {"id": str(task.pk), "reason": reason} for task, reason in result.skipped
+                ],
+            }
+        )
 
 
 class TaskDetailView(TaskAPIView):
@@ -203,7 +254,8 @@ class TaskDetailView(TaskAPIView):
         task = services.get_task_to_change(request.user, task_id)
         serializer = TaskUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        return self.task_response(services.update_task(task, **serializer.validated_data))
+        fields = serializer.validated_data
+        return self.task_response(services.update_task(task, actor=request.user, **fields))
 
     @extend_schema(
         operation_id="tasks_destroy",

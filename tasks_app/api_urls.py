@@ -15,6 +15,7 @@ app_name = "tasks_api"
 urlpatterns = [
     path("tasks", api.TasksView.as_view(), name="list"),
     path("tasks/bulk", api.TasksBulkView.as_view(), name="bulk"),
+    path("tasks/bulk-update", api.TasksBulkUpdateView.as_view(), name="bulk_update"),
     path("tasks/<str:task_id>", api.TaskDetailView.as_view(), name="detail"),
     path("tasks/<str:task_id>/cancel", api.TaskCancelView.as_view(), name="cancel"),
     path("tasks/<str:task_id>/retry", api.TaskRetryView.as_view(), name="retry"),

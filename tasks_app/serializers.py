@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from tasks_app.models import Channels, Kind, Mode, Status, Task
+from tasks_app.models import Channels, Kind, Mode, Priority, Status, Task
 from tasks_app.services import (
     BULK_LIMIT,
     MAX_SPEAKERS,
@@ -68,9 +68,35 @@ class OptionsSerializer(serializers.Serializer):
 
 
 PASTED_TEXT_MAX_CHARS = 1_000_000
+# Ids are database integers: a bigger number is a 400, not an overflow in the query.
+ID_MAX = 2**31 - 1
 
 
-class TaskCreateSerializer(OptionsSerializer):
+class TeamFieldsSerializer(serializers.Serializer):
+    """Who does a task and how urgent it is, for creating and changing one."""
+
+    assignee = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="User id of a member of the task's workspace; null: nobody.",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    tags = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        max_length=50,
+        help_text="Ids of the workspace's tags (the whole set: it replaces the task's tags).",
+    )
+
+
+class TaskCreateSerializer(OptionsSerializer, TeamFieldsSerializer):
+    workspace = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="Workspace id (editor or admin there); default: your personal one.",
+    )
     title = serializers.CharField(max_length=255)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     due_date = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -103,7 +129,17 @@ class TaskCreateSerializer(OptionsSerializer):
     )
 
 
-class TaskUpdateSerializer(serializers.Serializer):
+class TaskUpdateSerializer(TeamFieldsSerializer):
+    workspace = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text=(
+            "Move the task to this workspace (you must be an editor or admin in both). Its tags "
+            "are dropped (they belong to the old workspace) and its assignee too unless a "
+            "member of the new one."
+        ),
+    )
     title = serializers.CharField(max_length=255)
     description = serializers.CharField(required=False, allow_blank=True)
     due_date = serializers.DateTimeField(required=False, allow_null=True)
@@ -114,15 +150,53 @@ class TaskUpdateSerializer(serializers.Serializer):
     )
 
 
-class TodoSerializer(serializers.Serializer):
+class TodoSerializer(TeamFieldsSerializer):
     title = serializers.CharField(max_length=255)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     due_date = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
 class BulkCreateSerializer(serializers.Serializer):
+    workspace = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="Workspace id for all of them; default: your personal one.",
+    )
     tasks = serializers.ListField(
         child=TodoSerializer(), min_length=1, max_length=BULK_LIMIT, allow_empty=False
+    )
+
+
+class BulkUpdateSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        min_length=1,
+        max_length=BULK_LIMIT,
+        help_text=f"The tasks, at most {BULK_LIMIT}.",
+    )
+    action = serializers.ChoiceField(
+        choices=["assign", "tag", "untag", "priority", "move", "cancel", "delete"]
+    )
+    assignee = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="assign: a member's user id (of every task's workspace); null unassigns.",
+    )
+    tags = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        min_length=1,
+        max_length=50,
+        help_text="tag, untag: tag ids (of every task's workspace).",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    workspace = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="move: the workspace to move them to (editor or admin there).",
     )
 
 
@@ -143,6 +217,28 @@ class TaskListQuerySerializer(serializers.Serializer):
         choices=[f"{sign}{name}" for name in ORDERINGS for sign in ("", "-")],
         required=False,
         default="-created_at",
+        help_text="'-priority': most urgent first.",
+    )
+    workspace = serializers.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, help_text="Only this workspace's tasks."
+    )
+    assignee = serializers.RegexField(
+        r"^(me|[0-9a-fA-F-]{32,36})$",
+        required=False,
+        help_text="'me', or a user id: the tasks assigned to them.",
+        error_messages={"invalid": "Give 'me' or a user id."},
+    )
+    tag = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        help_text="A tag id; repeat it for several: a task must carry every one.",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    overdue = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: only to-dos past their due date; false: none of them.",
     )
 
 
@@ -193,6 +289,18 @@ class TaskUrlsSerializer(serializers.Serializer):
     )
 
 
+class AssigneeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+
+
+class TagOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    color = serializers.CharField(help_text="#rrggbb")
+
+
 class TaskSerializer(serializers.ModelSerializer):
     """A task as clients see it. `context["etas"]` maps task ids to their ETA."""
 
@@ -203,6 +311,13 @@ class TaskSerializer(serializers.ModelSerializer):
     queue_position = serializers.SerializerMethodField()
     has_result = serializers.SerializerMethodField()
     urls = serializers.SerializerMethodField()
+    workspace = serializers.IntegerField(source="workspace_id")
+    workspace_name = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+    is_overdue = serializers.BooleanField(
+        help_text="A to-do past its due date and not done or cancelled."
+    )
 
     class Meta:
         model = Task
@@ -212,7 +327,13 @@ class TaskSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "status",
+            "workspace",
+            "workspace_name",
+            "assignee",
+            "priority",
+            "tags",
             "due_date",
+            "is_overdue",
             "progress",
             "error",
             "attempts",
@@ -258,6 +379,21 @@ class TaskSerializer(serializers.ModelSerializer):
             else:
                 data[name] = self.fields[name].to_representation(value)
         return data
+
+    def get_workspace_name(self, task: Task) -> str:
+        return task.workspace.display_name
+
+    @extend_schema_field(AssigneeSerializer(allow_null=True))
+    def get_assignee(self, task: Task) -> dict[str, Any] | None:
+        person = task.assignee
+        if person is None:
+            return None
+        return {"id": str(person.pk), "username": person.username, "full_name": person.full_name}
+
+    @extend_schema_field(TagOutSerializer(many=True))
+    def get_tags(self, task: Task) -> list[dict[str, Any]]:
+        # .all() reads the list's prefetched tags: no query per task.
+        return [{"id": tag.pk, "name": tag.name, "color": tag.color} for tag in task.tags.all()]
 
     @extend_schema_field(ErrorSerializer(allow_null=True))
     def get_error(self, task: Task) -> dict[str, str] | None:
@@ -400,6 +536,19 @@ def _how(field: serializers.Field) -> str:
 class TaskListSerializer(serializers.Serializer):
     tasks = TaskSerializer(many=True)
     total = serializers.IntegerField()
+
+
+class SkippedSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class BulkUpdateResultSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text="How many tasks the action changed.")
+    tasks = TaskSerializer(many=True, help_text="The changed tasks as they are now.")
+    skipped = SkippedSerializer(
+        many=True, help_text="cancel: the tasks left as they were (already finished), and why."
+    )
 
 
 # The result document (GET /tasks/{id}/result?format=json), one shape per kind. They document

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
@@ -27,6 +28,8 @@ from django.utils.translation import gettext as _
 
 from tasks_app import storage
 from tasks_app.attachments.models import Attachment
+from tasks_app.integrations.models import TaskEvent
+from tasks_app.integrations.notifications import notify_user
 from tasks_app.models import (
     ACTIVE,
     ANALYSIS_STALE,
@@ -35,10 +38,12 @@ from tasks_app.models import (
     Channels,
     Kind,
     Mode,
+    Priority,
     Status,
     Task,
     normalized_audio_relpath,
 )
+from tasks_app.tags.services import tags_in
 from tasks_app.transcripts.models import TranscriptRevision
 from tasks_app.uploads import store_upload
 from tasks_app.workspaces.models import Role, Workspace, role_allows
@@ -52,7 +57,7 @@ from transcription.services import (
 )
 
 BULK_LIMIT = 100
-ORDERINGS = ("created_at", "due_date", "title", "status")
+ORDERINGS = ("created_at", "due_date", "title", "status", "priority")
 PROMPT_MAX_CHARS = 2000
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 FALSE_VALUES = frozenset({"0", "false", "no", "off", ""})
@@ -148,7 +153,10 @@ def create_task(
     options: Mapping[str, Any] | None = None,
     text: str | None = None,
     any_file: bool = False,
-    workspace: Workspace | None = None,
+    workspace: Any = None,
+    assignee: Any = None,
+    priority: str = Priority.MEDIUM,
+    tags: Iterable[Any] = (),
 ) -> Task:
     """Validate and save a task in `workspace` (the user's personal one when None), where the
     user must be an editor or admin (PermissionDenied otherwise); with an upload, store and
@@ -159,7 +167,8 @@ def create_task(
     stored as a UTF-8 .txt upload and analysed like one. Raises UploadRejected for a bad file
     and ValidationError for bad fields or options. A task with a file must not be created
     inside a caller's transaction: a rollback out there could not remove the stored file, so
-    the block is durable.
+    the block is durable. `assignee` (a member's id or user, notified), `priority` and `tags`
+    (the workspace's tag ids) are checked before the file is stored.
     """
     if text is not None and text.strip():
         if upload is not None:
@@ -175,14 +184,19 @@ def create_task(
         title=(title or "").strip(),
         description=description or "",
         due_date=due_date,
+        priority=priority or Priority.MEDIUM,
         kind=Kind.TODO if upload is None else Kind.TRANSCRIPTION,
     )
+    task.assignee = member_of(task.workspace_id, assignee)
+    chosen_tags = tags_in(task.workspace_id, _ids(tags)) if tags else []
     if upload is not None:
         for name, value in clean_options(options).items():
             setattr(task, name, value)
     task.full_clean(validate_unique=False, validate_constraints=False)
     if upload is None:
-        task.save()
+        with transaction.atomic():
+            task.save()
+            _add_to_new(task, chosen_tags, user)
         return task
 
     stored = store_upload(upload, task.id, any_file=any_file)
@@ -196,11 +210,19 @@ def create_task(
     try:
         with transaction.atomic(durable=True):
             task.save(force_insert=True)
+            _add_to_new(task, chosen_tags, user)
             transaction.on_commit(partial(enqueue_task, task.pk), robust=True)
     except BaseException:
         (Path(settings.STORAGE_ROOT) / stored.path).unlink(missing_ok=True)
         raise
     return task
+
+
+def _add_to_new(task: Task, tags: list[Any], user: Any) -> None:
+    if tags:
+        task.tags.set(tags)
+    if task.assignee_id is not None:
+        _tell_assignee(task, user)
 
 
 def pasted_text_upload(text: str) -> UploadedFile:
@@ -306,25 +328,33 @@ def request_speakers(task: Task, speakers: Any) -> bool:
     return True
 
 
-def workspace_for_new_task(user: Any, workspace: Workspace | None) -> Workspace:
-    """Where a new task of `user` goes: the named workspace if the user may add tasks there
-    (editor or admin), the personal workspace when none is named."""
+def workspace_for_new_task(user: Any, workspace: Any) -> Workspace:
+    """Where a new task of `user` goes: the named workspace (a Workspace or its id) if the user
+    may add tasks there (editor or admin), the personal workspace when none is named."""
     if workspace is None:
         return personal_workspace(user)
-    role = role_in(user, workspace.pk)
+    workspace_id = getattr(workspace, "pk", workspace)
+    role = None
+    if isinstance(workspace_id, int) and not isinstance(workspace_id, bool):
+        role = role_in(user, workspace_id)
     if role is None:
         raise ValidationError({"workspace": ["No such workspace."]}, code="unknown_workspace")
     if not role_allows(role, Role.EDITOR):
         raise PermissionDenied(_("Viewers cannot add tasks to this workspace."))
-    return workspace
+    if isinstance(workspace, Workspace):
+        return workspace
+    return Workspace.objects.get(pk=workspace_id)
 
 
 def create_todos(
-    user: Any, items: Iterable[Mapping[str, Any]], workspace: Workspace | None = None
+    user: Any, items: Iterable[Mapping[str, Any]], workspace: Any = None
 ) -> list[Task]:
-    """Create up to BULK_LIMIT to-dos, all or none. Errors are keyed by item index."""
+    """Create up to BULK_LIMIT to-dos, all or none. Errors are keyed by item index. Items may
+    carry `priority`, `assignee` (a member's id) and `tags` (the workspace's tag ids)."""
     target = workspace_for_new_task(user, workspace)
     tasks = []
+    tag_rows = []
+    assigned = []
     errors: list[str] = []
     items = list(items)
     if not items or len(items) > BULK_LIMIT:
@@ -338,9 +368,15 @@ def create_todos(
             title=str(item.get("title") or "").strip(),
             description=item.get("description") or "",
             due_date=item.get("due_date"),
+            priority=item.get("priority") or Priority.MEDIUM,
             kind=Kind.TODO,
         )
         try:
+            task.assignee = member_of(target.pk, item.get("assignee"))
+            tag_rows += [
+                Task.tags.through(task_id=task.pk, tag_id=tag.pk)
+                for tag in tags_in(target.pk, item.get("tags") or ())
+            ]
             task.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             errors += [
@@ -349,20 +385,58 @@ def create_todos(
                 for message in messages
             ]
         tasks.append(task)
+        if task.assignee_id is not None:
+            assigned.append(task)
     if errors:
         raise ValidationError({"tasks": errors}, code="invalid")
     with transaction.atomic():
-        return Task.objects.bulk_create(tasks)
+        created = Task.objects.bulk_create(tasks)
+        Task.tags.through.objects.bulk_create(tag_rows)
+        for task in assigned:
+            _tell_assignee(task, user)
+    return created
 
 
-def update_task(task: Task, **fields: Any) -> Task:
-    """Change title, description, due date and, for a to-do only, status."""
-    allowed = {"title", "description", "due_date", "status"}
+def update_task(task: Task, *, actor: Any = None, **fields: Any) -> Task:
+    """Change title, description, due date, priority, assignee, tags, workspace and, for a
+    to-do only, status. `actor` is who changes it (told apart from the assignee it notifies).
+
+    `assignee` (a user or user id, None to unassign) must be a member of the task's workspace;
+    `tags` (Tag objects or ids) replace the task's tags and must be the workspace's; moving to
+    another `workspace` (a Workspace or id) needs the actor to be an editor or admin there, and
+    drops the old workspace's tags and an assignee who is not a member of the new one.
+    """
+    allowed = {
+        "title",
+        "description",
+        "due_date",
+        "status",
+        "priority",
+        "assignee",
+        "tags",
+        "workspace",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
     status = fields.pop("status", None)
-    changed = set(fields)
+    tags = fields.pop("tags", None)
+    changed: set[str] = set()
+    if "workspace" in fields:
+        target = _workspace_to_move_to(actor, fields.pop("workspace"))
+        if target.pk != task.workspace_id:
+            task.workspace = target
+            changed.add("workspace")
+            if tags is None and task.tags.exists():
+                tags = []
+            stays = task.assignee_id is None or role_in(task.assignee, target.pk) is not None
+            if not stays and "assignee" not in fields:
+                fields["assignee"] = None
+    previous_assignee = task.assignee_id
+    if "assignee" in fields:
+        task.assignee = member_of(task.workspace_id, fields.pop("assignee"))
+        changed.add("assignee")
+    changed |= set(fields)
     for name, value in fields.items():
         setattr(task, name, value.strip() if name == "title" and isinstance(value, str) else value)
     if status is not None and status != task.status:
@@ -383,10 +457,78 @@ def update_task(task: Task, **fields: Any) -> Task:
         task.status = status
         task.completed_at = timezone.now() if status == Status.COMPLETED else None
         changed |= {"status", "completed_at"}
+    new_tags = None if tags is None else tags_in(task.workspace_id, _ids(tags))
     task.full_clean(validate_unique=False, validate_constraints=False)
-    if changed:
-        task.save(update_fields=[*changed, "updated_at"])
+    with transaction.atomic():
+        if changed:
+            task.save(update_fields=[*changed, "updated_at"])
+        if new_tags is not None:
+            task.tags.set(new_tags)
+        if task.assignee_id not in (None, previous_assignee):
+            _tell_assignee(task, actor)
     return task
+
+
+def _ids(values: Iterable[Any]) -> list[Any]:
+    return [getattr(value, "pk", value) for value in values]
+
+
+def member_of(workspace_id: Any, user: Any) -> Any:
+    """The member of the workspace with this id (or this user), None for None; a
+    ValidationError on `assignee` for anyone else, with the same words whether that user
+    exists or not."""
+    if user is None:
+        return None
+    member = None
+    pk = _uuid(getattr(user, "pk", user))
+    if pk is not None:
+        member = (
+            get_user_model().objects.filter(pk=pk, memberships__workspace_id=workspace_id).first()
+        )
+    if member is None:
+        raise ValidationError(
+            {"assignee": ["No such member in this workspace."]}, code="not_a_member"
+        )
+    return member
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _workspace_to_move_to(actor: Any, workspace: Any) -> Workspace:
+    """A workspace the actor may move tasks into (editor or admin there)."""
+    workspace_id = getattr(workspace, "pk", workspace)
+    role = (
+        role_in(actor, workspace_id)
+        if isinstance(workspace_id, int) and not isinstance(workspace_id, bool)
+        else None
+    )
+    if role is None:
+        raise ValidationError({"workspace": ["No such workspace."]}, code="unknown_workspace")
+    if not role_allows(role, Role.EDITOR):
+        raise PermissionDenied(
+            _("Your role in this workspace (%(role)s) cannot do this.") % {"role": Role(role).label}
+        )
+    if isinstance(workspace, Workspace):
+        return workspace
+    return Workspace.objects.get(pk=workspace_id)
+
+
+def _tell_assignee(task: Task, actor: Any) -> None:
+    """The new assignee hears of it, unless they assigned it to themselves."""
+    if actor is not None and task.assignee_id == getattr(actor, "pk", None):
+        return
+    notify_user(
+        task.assignee,
+        TaskEvent.Kind.ASSIGNED,
+        task=task,
+        title=task.title,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
 
 
 def cancel_task(task: Task) -> bool:
@@ -529,11 +671,27 @@ def tasks_for_user(
     kind: str = "",
     created_from: date | None = None,
     created_to: date | None = None,
+    workspace: Any = None,
+    assignee: Any = None,
+    tags: Iterable[Any] = (),
+    priority: str = "",
+    overdue: bool | None = None,
 ) -> Any:
-    """The user's live tasks, filtered and ordered. `ordering` is one of ORDERINGS, optionally
-    prefixed with '-'; raises ValidationError for anything else. `created_from`/`created_to`
-    are calendar days in the site's time zone, both included."""
-    tasks = Task.objects.visible_to(user)
+    """The live tasks of the user's workspaces, filtered and ordered, each with the user's
+    `role` in its workspace, its workspace, assignee and tags loaded without a query per task.
+
+    `ordering` is one of ORDERINGS, optionally prefixed with '-' ("-priority": most urgent
+    first); raises ValidationError for anything else. `created_from`/`created_to` are calendar
+    days in the site's time zone, both included. `workspace` is a workspace id the user is a
+    member of; `assignee` is "me" or a user id; every tag id in `tags` must be on a task;
+    `overdue` True keeps only overdue to-dos, False leaves them out.
+    """
+    tasks = (
+        Task.objects.visible_to(user)
+        .annotate(role=F("workspace__memberships__role"))
+        .select_related("workspace", "assignee")
+        .prefetch_related("tags")
+    )
     if status:
         if status not in Status.values:
             raise ValidationError(
@@ -544,6 +702,33 @@ def tasks_for_user(
         if kind not in Kind.values:
             raise ValidationError({"kind": [f"Unknown kind '{kind}'."]}, code="invalid")
         tasks = tasks.filter(kind=kind)
+    if workspace not in (None, ""):
+        workspace_id = _whole_number(workspace, "workspace", "No such workspace.")
+        if role_in(user, workspace_id) is None:
+            raise ValidationError({"workspace": ["No such workspace."]}, code="unknown_workspace")
+        tasks = tasks.filter(workspace_id=workspace_id)
+    if assignee not in (None, ""):
+        assignee_id = user.pk if assignee == "me" else _uuid(assignee)
+        if assignee_id is None:
+            raise ValidationError({"assignee": ["Give 'me' or a user id."]}, code="invalid")
+        tasks = tasks.filter(assignee_id=assignee_id)
+    # One join per tag: a task must carry every tag asked for.
+    for tag in tags:
+        tasks = tasks.filter(tags__id=_whole_number(tag, "tag", "Give tag ids."))
+    if priority:
+        if priority not in Priority.values:
+            raise ValidationError(
+                {"priority": [f"Priority is one of: {', '.join(Priority.values)}."]},
+                code="invalid",
+            )
+        tasks = tasks.filter(priority=priority)
+    if overdue is True:
+        tasks = tasks.overdue()
+    elif overdue is False:
+        tasks = tasks.exclude(
+            Q(kind=Kind.TODO, due_date__lt=timezone.now())
+            & ~Q(status__in=[Status.COMPLETED, Status.CANCELLED])
+        )
     # Bounds on the column itself (not created_at__date) so the (user, -created_at) index serves.
     if created_from is not None:
         tasks = tasks.filter(created_at__gte=_day_start(created_from))
@@ -556,8 +741,17 @@ def tasks_for_user(
             {"ordering": [f"Order by one of: {', '.join(ORDERINGS)} (prefix '-' to reverse)."]},
             code="invalid",
         )
+    if ordering.lstrip("-") == "priority":
+        return tasks.by_priority(descending=ordering.startswith("-"))
     # The id breaks ties so that pages never repeat or skip a row.
     return tasks.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+
+
+def _whole_number(value: Any, field: str, message: str) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdecimal() or int(text) > 2**31 - 1:
+        raise ValidationError({field: [message]}, code="invalid")
+    return int(text)
 
 
 def search(tasks: Any, q: str) -> Any:
@@ -580,8 +774,11 @@ def _day_start(day: date) -> datetime:
 
 
 def sort_tasks(tasks: Any, sort: str) -> Any:
-    """Order by one of SORTS (the dashboard's menu). Tasks without the value sorted on (no due
-    date, no media length) come last either way; the id breaks ties so pages never overlap."""
+    """Order by one of SORTS (the dashboard's menu) or "priority" (most urgent first). Tasks
+    without the value sorted on (no due date, no media length) come last either way; the id
+    breaks ties so pages never overlap."""
+    if sort == "priority":
+        return tasks.by_priority()
     if sort not in SORTS:
         raise ValidationError({"sort": [f"Sort by one of: {', '.join(SORTS)}."]}, code="invalid")
     return tasks.order_by(*SORTS[sort])
