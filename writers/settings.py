@@ -309,6 +309,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "tasks_app.integrations.models.DeliveryStatus",
         # analysis_status and speakers_status: one follow-up job's states.
         "FollowUpStatusEnum": "tasks_app.models.AnalysisStatus",
+        "ScheduleActionEnum": "tasks_app.schedules.models.Action",
     },
 }
 

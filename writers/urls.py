@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("tasks_app.integrations.api_urls")),
     path("api/v1/", include("tasks_app.analytics.api_urls")),
     path("api/v1/", include("tasks_app.workspaces.api_urls")),
+    path("api/v1/", include("tasks_app.schedules.api_urls")),
     path("v1/", include("tasks_app.openai.urls")),
     path("health", health.live, name="health"),
     path("health/ready", health.ready, name="health-ready"),

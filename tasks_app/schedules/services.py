@@ -14,6 +14,7 @@ job was lost or whose time passed while nothing ran: once, marked missed, never 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -251,7 +252,10 @@ def _clean_field(schedule: Schedule, name: str, value: Any) -> Any:
     if name == "assignee":
         if text == "":
             return None
-        found = User.objects.filter(pk=text).first() if text.isdecimal() else None
+        try:
+            found = User.objects.filter(pk=uuid.UUID(text)).first()
+        except ValueError:
+            found = None
         if found is None or role_in(found, schedule.workspace_id) is None:
             raise ValidationError(_("The assignee must be a member of the workspace."))
         return found
@@ -263,7 +267,11 @@ def _clean_field(schedule: Schedule, name: str, value: Any) -> Any:
     if name == "source_task":
         if text == "":
             return None
-        task = Task.objects.alive().filter(pk=text, workspace_id=schedule.workspace_id).first()
+        try:
+            pk = uuid.UUID(text)
+        except ValueError:
+            pk = None
+        task = Task.objects.alive().filter(pk=pk, workspace_id=schedule.workspace_id).first()
         if task is None or not can_rerun(task):
             raise ValidationError(
                 _("Choose a text task or a finished transcript of this workspace.")

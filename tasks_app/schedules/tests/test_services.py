@@ -207,7 +207,7 @@ def test_it_refuses_a_bad_schedule(alice: Any, team: Any, data: dict, field: str
 
 
 def test_the_assignee_must_be_a_member(alice: Any, charlie: Any, team: Any) -> None:
-    data = {"name": "S", "rule": "cron", "cron": "0 9 * * *", "assignee": charlie.pk}
+    data = {"name": "S", "rule": "cron", "cron": "0 9 * * *", "assignee": str(charlie.pk)}
     with pytest.raises(ValidationError) as caught:
         services.save_schedule(alice, data, workspace=team)
     assert "assignee" in caught.value.message_dict
