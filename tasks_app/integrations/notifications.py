@@ -88,7 +88,7 @@ def unread_count(user: User) -> int:
 def notifications_for(user: User) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(user=user)
-        .select_related("actor")
+        .select_related("actor", "invitation")
         .order_by("-created_at", "-pk")
     )
 
