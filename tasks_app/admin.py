@@ -204,6 +204,7 @@ class TaskAdmin(admin.ModelAdmin):
 
 # The integrations package's admin; Django's autodiscovery imports only each app's `admin` module.
 import tasks_app.attachments.admin  # noqa: E402, F401
+import tasks_app.comments.admin  # noqa: E402, F401
 import tasks_app.integrations.admin  # noqa: E402, F401
 import tasks_app.tags.admin  # noqa: E402, F401
 import tasks_app.workspaces.admin  # noqa: E402, F401

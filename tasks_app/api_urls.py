@@ -4,6 +4,7 @@ from django.urls import path
 
 from tasks_app import api
 from tasks_app.attachments import api as attachments_api
+from tasks_app.comments import api as comments_api
 from tasks_app.tags import api as tags_api
 from tasks_app.transcripts import api as transcripts_api
 from tasks_app.transcripts import speakers_api
@@ -57,5 +58,16 @@ urlpatterns = [
         "tasks/<str:task_id>/transcript/revisions/<int:number>/restore",
         transcripts_api.TranscriptRestoreView.as_view(),
         name="transcript_restore",
+    ),
+    path("tasks/<str:task_id>/comments", comments_api.CommentsView.as_view(), name="comments"),
+    path(
+        "tasks/<str:task_id>/comments/<int:comment_id>",
+        comments_api.CommentView.as_view(),
+        name="comment",
+    ),
+    path(
+        "tasks/<str:task_id>/comments/<int:comment_id>/edits",
+        comments_api.CommentEditsView.as_view(),
+        name="comment_edits",
     ),
 ]

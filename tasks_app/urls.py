@@ -21,6 +21,7 @@ urlpatterns = [
     path("dashboard/trash/<uuid:task_id>/restore", views.task_restore, name="task_restore"),
     path("dashboard/trash/<uuid:task_id>/purge", views.task_purge, name="task_purge"),
     path("", include("tasks_app.transcripts.urls")),
+    path("", include("tasks_app.comments.urls")),
     path("", include("tasks_app.attachments.urls")),
     path("", include("tasks_app.tags.urls")),
 ]

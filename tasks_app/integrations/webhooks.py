@@ -66,7 +66,12 @@ MAX_BACKOFF_SECONDS = 6 * 3600
 # While one tick posts a delivery, others skip it until this long after the request timed out.
 CLAIM_MARGIN_SECONDS = 30
 USER_AGENT = "Writers-Webhooks/1"
-WEBHOOK_EVENTS = (TaskEvent.Kind.COMPLETED, TaskEvent.Kind.FAILED, TaskEvent.Kind.CANCELLED)
+WEBHOOK_EVENTS = (
+    TaskEvent.Kind.COMPLETED,
+    TaskEvent.Kind.FAILED,
+    TaskEvent.Kind.CANCELLED,
+    TaskEvent.Kind.COMMENTED,
+)
 # "Send a test delivery" from the integrations page; not a task event, so not in its choices.
 TEST_EVENT = "webhook.test"
 # IPv6 ranges whose last 32 bits are an IPv4 address: IPv4-compatible (::/96), IPv4-translated
@@ -198,6 +203,35 @@ def queue_event(event: TaskEvent) -> int:
     now = timezone.now()
     deliveries = [
         WebhookDelivery(webhook=webhook, event=event.event, payload=payload, next_attempt_at=now)
+        for webhook in Webhook.objects.filter(user_id=task.user_id, is_active=True)
+    ]
+    WebhookDelivery.objects.bulk_create(deliveries)
+    return len(deliveries)
+
+
+def queue_comment(comment: Any) -> int:
+    """`task.commented` for a new comment, to the active webhooks of the task's owner (as the
+    other task events: a webhook is its owner's, not the workspace's); returns how many. Each
+    comment is its own event, so no TaskEvent row: the comment's id names it."""
+    task = comment.task
+    author = comment.author
+    payload = {
+        "id": str(task.pk),
+        "status": task.status,
+        "event": TaskEvent.Kind.COMMENTED.value,
+        "comment": {
+            "id": comment.pk,
+            "author": author.username if author is not None else None,
+            "body": comment.body,
+            "created_at": comment.created_at.isoformat().replace("+00:00", "Z"),
+        },
+        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+    }
+    now = timezone.now()
+    deliveries = [
+        WebhookDelivery(
+            webhook=webhook, event=TaskEvent.Kind.COMMENTED, payload=payload, next_attempt_at=now
+        )
         for webhook in Webhook.objects.filter(user_id=task.user_id, is_active=True)
     ]
     WebhookDelivery.objects.bulk_create(deliveries)

@@ -45,12 +45,20 @@ ATTACHMENT_ID = uuid.UUID("0a77ac40-0000-4000-8000-000000000001")
 OTHER_ARGUMENTS = {
     "transcript_restore": [0],
     "task_tag": [0],
+    "comment": [0],
+    "comment_edits": [0],
     "attachment": [ATTACHMENT_ID],
     "attachment_analyze": [ATTACHMENT_ID],
 }
 READS = ("get",)
 # Writes a viewer may make (viewers read, download and comment).
-VIEWER_WRITES: set[tuple[str, str]] = set()
+# Their own comments only: someone else's is refused by the comment, not the role
+# (tasks_app/comments/tests/test_api.py).
+VIEWER_WRITES: set[tuple[str, str]] = {
+    ("comments", "post"),
+    ("comment", "patch"),
+    ("comment", "delete"),
+}
 LIVE_WRITES = [
     route for route in LIVE_TASK_ROUTES if route[1] not in READS and route not in VIEWER_WRITES
 ]
