@@ -1,5 +1,12 @@
-"""Writers under load: gunicorn on loopback, 10 000 tasks in PostgreSQL, wrk over the task list,
-the task detail and the status poll; then 50 concurrent 10 MB uploads.
+"""Writers under load: gunicorn on loopback, 10 000 tasks in 50 workspaces in PostgreSQL, wrk
+over the task list, the task detail and the status poll; then 50 concurrent 10 MB uploads.
+
+The seed (issue 16): 20 users, each with a personal workspace, and 30 team workspaces of 4 to 6
+members. The user under test belongs to 10 of the 50 (their personal one; admin of 3 teams,
+editor of 3, viewer of 3), which hold half the tasks; the other 40 hold the rest, so every list
+and poll has to leave out tasks of workspaces the user is not in. Tasks have owners and assignees
+among their workspace's members, priorities, and 0 to 2 of their workspace's 5 tags. Before the
+web runs, the list's queries are printed with PostgreSQL's EXPLAIN ANALYZE.
 
 Run with `make load` (a throwaway PostgreSQL and Redis from scripts/services.py; needs `wrk`,
 Debian's `apt-get install wrk`). Prints the figures and writes them to bench/LOAD.md with the
@@ -77,25 +84,75 @@ def setup_django(storage: Path) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+USERS = 20
+TEAMS = 30
+# The user under test's roles in the first nine teams; the other 21 teams are not theirs.
+LOAD_ROLES = ["admin"] * 3 + ["editor"] * 3 + ["viewer"] * 3
+TAGS_PER_WORKSPACE = 5
+
+
 def seed(count: int) -> tuple[Any, list[str]]:
-    """`count` tasks of one user, most of them finished transcriptions; returns user and ids."""
+    """`count` tasks in 50 workspaces (see the module's docstring), most of them finished
+    transcriptions; returns the user under test and ids of 500 tasks they can see."""
+    import random
+
     from django.db import connection
 
     from accounts.models import User
-    from tasks_app.models import Kind, Status, Task
+    from tasks_app.models import Kind, Priority, Status, Task
+    from tasks_app.tags.models import Tag
+    from tasks_app.workspaces.models import Membership, Role, Workspace
 
+    chance = random.Random(16)
+    # Every new user gets a personal workspace (a post_save signal): 20 of the 50.
     user = User.objects.create_user(username="load", email="load@example.org", password=None)
+    others = [
+        User.objects.create_user(username=f"user{n}", email=f"user{n}@example.org", password=None)
+        for n in range(1, USERS)
+    ]
+    members: dict[int, list[Any]] = {
+        workspace.pk: [workspace.personal_owner]
+        for workspace in Workspace.objects.filter(personal_owner__isnull=False)
+    }
+    mine = [Workspace.objects.get(personal_owner=user)]
+    memberships = []
+    for number in range(TEAMS):
+        team = Workspace.objects.create(name=f"Team {number}", created_by=others[0])
+        people = chance.sample(others, chance.randint(3, 5))
+        roles = [Role.ADMIN] + [chance.choice(list(Role)) for _ in people[1:]]
+        if number < len(LOAD_ROLES):
+            people.append(user)
+            roles.append(Role(LOAD_ROLES[number]))
+            mine.append(team)
+        memberships += [
+            Membership(workspace=team, user=person, role=role)
+            for person, role in zip(people, roles, strict=True)
+        ]
+        members[team.pk] = people
+    Membership.objects.bulk_create(memberships)
+    tags = {
+        pk: Tag.objects.bulk_create(
+            [Tag(workspace_id=pk, name=f"tag {n}") for n in range(TAGS_PER_WORKSPACE)]
+        )
+        for pk in members
+    }
+    theirs = [pk for pk in members if pk not in {w.pk for w in mine}]
     statuses = [Status.COMPLETED] * 8 + [Status.FAILED, Status.PENDING]
     now = datetime.now(UTC)
-    tasks = []
+    tasks, links = [], []
     for number in range(count):
         task_id = uuid.uuid4()
         status = statuses[number % len(statuses)]
-        created = now - timedelta(minutes=number)
+        # Half the tasks in the user's 10 workspaces, half in the other 40.
+        workspace = mine[number // 2 % len(mine)].pk if number % 2 else chance.choice(theirs)
+        people = members[workspace]
         tasks.append(
             Task(
                 id=task_id,
-                user=user,
+                user=chance.choice(people),
+                workspace_id=workspace,
+                assignee=chance.choice(people) if number % 3 else None,
+                priority=chance.choice(list(Priority)),
                 title=f"Interview {number}",
                 kind=Kind.TRANSCRIPTION,
                 status=status,
@@ -105,18 +162,49 @@ def seed(count: int) -> tuple[Any, list[str]]:
                 duration_seconds=600,
                 progress=1 if status == Status.COMPLETED else 0,
                 transcript_text="ask not what your country can do for you " * 20,
-                created_at=created,
+                created_at=now - timedelta(minutes=number),
                 completed_at=now - timedelta(minutes=number)
                 if status == Status.COMPLETED
                 else None,
             )
         )
+        links += [
+            Task.tags.through(task_id=task_id, tag_id=tag.pk)
+            for tag in chance.sample(tags[workspace], number % 3)
+        ]
     Task.objects.bulk_create(tasks, batch_size=1000)
+    Task.tags.through.objects.bulk_create(links, batch_size=5000)
     # As autovacuum would shortly after a bulk load: without statistics the planner picks
     # plans for an empty table and the figures would measure that instead of Writers.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return user, [str(task.id) for task in tasks[:500]]
+    visible = [str(task.id) for task in tasks if task.workspace_id in {w.pk for w in mine}]
+    return user, visible[:500]
+
+
+def explain_list(token: str) -> list[str]:
+    """Every query of one API list page of 100 (run in-process), with the plan PostgreSQL picks
+    and its measured time (EXPLAIN ANALYZE): the membership join must not cost per task."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = Client(SERVER_NAME="localhost").get(
+            "/api/v1/tasks?limit=100", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 200, response.content[:200]
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if not query["sql"].startswith("SELECT"):
+                continue
+            # The statements Django itself just ran, with their parameters in place.
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + query["sql"])
+            # Long lines are the IN lists of the prefetches: their start says enough.
+            plan = "\n".join(row[0][:160] for row in cursor.fetchall())
+            plans.append(f"{query['sql'][:160]}…\n{plan}")
+    return plans
 
 
 WEB_ARGS = ("writers.asgi:application", "-c", "deploy/gunicorn.conf.py")
@@ -259,6 +347,8 @@ def main() -> None:
 
     user, ids = seed(args.tasks)
     token = issue_tokens(user)[0]
+    plans = explain_list(token)
+    print("\n\n".join(plans), flush=True)
     port = 18000 + os.getpid() % 1000
     gunicorn = start_gunicorn(port, workdir / "gunicorn.log")
     bearer = {"Authorization": f"Bearer {token}"}
@@ -301,7 +391,7 @@ def main() -> None:
     print(upload_line)
     workers = os.environ.get("WEB_CONCURRENCY") or psutil.cpu_count() * 2 + 1
     header = (
-        f"{args.tasks} tasks, gunicorn {workers} uvicorn workers, wrk 2 threads "
+        f"{args.tasks} tasks in 50 workspaces, gunicorn {workers} uvicorn workers, wrk 2 threads "
         f"{args.connections} connections {args.duration} s per row, {psutil.cpu_count()} cores, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
@@ -320,7 +410,10 @@ def main() -> None:
         kept = old[old.index("\n## ") :] if "\n## " in old else ""
         RESULTS.write_text(
             f"# Load results\n\nProduced by `make load{extra}` ({header}). How: the docstring "
-            f"of `bench/load.py`.\n\n{table}\n\n{upload_line}.\n{kept}"
+            f"of `bench/load.py`.\n\n{table}\n\n{upload_line}.\n\n"
+            f"The list's plans (EXPLAIN ANALYZE, before the run):\n\n```\n"
+            + "\n\n".join(plans)
+            + f"\n```\n{kept}"
         )
 
 
