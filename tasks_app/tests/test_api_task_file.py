@@ -173,7 +173,7 @@ def test_it_hands_the_file_to_nginx_only_after_checking_the_owner(
     assert response["Content-Disposition"] == 'attachment; filename="Inaugural address.flac"'
     assert response["Cache-Control"] == "private, no-store"
     stranger = api(charlie).get(url(task))
-    assert stranger.status_code == 403
+    assert stranger.status_code == 404
     assert "X-Accel-Redirect" not in stranger
 
 

@@ -183,7 +183,7 @@ def test_only_the_owner_gets_the_thumbnail(
     url = f"{URL}/{task.pk}/thumbnail"
 
     assert api(alice).get(url).status_code == 200
-    assert api(bob).get(url).status_code == 403
+    assert api(bob).get(url).status_code == 404
     assert api(None).get(url).status_code == 401
 
 

@@ -126,8 +126,9 @@ def test_it_forbids_someone_elses_task_and_changes_nothing(
 ) -> None:
     task = finished()
     response = api(charlie).post(url(task), {"speakers": 2}, format="json")
-    # The API's rule for another user's task (test_api_access covers every route).
-    assert response.status_code == 403
+    # The API's rule for a task outside the caller's workspaces (test_api_access covers every
+    # route).
+    assert response.status_code == 404
     task.refresh_from_db()
     assert task.speakers_status == AnalysisStatus.NONE
     assert queues["media"].count == 0

@@ -46,7 +46,8 @@ def test_it_pages_with_skip_and_limit(
 def test_it_caps_the_limit_at_100(
     alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
 ) -> None:
-    Task.objects.bulk_create([Task(user=alice, title=f"T{n}") for n in range(105)])
+    home = alice.personal_workspace
+    Task.objects.bulk_create([Task(user=alice, workspace=home, title=f"T{n}") for n in range(105)])
     response = api(alice).get(URL, {"limit": 1000})
     assert response.status_code == 200
     assert len(response.json()["tasks"]) == 100

@@ -51,12 +51,12 @@ def test_it_says_when_a_task_is_already_over(
     assert task.status == Status.COMPLETED
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice, file=True, status=Status.PROCESSING)
     client.cookies["access_token"] = issue_tokens(charlie)[0]
-    assert client.post(f"/dashboard/tasks/{task.pk}/cancel").status_code == 403
+    assert client.post(f"/dashboard/tasks/{task.pk}/cancel").status_code == 404
     task.refresh_from_db()
     assert task.status == Status.PROCESSING
 

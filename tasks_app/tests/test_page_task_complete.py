@@ -47,11 +47,11 @@ def test_it_cannot_complete_a_transcription_by_hand(
     assert task.status == Status.PROCESSING
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice)
     client.cookies["access_token"] = issue_tokens(charlie)[0]
-    assert client.post(f"/dashboard/tasks/{task.pk}/complete").status_code == 403
+    assert client.post(f"/dashboard/tasks/{task.pk}/complete").status_code == 404
     task.refresh_from_db()
     assert task.status == Status.PENDING

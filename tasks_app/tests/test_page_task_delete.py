@@ -24,11 +24,11 @@ def test_it_moves_the_task_to_the_trash_and_returns_to_the_dashboard(
     assert "Task moved to the Trash." in body and "Old memo" not in body
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice)
     client.cookies["access_token"] = issue_tokens(charlie)[0]
-    assert client.post(f"/dashboard/tasks/{task.pk}/delete").status_code == 403
+    assert client.post(f"/dashboard/tasks/{task.pk}/delete").status_code == 404
     task.refresh_from_db()
     assert task.deleted_at is None

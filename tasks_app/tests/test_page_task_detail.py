@@ -100,14 +100,14 @@ def test_it_polls_and_shows_progress_while_running(
     assert f'action="/dashboard/tasks/{task.pk}/cancel"' in body
 
 
-def test_it_shows_a_403_page_to_a_stranger(
+def test_it_shows_a_404_page_to_a_stranger(
     client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice, title="Private thoughts")
     response = signed_in(client, charlie).get(url(task))
-    assert response.status_code == 403
+    assert response.status_code == 404
     body = response.content.decode()
-    assert "This is not yours to see" in body
+    assert "Nothing here" in body
     assert "Private thoughts" not in body
 
 

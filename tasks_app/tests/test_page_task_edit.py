@@ -44,11 +44,11 @@ def test_it_shows_errors(client: Client, alice: User, make_task: Callable[..., T
     assert "This field is required." in response.content.decode()
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice, title="Mine")
     response = signed_in(client, charlie).post(f"/dashboard/tasks/{task.pk}/edit", {"title": "X"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     task.refresh_from_db()
     assert task.title == "Mine"

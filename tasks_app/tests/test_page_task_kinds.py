@@ -166,7 +166,7 @@ def test_nobody_else_can_queue_an_analysis(
     task = make_task(alice, file=True, result=result, status=Status.COMPLETED)
     client.cookies["access_token"] = issue_tokens(bob)[0]
     response = client.post(f"/dashboard/tasks/{task.pk}/analyze")
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert Task.objects.get(pk=task.pk).analysis_status == AnalysisStatus.NONE
 
 

@@ -31,12 +31,12 @@ def test_it_refuses_a_todo(client: Client, alice: User, make_task: Callable[...,
     assert "This task cannot be retried." in response.content.decode()
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice, file=True, status=Status.FAILED)
     client.cookies["access_token"] = issue_tokens(charlie)[0]
-    assert client.post(f"/dashboard/tasks/{task.pk}/retry").status_code == 403
+    assert client.post(f"/dashboard/tasks/{task.pk}/retry").status_code == 404
     task.refresh_from_db()
     assert task.status == Status.FAILED
 

@@ -55,12 +55,16 @@ def test_it_stops_the_poll_with_286_when_the_task_is_over(
     assert "And so my fellow Americans," in body
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice, file=True, status=Status.PROCESSING)
     client.cookies["access_token"] = issue_tokens(charlie)[0]
-    assert client.get(url(task), headers=HTMX).status_code == 403
+    # The poll sends the whole page to the task's page, which answers as for a missing task.
+    poll = client.get(url(task), headers=HTMX)
+    assert poll["HX-Redirect"] == f"/dashboard/tasks/{task.pk}"
+    assert "Interview" not in poll.content.decode()
+    assert client.get(poll["HX-Redirect"]).status_code == 404
 
 
 def test_it_sends_the_whole_page_to_login_when_the_session_expired(

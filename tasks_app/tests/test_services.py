@@ -84,13 +84,20 @@ def test_it_creates_a_todo_without_touching_the_queue(
     assert queues["media"].count == 0
 
 
-def test_it_finds_the_owners_task_and_refuses_others(
-    alice: User, charlie: User, make_task: Callable[..., Task]
+def test_it_finds_a_members_task_and_hides_it_from_others(
+    alice: User, bob: User, charlie: User, dave: User, team: Any, make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice)
     assert services.get_task_for_user(alice, str(task.pk)) == task
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):
         services.get_task_for_user(charlie, task.pk)
+    shared = make_task(alice, workspace=team)
+    assert services.get_task_for_user(dave, shared.pk).role == "viewer"
+    assert services.get_task_to_change(bob, shared.pk) == shared
+    with pytest.raises(PermissionDenied):
+        services.get_task_to_change(dave, shared.pk)
+    with pytest.raises(Http404):
+        services.get_task_to_change(charlie, shared.pk)
     with pytest.raises(Http404):
         services.get_task_for_user(alice, "nope")
     services.delete_task(task)

@@ -48,10 +48,10 @@ def test_it_asks_to_tick_segments_first(
     assert "Select one or more segments first." in response.content.decode()
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, charlie: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
     data = {"version": "0", "ids": ["0"], "speaker": "Charlie"}
-    assert signed_in(client, charlie).post(url(task, "/speaker"), data).status_code == 403
+    assert signed_in(client, charlie).post(url(task, "/speaker"), data).status_code == 404
     assert not TranscriptRevision.objects.filter(task=task).exists()

@@ -54,10 +54,10 @@ def test_it_refuses_a_stale_version_and_keeps_the_name_typed(
     )
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, charlie: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
     data = {"version": "0", "from": "Speaker 1", "to": "Charlie"}
-    assert signed_in(client, charlie).post(url(task, "/speaker/rename"), data).status_code == 403
+    assert signed_in(client, charlie).post(url(task, "/speaker/rename"), data).status_code == 404
     assert not TranscriptRevision.objects.filter(task=task).exists()

@@ -81,12 +81,12 @@ def test_it_previews_on_a_page_of_its_own_without_javascript(
     assert "<!DOCTYPE html>" in body and "<mark>country</mark>" in body
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, charlie: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
     signed = signed_in(client, charlie)
-    assert signed.get(url(task, "/replace"), {"find": "you"}).status_code == 403
+    assert signed.get(url(task, "/replace"), {"find": "you"}).status_code == 404
     data = {"version": "0", "find": "you", "replace": "thee"}
-    assert signed.post(url(task, "/replace"), data).status_code == 403
+    assert signed.post(url(task, "/replace"), data).status_code == 404
     assert not TranscriptRevision.objects.filter(task=task).exists()

@@ -59,11 +59,11 @@ def test_it_says_so_after_going_back_to_the_task_page_without_javascript(
     assert response["Location"] == f"/dashboard/tasks/{task.pk}#workspace"
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, alice: User, charlie: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
     services.apply(task, alice, 0, [{"op": "edit", "id": 2, "text": "Thanks."}])
     response = signed_in(client, charlie).post(url(task, "/revisions/0/restore"), {"version": "1"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert TranscriptRevision.objects.filter(task=task).count() == 1

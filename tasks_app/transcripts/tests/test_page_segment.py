@@ -30,8 +30,8 @@ def test_it_sends_a_browser_back_to_the_segment_on_the_task_page(
     assert response["Location"] == f"/dashboard/tasks/{task.pk}#seg-2"
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, charlie: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
-    assert signed_in(client, charlie).get(url(task, "/segments/2"), **HTMX).status_code == 403
+    assert signed_in(client, charlie).get(url(task, "/segments/2"), **HTMX).status_code == 404

@@ -47,10 +47,10 @@ def test_it_goes_back_to_the_transcript_without_javascript(
     assert response["Location"] == f"/dashboard/tasks/{task.pk}#workspace"
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, charlie: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
     response = signed_in(client, charlie).post(url(task, "/segments/2/delete"), {"version": "0"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not TranscriptRevision.objects.filter(task=task).exists()

@@ -185,12 +185,12 @@ def test_it_keeps_what_was_typed_when_someone_else_deleted_the_segment(
     assert '<blockquote dir="auto">Thank you all.</blockquote>' in body
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, charlie: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
     data = {"version": "0", "text": "Mine now.", "start": "9.5", "end": "11"}
     signed = signed_in(client, charlie)
-    assert signed.get(edit_url(task, 2), **HTMX).status_code == 403
-    assert signed.post(edit_url(task, 2), data, **HTMX).status_code == 403
+    assert signed.get(edit_url(task, 2), **HTMX).status_code == 404
+    assert signed.post(edit_url(task, 2), data, **HTMX).status_code == 404
     assert not TranscriptRevision.objects.filter(task=task).exists()

@@ -40,10 +40,10 @@ def test_it_says_the_last_segment_has_nothing_to_merge_with(
     assert not TranscriptRevision.objects.filter(task=task).exists()
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, charlie: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
     response = signed_in(client, charlie).post(url(task, "/segments/1/merge"), {"version": "0"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not TranscriptRevision.objects.filter(task=task).exists()

@@ -66,11 +66,11 @@ def test_it_asks_for_the_cursor_inside_the_text(
     assert not TranscriptRevision.objects.filter(task=task).exists()
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, charlie: User, transcribed: Callable[..., Task]
 ) -> None:
     task = transcribed()
     data = {"version": "0", "text": "Thank you.", "at": "5"}
     response = signed_in(client, charlie).post(url(task, "/segments/2/split"), data, **HTMX)
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not TranscriptRevision.objects.filter(task=task).exists()

@@ -87,12 +87,12 @@ def test_it_shows_why_labelling_failed_in_persian_too(
     assert "برچسب گویندگان تقریبی است" in page
 
 
-def test_it_is_403_for_a_stranger(
+def test_it_is_404_for_a_stranger(
     client: Client, charlie: User, transcribed: Callable[..., Task], queues: Any
 ) -> None:
     task = transcribed(file=True)
     response = signed_in(client, charlie).post(url(task, "/speakers"), {"speakers": "2"}, **HTMX)
-    assert response.status_code == 403
-    assert signed_in(client, charlie).get(url(task, "/speakers/status"), **HTMX).status_code == 403
+    assert response.status_code == 404
+    assert signed_in(client, charlie).get(url(task, "/speakers/status"), **HTMX).status_code == 404
     task.refresh_from_db()
     assert task.speakers_status == AnalysisStatus.NONE
