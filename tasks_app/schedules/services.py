@@ -204,8 +204,8 @@ def save_schedule(
             tags = value
         else:
             setattr(schedule, name, value)
-    if not errors:
-        errors = _check_whole(schedule)
+    for name, messages in _check_whole(schedule).items():
+        errors.setdefault(name, messages)
     if errors:
         raise ValidationError(errors, code="invalid")
     with transaction.atomic():

@@ -7,8 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.tokens import issue_tokens
 from tasks_app.schedules.models import Schedule
 from tasks_app.tests.conftest import api, make_task  # noqa: F401
 
@@ -31,3 +34,16 @@ def make_schedule(team: Any) -> Callable[..., Schedule]:
         return Schedule.objects.create(**fields)
 
     return make
+
+
+@pytest.fixture
+def page() -> Callable[..., Client]:
+    """`page(alice)`: a browser-like client signed in as alice; `page(alice, "fa")` in Persian."""
+
+    def client_for(user: User, language: str = "en") -> Client:
+        client = Client()
+        client.cookies["access_token"] = issue_tokens(user)[0]
+        client.cookies["django_language"] = language
+        return client
+
+    return client_for
