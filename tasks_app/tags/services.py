@@ -50,7 +50,7 @@ class TagExists(Exception):
     def __init__(self, existing: Tag) -> None:
         self.existing = existing
         self.message = _(
-            'A tag named "%(name)s" already exists in this workspace: merge into it instead.'
+            "A tag named “%(name)s” already exists in this workspace: merge into it instead."
         ) % {"name": existing.name}
         super().__init__(self.message)
 

@@ -81,7 +81,7 @@ def workspace_tags(request: HttpRequest, workspace_id: int) -> HttpResponse:
         typed = {"name": name, "color": color}
         status = 409 if isinstance(error, services.TagExists) else 400
         return _page(request, workspace, problem=_problem(error), typed=typed, status=status)
-    messages.success(request, _('Tag "%(name)s" added.') % {"name": tag.name})
+    messages.success(request, _("Tag “%(name)s” added.") % {"name": tag.name})
     return redirect(_tags_url(workspace.pk))
 
 
@@ -94,7 +94,7 @@ def tag_edit(request: HttpRequest, tag_id: int) -> HttpResponse:
     except (ValidationError, services.TagExists) as error:
         status = 409 if isinstance(error, services.TagExists) else 400
         return _page(request, _workspace_of(tag), problem=_problem(error), status=status)
-    messages.success(request, _('Tag "%(name)s" saved.') % {"name": tag.name})
+    messages.success(request, _("Tag “%(name)s” saved.") % {"name": tag.name})
     return redirect(_tags_url(tag.workspace_id))
 
 
@@ -110,12 +110,12 @@ def tag_merge(request: HttpRequest, tag_id: int) -> HttpResponse:
         return _page(request, _workspace_of(tag), problem=problem, status=400)
     if not confirmed(request):
         question = _(
-            'Merge "%(tag)s" into "%(into)s"? Its tasks get "%(into)s" and "%(tag)s" is deleted.'
+            "Merge “%(tag)s” into “%(into)s”? Its tasks get “%(into)s” and “%(tag)s” is deleted."
         ) % {"tag": tag.name, "into": into.name}
         return ask_first(request, question, _("Merge"), _tags_url(tag.workspace_id))
     services.merge_tags(tag, into)
     messages.success(
-        request, _('"%(tag)s" merged into "%(into)s".') % {"tag": tag.name, "into": into.name}
+        request, _("“%(tag)s” merged into “%(into)s”.") % {"tag": tag.name, "into": into.name}
     )
     return redirect(_tags_url(tag.workspace_id))
 
@@ -125,12 +125,12 @@ def tag_merge(request: HttpRequest, tag_id: int) -> HttpResponse:
 def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
     tag = services.get_tag_for_user(request.user, tag_id, Role.EDITOR)
     if not confirmed(request):
-        question = _('Delete the tag "%(name)s"? The tasks that carry it lose it.') % {
+        question = _("Delete the tag “%(name)s”? The tasks that carry it lose it.") % {
             "name": tag.name
         }
         return ask_first(request, question, _("Delete"), _tags_url(tag.workspace_id))
     services.delete_tag(tag)
-    messages.success(request, _('Tag "%(name)s" deleted.') % {"name": tag.name})
+    messages.success(request, _("Tag “%(name)s” deleted.") % {"name": tag.name})
     return redirect(_tags_url(tag.workspace_id))
 
 
