@@ -96,6 +96,8 @@ def bulk_update(user: Any, ids: Iterable[Any], action: str, **values: Any) -> Bu
     needed = NEEDS.get(action)
     if needed is not None and needed not in values:
         raise ValidationError({needed: [f"'{action}' needs '{needed}'."]}, code="required")
+    if action in ("tag", "untag") and not values["tags"]:
+        raise ValidationError({"tags": [_("Choose a tag.")]}, code="required")
     tasks = chosen_tasks(user, ids)
     if action == "cancel":
         return _cancel(tasks)

@@ -11,8 +11,18 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app.bulk import ACTIONS
 from tasks_app.dates import DueDateField, DueDateInput, jalali_text, parse_date_text
-from tasks_app.models import MANUAL_STATUSES, MAX_SPEAKERS, Channels, Kind, Mode, Status, Task
+from tasks_app.models import (
+    MANUAL_STATUSES,
+    MAX_SPEAKERS,
+    Channels,
+    Kind,
+    Mode,
+    Priority,
+    Status,
+    Task,
+)
 from tasks_app.tags.forms import TagIdsField
 from tasks_app.templatetags.writers import language_name, localdigits
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
@@ -53,10 +63,50 @@ class DayField(forms.DateField):
         return parsed.date()
 
 
+def workspace_choices(workspaces: Any) -> list[tuple[int, str]]:
+    """(id, name) of the workspaces, the personal one first."""
+    ordered = sorted(workspaces, key=lambda workspace: not workspace.is_personal)
+    return [(workspace.pk, workspace.display_name) for workspace in ordered]
+
+
+def person_name(user: Any) -> str:
+    return user.full_name or user.username
+
+
+class WorkspaceChoiceMixin:
+    """A `workspace` select among the workspaces where the user may add tasks (editor or
+    admin), the personal one first and chosen; left out when there is only that one."""
+
+    fields: dict[str, forms.Field]
+
+    def add_workspace_field(self, writable: Any) -> None:
+        choices = workspace_choices(writable or ())
+        if len(choices) > 1:
+            self.fields["workspace"] = forms.TypedChoiceField(
+                label=_("Workspace"),
+                choices=choices,
+                coerce=int,
+                initial=choices[0][0],
+                required=False,
+                empty_value=None,
+            )
+
+
 class FilterForm(forms.Form):
-    """The dashboard's search, filters and sort, read from the query string."""
+    """The dashboard's search, filters and sort, read from the query string. `workspaces` are
+    the user's, for the workspace select."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    workspace = forms.TypedChoiceField(
+        label=_("Workspace"), required=False, coerce=int, empty_value=None
+    )
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        required=False,
+        choices=[("", _("All priorities")), *Priority.choices],
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *Status.choices]
     )
@@ -74,8 +124,16 @@ class FilterForm(forms.Form):
             ("oldest", _("Oldest first")),
             ("due", _("Due date, soonest first")),
             ("length", _("Length, longest first")),
+            ("priority", _("Priority, most urgent first")),
         ],
     )
+
+    def __init__(self, *args: Any, workspaces: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workspace"].choices = [
+            ("", _("All workspaces")),
+            *workspace_choices(workspaces),
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -122,14 +180,40 @@ class TaskFieldsForm(forms.Form):
         return title
 
 
-class TodoForm(TaskFieldsForm):
-    pass
+class TodoForm(WorkspaceChoiceMixin, TaskFieldsForm):
+    """A new to-do; `writable`: the workspaces it may go to (a select when more than one)."""
+
+    def __init__(self, *args: Any, writable: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_workspace_field(writable)
 
 
 class TaskEditForm(TaskFieldsForm):
-    def __init__(self, *args: Any, task: Task, **kwargs: Any) -> None:
+    """A task's fields; `members` of its workspace to assign it to, `writable` workspaces to
+    move it to."""
+
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+
+    def __init__(
+        self, *args: Any, task: Task, members: Any = (), writable: Any = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.task = task
+        self.fields["assignee"].choices = [
+            ("", _("Nobody")),
+            *((str(user.pk), person_name(user)) for user in members),
+        ]
+        choices = workspace_choices(writable)
+        if len(choices) > 1:
+            self.fields["workspace"] = forms.TypedChoiceField(
+                label=_("Workspace"),
+                choices=choices,
+                coerce=int,
+                help_text=_(
+                    "Moving drops the task's tags, and its assignee when not a member there."
+                ),
+            )
         if not task.has_file:
             # Only to-dos are moved between statuses by hand; files follow the worker.
             self.fields["status"] = forms.ChoiceField(
@@ -140,7 +224,12 @@ class TaskEditForm(TaskFieldsForm):
             )
 
 
-class UploadForm(TaskFieldsForm):
+    def clean_priority(self) -> str:
+        # A form posted without it (an older page, a script) leaves the priority as it was.
+        return self.cleaned_data.get("priority") or self.task.priority
+
+
+class UploadForm(WorkspaceChoiceMixin, TaskFieldsForm):
     file = forms.FileField(
         label=_("File"),
         required=False,
@@ -195,6 +284,7 @@ class UploadForm(TaskFieldsForm):
         "file",
         "any_file",
         "text",
+        "workspace",
         "title",
         "description",
         "due_date",
@@ -206,8 +296,9 @@ class UploadForm(TaskFieldsForm):
         "speakers",
     ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, writable: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.add_workspace_field(writable)
         # The title comes from the file name when left empty (the page's script fills it too).
         self.fields["title"].required = False
         self.fields["file"].help_text = self.fields["file"].help_text % {
@@ -303,3 +394,48 @@ class UploadForm(TaskFieldsForm):
             "channels": self.cleaned_data.get("channels") or Channels.AUTO,
             "speakers": self.cleaned_data.get("speakers") or 0,
         }
+
+
+class BulkForm(forms.Form):
+    """The dashboard's bulk bar: one action on the ticked tasks (their ids come as `ids`,
+    from checkboxes on the cards). Each action's button sends its name as `action`."""
+
+    action = forms.ChoiceField(choices=[(action, action) for action in ACTIONS])
+    assignee = forms.ChoiceField(label=_("Assign to"), required=False)
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=Priority.choices, initial=Priority.HIGH
+    )
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
+    workspace = forms.TypedChoiceField(
+        label=_("Move to"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(
+        self, *args: Any, members: Any = (), tags: Any = (), writable: Any = (), **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("prefix", "bulk")
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            ("", _("Nobody")),
+            *((str(user.pk), person_name(user)) for user in members),
+        ]
+        several = len({tag.workspace_id for tag in tags}) > 1
+        self.fields["tag"].choices = [
+            (tag.pk, f"{tag.workspace.display_name}: {tag.name}" if several else tag.name)
+            for tag in tags
+        ]
+        self.fields["workspace"].choices = workspace_choices(writable)
+
+    def values(self) -> dict[str, Any]:
+        """What the chosen action needs, as tasks_app.bulk.bulk_update takes it."""
+        data = self.cleaned_data
+        action = data["action"]
+        if action == "assign":
+            return {"assignee": data.get("assignee") or None}
+        if action == "tag":
+            return {"tags": [data["tag"]] if data.get("tag") else []}
+        if action == "priority":
+            return {"priority": data.get("priority") or ""}
+        if action == "move":
+            return {"workspace": data.get("workspace")}
+        return {}

@@ -43,6 +43,7 @@ from tasks_app.models import (
     Task,
     normalized_audio_relpath,
 )
+from tasks_app.tags.models import Tag
 from tasks_app.tags.services import tags_in
 from tasks_app.transcripts.models import TranscriptRevision
 from tasks_app.uploads import store_upload
@@ -655,6 +656,32 @@ def get_task_for_user(user: Any, task_id: Any, need: str = Role.VIEWER) -> Task:
             % {"role": Role(task.role).label}
         )
     return task
+
+
+def workspaces_of(user: Any) -> list[Workspace]:
+    """The user's workspaces, each with the user's `role` there, in one query."""
+    return list(Workspace.objects.of(user).annotate(role=F("memberships__role")))
+
+
+def writable(workspaces: Iterable[Workspace]) -> list[Workspace]:
+    """Those of `workspaces_of` where the user may add, change and move tasks."""
+    return [w for w in workspaces if role_allows(getattr(w, "role", Role.VIEWER), Role.EDITOR)]
+
+
+def members_of(workspace_ids: Iterable[Any]) -> list[Any]:
+    """The people who are members of any of these workspaces, by name."""
+    return list(
+        get_user_model()
+        .objects.filter(memberships__workspace_id__in=list(workspace_ids))
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def tags_of(workspace_ids: Iterable[Any]) -> list[Tag]:
+    return list(
+        Tag.objects.filter(workspace_id__in=list(workspace_ids)).select_related("workspace")
+    )
 
 
 def get_task_to_change(user: Any, task_id: Any) -> Task:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("dashboard", views.dashboard, name="dashboard"),
     path("dashboard/todos", views.create_todo, name="create_todo"),
     path("dashboard/upload", views.upload, name="upload"),
+    path("dashboard/bulk", views.tasks_bulk, name="tasks_bulk"),
     path("dashboard/tasks/<uuid:task_id>", views.task_detail, name="task_detail"),
     path("dashboard/tasks/<uuid:task_id>/status", views.task_status, name="task_status"),
     path("dashboard/tasks/<uuid:task_id>/edit", views.task_edit, name="task_edit"),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,16 +17,17 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from accounts.decorators import login_required_page
-from tasks_app import services
-from tasks_app.forms import FilterForm, TaskEditForm, TodoForm, UploadForm
+from tasks_app import bulk, services
+from tasks_app.forms import BulkForm, FilterForm, TaskEditForm, TodoForm, UploadForm
 from tasks_app.models import ACTIVE, Status, Task
+from tasks_app.templatetags.writers import localdigits
 from tasks_app.uploads import UploadRejected, limit_upload_size
 from transcription.services import eta_for_tasks
 from writers.confirm import ask_first, confirmed
@@ -51,6 +52,10 @@ def _filtered_tasks(request: HttpRequest, form: FilterForm) -> QuerySet[Task]:
         created_from=data.get("created_from"),
         created_to=data.get("created_to"),
         tags=data.get("tag") or (),
+        workspace=data.get("workspace"),
+        assignee="me" if data.get("mine") else None,
+        priority=data.get("priority", ""),
+        overdue=True if data.get("overdue") else None,
     )
     return services.sort_tasks(tasks, data.get("sort") or "newest")
 
@@ -69,19 +74,26 @@ def _with_etas(tasks: list[Task]) -> list[Task]:
 
 
 def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) -> dict[str, Any]:
-    filter_form = FilterForm(request.GET)
+    workspaces = services.workspaces_of(request.user)
+    writable = services.writable(workspaces)
+    filter_form = FilterForm(request.GET, workspaces=workspaces)
     page = Paginator(_filtered_tasks(request, filter_form), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     page.object_list = _with_snippets(
         _with_etas(list(page.object_list)), filter_form.cleaned_data.get("q", "")
     )
-    # Any active task of the user, not only on this page, keeps the list refreshing.
+    # Any active task the user can see, not only on this page, keeps the list refreshing.
     polling = (
-        Task.objects.owned_by(request.user)
+        Task.objects.visible_to(request.user)
         .filter(status__in=list(ACTIVE))
         .exclude(file_path="")
         .exists()
+    )
+    bulk_form = BulkForm(
+        members=services.members_of(workspace.pk for workspace in writable),
+        tags=services.tags_of(workspace.pk for workspace in writable),
+        writable=writable,
     )
     return {
         "page": page,
@@ -89,7 +101,11 @@ def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) 
         "filtered": filter_form.filtered,
         "polling": polling,
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
-        "todo_form": todo_form or TodoForm(),
+        "todo_form": todo_form or TodoForm(writable=writable),
+        "bulk_form": bulk_form,
+        # The card names its workspace unless the list shows one workspace only.
+        "show_workspace": len(workspaces) > 1 and not filter_form.cleaned_data.get("workspace"),
+        "can_bulk": bool(writable),
     }
 
 
@@ -108,7 +124,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required_page
 @require_POST
 def create_todo(request: HttpRequest) -> HttpResponse:
-    form = TodoForm(request.POST)
+    form = TodoForm(request.POST, writable=services.writable(services.workspaces_of(request.user)))
     if form.is_valid():
         try:
             services.create_task(request.user, **form.cleaned_data)
@@ -134,7 +150,13 @@ def upload(request: HttpRequest) -> HttpResponse:
         return _upload(request)
     except UploadRejected as rejected:
         # Refused while the body was read: nothing of the form survived, only the reason.
-        return _render_upload(request, UploadForm(), rejected.http_status, rejected.message)
+        return _render_upload(
+            request, _upload_form(request), rejected.http_status, rejected.message
+        )
+
+
+def _upload_form(request: HttpRequest, *args: Any) -> UploadForm:
+    return UploadForm(*args, writable=services.writable(services.workspaces_of(request.user)))
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -170,9 +192,9 @@ def _upload_refused(
 @csrf_protect
 def _upload(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _render_upload(request, UploadForm(), 200)
+        return _render_upload(request, _upload_form(request), 200)
 
-    form = UploadForm(request.POST, request.FILES)
+    form = _upload_form(request, request.POST, request.FILES)
     if not form.is_valid():
         return _render_upload(request, form, 400)
     data = form.cleaned_data
@@ -186,6 +208,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
             options=form.options(),
             text=data["text"] if data["file"] is None else None,
             any_file=data["any_file"],
+            workspace=data.get("workspace"),
         )
     except UploadRejected as rejected:
         return _upload_refused(request, form, rejected)
@@ -267,11 +290,24 @@ def task_edit(request: HttpRequest, task_id: str) -> HttpResponse:
         "description": task.description,
         "due_date": task.due_date,
         "status": task.status,
+        "priority": task.priority,
+        "assignee": str(task.assignee_id or ""),
+        "workspace": task.workspace_id,
     }
-    form = TaskEditForm(request.POST or None, initial=initial, task=task)
+    form = TaskEditForm(
+        request.POST or None,
+        initial=initial,
+        task=task,
+        members=services.members_of([task.workspace_id]),
+        writable=services.writable(services.workspaces_of(request.user)),
+    )
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        fields["assignee"] = fields.get("assignee") or None
+        if fields.get("workspace") in (None, task.workspace_id):
+            fields.pop("workspace", None)
         try:
-            services.update_task(task, **form.cleaned_data)
+            services.update_task(task, actor=request.user, **fields)
         except ValidationError as error:
             form.add_service_error(error)
         else:
@@ -361,6 +397,54 @@ def task_delete(request: HttpRequest, task_id: str) -> HttpResponse:
     services.delete_task(task)
     messages.success(request, _("Task moved to the Trash."))
     return redirect("dashboard")
+
+
+@login_required_page
+@require_POST
+def tasks_bulk(request: HttpRequest) -> HttpResponse:
+    """The dashboard's bulk bar: one action on the ticked tasks, then back to the list."""
+    workspaces = services.workspaces_of(request.user)
+    writable = services.writable(workspaces)
+    form = BulkForm(
+        request.POST,
+        members=services.members_of(workspace.pk for workspace in writable),
+        tags=services.tags_of(workspace.pk for workspace in writable),
+        writable=writable,
+    )
+    ids = request.POST.getlist("ids")
+    if not ids:
+        messages.error(request, _("Tick the tasks to change first."))
+    elif not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            result = bulk.bulk_update(
+                request.user, ids, form.cleaned_data["action"], **form.values()
+            )
+        except (Http404, PermissionDenied) as refused:
+            messages.error(request, str(refused))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _bulk_done(form.cleaned_data["action"], result))
+    return _back(request, reverse("dashboard"))
+
+
+def _bulk_done(action: str, result: bulk.BulkResult) -> str:
+    count = len(result.updated)
+    done = {
+        "delete": ngettext(
+            "%(count)s task moved to the Trash.", "%(count)s tasks moved to the Trash.", count
+        ),
+        "cancel": ngettext("%(count)s task cancelled.", "%(count)s tasks cancelled.", count),
+    }.get(action, ngettext("%(count)s task changed.", "%(count)s tasks changed.", count))
+    text = done % {"count": localdigits(count)}
+    if result.skipped:
+        skipped = len(result.skipped)
+        text += " " + ngettext(
+            "%(count)s was already finished.", "%(count)s were already finished.", skipped
+        ) % {"count": localdigits(skipped)}
+    return text
 
 
 @login_required_page
