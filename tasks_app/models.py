@@ -113,9 +113,6 @@ class TaskQuerySet(models.QuerySet["Task"]):
     def alive(self) -> TaskQuerySet:
         return self.filter(deleted_at__isnull=True)
 
-    def owned_by(self, user: Any) -> TaskQuerySet:
-        return self.alive().filter(user=user)
-
     def visible_to(self, user: Any) -> TaskQuerySet:
         """Live tasks in the workspaces `user` is a member of: one join, no query per task."""
         return self.alive().filter(workspace__memberships__user=user)
