@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.http import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -88,7 +86,7 @@ class AttachmentView(TaskAPIView):
         return download_file(
             request,
             path,
-            attachment.original_filename or f"attachment{Path(path).suffix}",
+            attachment.original_filename or f"attachment{path.suffix}",
             attachment.content_type or "application/octet-stream",
         )
 
