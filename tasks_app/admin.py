@@ -206,5 +206,6 @@ class TaskAdmin(admin.ModelAdmin):
 import tasks_app.attachments.admin  # noqa: E402, F401
 import tasks_app.comments.admin  # noqa: E402, F401
 import tasks_app.integrations.admin  # noqa: E402, F401
+import tasks_app.schedules.admin  # noqa: E402, F401
 import tasks_app.tags.admin  # noqa: E402, F401
 import tasks_app.workspaces.admin  # noqa: E402, F401

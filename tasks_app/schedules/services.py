@@ -204,17 +204,25 @@ def save_schedule(
             tags = value
         else:
             setattr(schedule, name, value)
-    for name, messages in _check_whole(schedule).items():
+    for name, messages in problems(schedule).items():
         errors.setdefault(name, messages)
     if errors:
         raise ValidationError(errors, code="invalid")
     with transaction.atomic():
-        schedule.next_run_at = None if schedule.paused else slot_after(schedule, _now_before())
         schedule.save()
         if tags is not None:
             schedule.tags.set(tags)
-        transaction.on_commit(partial(enqueue_slot, schedule.pk), robust=True)
+        reschedule(schedule)
     return schedule
+
+
+def reschedule(schedule: Schedule) -> None:
+    """After a change of rule (or a resume): the next slot is the first after now (the slots
+    that passed meanwhile do not run), handed to the clock once this commits."""
+    schedule.next_run_at = None if schedule.paused else slot_after(schedule, _now_before())
+    with transaction.atomic():
+        schedule.save(update_fields=["paused", "next_run_at"])
+        transaction.on_commit(partial(enqueue_slot, schedule.pk), robust=True)
 
 
 def _now_before() -> datetime:
@@ -288,13 +296,14 @@ def _clean_moment(value: Any, schedule: Schedule) -> datetime | None:
     if moment is None:
         raise ValidationError(_("Give a date and time like 2026-12-31T09:00."))
     if timezone.is_naive(moment):
-        # The time zone may come in the same request: read it after the loop (see _check_whole).
+        # The time zone may come in the same request: read it after the loop (see problems).
         return moment.replace(tzinfo=None)
     return moment
 
 
-def _check_whole(schedule: Schedule) -> dict[str, list[str]]:
-    """What depends on more than one field."""
+def problems(schedule: Schedule) -> dict[str, list[str]]:
+    """What is wrong with the schedule as a whole, by field (empty when nothing); fills in the
+    defaults that depend on other fields (an interval's first run, the zone of a time)."""
     errors: dict[str, list[str]] = {}
     if not schedule.name:
         errors["name"] = [_("Give the schedule a name.")]
@@ -548,10 +557,7 @@ def pause(schedule: Schedule) -> None:
 def resume(schedule: Schedule) -> None:
     """Runs again from the first slot after now: the slots missed while paused do not run."""
     schedule.paused = False
-    schedule.next_run_at = slot_after(schedule, _now_before())
-    with transaction.atomic():
-        schedule.save(update_fields=["paused", "next_run_at"])
-        transaction.on_commit(partial(enqueue_slot, schedule.pk), robust=True)
+    reschedule(schedule)
 
 
 def delete_schedule(schedule: Schedule) -> None:
