@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from tasks_app.integrations.models import TaskEvent
+from tasks_app.integrations.models import Notification, TaskEvent
 from tasks_app.integrations.notifications import notify_user
 from tasks_app.workspaces.models import Invitation, Membership, Role, Workspace, role_allows
 from tasks_app.workspaces.services import Refused, not_personal, refusal, role_in
@@ -116,6 +117,10 @@ def _answer(user: Any, invitation: Invitation, status: str) -> None:
         raise PermissionDenied(_("Only the person invited can answer an invitation."))
     if not invitation.answer(status):
         raise Refused("already_answered", _("This invitation was already answered or revoked."))
+    # Answered is read: the header's count should not keep asking.
+    Notification.objects.filter(invitation=invitation, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 @transaction.atomic

@@ -239,7 +239,10 @@ def _answer(request: HttpRequest, invitation_id: int, accept: bool) -> HttpRespo
     invitation.refresh_from_db()
     if request.htmx:
         context = {"invitation": invitation, "error": error}
-        return render(request, "tasks_app/workspaces/_invitation_answer.html", context)
+        response = render(request, "tasks_app/workspaces/_invitation_answer.html", context)
+        # Its notification is read now: the header's badge refreshes itself on this event.
+        response["HX-Trigger"] = "notifications-read"
+        return response
     if error:
         messages.error(request, error)
         return redirect("invitations")

@@ -49,6 +49,9 @@ def test_accepting_with_htmx_swaps_in_the_answer(
     assert body.startswith('<div class="invitation-answer" id="invitation-')
     assert f'href="/workspaces/{team.pk}"' in body
     assert Membership.objects.get(workspace=team, user=charlie).role == Role.EDITOR
+    # Answered, the notification is read and the header's badge is told to refresh.
+    assert response["HX-Trigger"] == "notifications-read"
+    assert charlie.notifications.get().read_at is not None
     again = client.post(url, headers={"HX-Request": "true"}).content.decode()
     assert "already answered" in again
 
