@@ -223,7 +223,25 @@ def start_gunicorn(port: int, log: Path, web_args: tuple[str, ...] = WEB_ARGS) -
     from scripts.services import wait_for_port
 
     wait_for_port(port, timeout=60, process=process)
+    wait_for_workers(process, log)
     return process
+
+
+def wait_for_workers(process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    """gunicorn listens before its workers have imported Django, which takes a worker 20 s on a
+    busy machine: wait until each uvicorn worker says it is ready, so that wrk measures the web
+    rather than its start (a run of 2026-12-01 at load 13 counted 0 requests in 13 s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if "Using worker:" in text:
+            if "uvicorn" not in text.split("Using worker:")[1].split("\n")[0]:
+                return  # other workers log nothing when ready; they import before accepting
+            workers = len(psutil.Process(process.pid).children())
+            if workers and text.count("Application startup complete.") >= workers:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"gunicorn's workers did not start within {timeout:.0f} s: see {log}")
 
 
 def wrk(

@@ -32,6 +32,7 @@ from tasks_app.workspaces.models import Membership, Role, Workspace
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
 TRANSCRIBED = (Kind.TRANSCRIPTION, Kind.VIDEO)
+BIGINT_END = 2**63
 EXPORT_COLUMNS = (
     "id",
     "owner",
@@ -129,6 +130,8 @@ def scope_for(
 
 def _workspace_and_role(user: Any, workspace_id: int) -> tuple[Workspace | None, str | None]:
     """The workspace and the user's role in it (None when not a member), in one query."""
+    if not 0 < workspace_id < BIGINT_END:
+        return None, None  # no such id, and PostgreSQL would refuse to compare with it
     role = Membership.objects.filter(workspace=OuterRef("pk"), user=user).values("role")[:1]
     workspace = Workspace.objects.annotate(role=Subquery(role)).filter(pk=workspace_id).first()
     return workspace, (workspace.role if workspace is not None else None)

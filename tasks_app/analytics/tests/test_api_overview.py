@@ -82,6 +82,7 @@ def test_it_hides_a_workspace_from_non_members_as_if_it_did_not_exist(
     missing = client.get(URL, {"workspace": team.pk + 1000})
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
+    assert client.get(URL, {"workspace": 2**64}).json() == missing.json()
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,7 @@ def test_it_answers_404_for_a_workspace_the_user_is_not_in(
 ) -> None:
     signed_in(client, charlie)
     assert client.get("/analytics", {"workspace": team.pk}).status_code == 404
+    assert client.get("/analytics", {"workspace": "9" * 30}).status_code == 404
     assert client.get("/analytics/export.csv", {"workspace": team.pk}).status_code == 404
 
 
