@@ -44,7 +44,17 @@ ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span",
     "h3", "h4", "h5", "h6",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"title"}, "ol": {"start"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "dir"},
+    "span": {"title", "dir"},
+    "ol": {"start", "dir"},
+    **{tag: {"dir"} for tag in ("p", "ul", "li", "blockquote", "h3", "h4", "h5", "h6")},
+}
+# Each block takes the direction of its own text: a Persian paragraph after an English one.
+OWN_DIRECTION = {
+    "paragraph_open", "bullet_list_open", "ordered_list_open", "list_item_open",
+    "blockquote_open", "heading_open",
+}  # fmt: skip
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 
@@ -65,6 +75,8 @@ def _tokens(body: str) -> list[Token]:
         # The page's own headings stay above a comment's: # becomes h3, ## h4 and so on.
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+        if token.type in OWN_DIRECTION:
+            token.attrSet("dir", "auto")
     return tokens
 
 
@@ -141,7 +153,7 @@ def _with_mentions(token: Token, members: dict[str, Any]) -> list[Token]:
         pieces.append(_text(token.content[position : match.start()]))
         mention = Token("html_inline", "", 0)
         mention.content = format_html(
-            '<span class="mention" title="{}">@{}</span>',
+            '<span class="mention" dir="auto" title="{}">@{}</span>',
             user.full_name or user.username,
             user.username,
         )

@@ -32,7 +32,8 @@ def test_it_lets_every_member_comment(
     data = response.json()
     assert data["author"]["username"] == who
     assert data["body"] == "Looks *good* @charlie"
-    assert data["html"] == "<p>Looks <em>good</em> @charlie</p>\n"  # charlie is no member
+    # charlie is no member: no mention.
+    assert data["html"] == '<p dir="auto">Looks <em>good</em> @charlie</p>\n'
     assert data["edited_at"] is None
     assert data["can_edit"] and data["can_delete"]
 
@@ -53,7 +54,8 @@ def test_it_lists_oldest_first_with_what_the_caller_may_do(
         (False, False),
         (True, True),
     ]
-    assert '<span class="mention" title="dave">@dave</span>' in data["comments"][0]["html"]
+    mention = '<span class="mention" dir="auto" title="dave">@dave</span>'
+    assert mention in data["comments"][0]["html"]
     assert data["comments"][0]["author"] == {"id": str(bob.pk), "username": "bob", "full_name": ""}
     # An admin deletes anyone's, edits only their own.
     admin_view = api(alice).get(url(team_task)).json()["comments"]

@@ -30,7 +30,7 @@ def test_it_shows_the_comments_oldest_first_sanitised(
     services.add_comment(team_task, dave, "Second **bold**")
     html = page(signed_in(client, dave), team_task)
     assert html.index("First,") < html.index("Second <strong>bold</strong>")
-    assert '<span class="mention" title="dave">@dave</span>' in html
+    assert '<span class="mention" dir="auto" title="dave">@dave</span>' in html
     assert "<script>alert(1)</script>" not in html
     assert 'class="comment-body" dir="auto"' in html
     assert "Markdown supported" in html
@@ -102,9 +102,9 @@ def test_the_author_edits_in_place(client: Client, bob: User, team_task: Task) -
     assert refused.status_code == 400
     saved = client.post(url(team_task, f"/{comment.pk}/edit"), {"body": "First"}, **HTMX)
     html = saved.content.decode()
-    assert "<p>First</p>" in html and "edited" in html
+    assert '<p dir="auto">First</p>' in html and "edited" in html
     cancel = client.get(url(team_task, f"/{comment.pk}"), **HTMX).content.decode()
-    assert f'id="comment-{comment.pk}"' in cancel and "<p>First</p>" in cancel
+    assert f'id="comment-{comment.pk}"' in cancel and '<p dir="auto">First</p>' in cancel
 
 
 def test_the_author_edits_without_javascript(client: Client, bob: User, team_task: Task) -> None:
@@ -160,4 +160,4 @@ def test_it_speaks_persian(client: Client, bob: User, team_task: Task) -> None:
     client.cookies["django_language"] = "fa"
     html = page(signed_in(client, bob), team_task)
     assert "نظرها" in html
-    assert '<div class="comment-body" dir="auto"><p>سلام</p>' in html
+    assert '<div class="comment-body" dir="auto"><p dir="auto">سلام</p>' in html

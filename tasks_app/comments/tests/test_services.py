@@ -47,9 +47,9 @@ def test_it_lets_no_script_through(body: str) -> None:
 
 def test_it_renders_markdown() -> None:
     html = str(services.render("# Title\n\n**bold** _it_ `code`\nnext\n\n> quote\n\n- one"))
-    assert "<h3>Title</h3>" in html  # the page's own headings stay above a comment's
+    assert '<h3 dir="auto">Title</h3>' in html  # the page's own headings stay above a comment's
     assert "<strong>bold</strong> <em>it</em> <code>code</code><br>" in html
-    assert "<blockquote>" in html and "<li>one</li>" in html
+    assert '<blockquote dir="auto">' in html and '<li dir="auto">one</li>' in html
 
 
 def test_it_keeps_links_safe() -> None:
@@ -64,7 +64,7 @@ def test_it_keeps_links_safe() -> None:
 def test_it_marks_mentions_of_members_outside_code_and_links() -> None:
     html = str(services.render("@bob, `@bob` [@bob](https://example.org) @nobody", BOB))
     assert html.count('class="mention"') == 1
-    assert '<span class="mention" title="Bob Editor">@bob</span>,' in html
+    assert '<span class="mention" dir="auto" title="Bob Editor">@bob</span>,' in html
     assert "<code>@bob</code>" in html and "@nobody" in html
     assert services.mentioned_names("Hi @Bob. `@dave` mail a@bob.org\n```\n@carol\n```") == ["bob"]
 
