@@ -1,11 +1,10 @@
 """/workspaces/<id> and its forms: members for everyone in it; invite, change role, remove,
-rename and delete for admins; leave for members. Strangers get 404."""
+rename and delete for admins; leave for members (who may do what: test_page_access)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from django.test import Client
 
 from accounts.models import User
@@ -19,15 +18,6 @@ def page(team: Workspace, action: str = "") -> str:
     return f"/workspaces/{team.pk}" + (f"/{action}" if action else "")
 
 
-def test_it_hides_the_workspace_from_a_stranger(
-    client: Client, charlie: User, team: Workspace
-) -> None:
-    signed_in(client, charlie)
-    assert client.get(page(team)).status_code == 404
-    assert client.post(page(team, "invite"), {"user": "charlie"}).status_code == 404
-    assert client.post(page(team, "leave"), {"confirm": "1"}).status_code == 404
-
-
 def test_a_viewer_sees_the_members_and_no_admin_forms(
     client: Client, dave: User, team: Workspace
 ) -> None:
@@ -36,17 +26,6 @@ def test_a_viewer_sees_the_members_and_no_admin_forms(
     assert "Alice Owner" in body and "bob" in body and "Editor" in body
     assert page(team, "invite") not in body and page(team, "delete") not in body
     assert page(team, "leave") in body
-
-
-@pytest.mark.parametrize("action", ["invite", "rename", "delete"])
-def test_it_refuses_admin_forms_to_an_editor(
-    action: str, client: Client, bob: User, charlie: User, team: Workspace
-) -> None:
-    signed_in(client, bob)
-    data = {"user": "charlie", "role": "viewer", "name": "Mine", "confirm": "1"}
-    assert client.post(page(team, action), data).status_code == 403
-    assert Workspace.objects.get(pk=team.pk).name == "Newsroom"
-    assert not Invitation.objects.exists()
 
 
 def test_an_admin_invites_by_username(
