@@ -210,6 +210,8 @@ class TaskEditForm(TaskFieldsForm):
                 label=_("Workspace"),
                 choices=choices,
                 coerce=int,
+                required=False,
+                empty_value=None,
                 help_text=_(
                     "Moving drops the task's tags, and its assignee when not a member there."
                 ),
@@ -222,7 +224,6 @@ class TaskEditForm(TaskFieldsForm):
                     (value, label) for value, label in Status.choices if value in MANUAL_STATUSES
                 ],
             )
-
 
     def clean_priority(self) -> str:
         # A form posted without it (an older page, a script) leaves the priority as it was.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.test import Client
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
 from tasks_app.models import Kind, Status, Task
+from tasks_app.workspaces.services import personal_workspace
 
 
 def test_it_creates_a_todo(client: Client, alice: User) -> None:
@@ -35,3 +38,17 @@ def test_it_requires_login(client: Client, db: None) -> None:
     response = client.post("/dashboard/todos", {"title": "x"})
     assert response["Location"].startswith("/login")
     assert not Task.objects.exists()
+
+
+def test_it_adds_the_todo_to_the_chosen_workspace(
+    client: Client, alice: User, bob: User, dave: User, team: Any
+) -> None:
+    client.cookies["access_token"] = issue_tokens(bob)[0]
+    assert "Newsroom" in client.get("/dashboard").content.decode()
+    client.post("/dashboard/todos", {"title": "Call the source", "workspace": team.pk})
+    assert Task.objects.get(title="Call the source").workspace == team
+    # A viewer is not offered the team, where dave may not add: his to-do stays his own.
+    client.cookies["access_token"] = issue_tokens(dave)[0]
+    assert "Newsroom" not in client.get("/dashboard").content.decode().split("todo-heading")[1]
+    client.post("/dashboard/todos", {"title": "Sneaky", "workspace": team.pk})
+    assert Task.objects.get(title="Sneaky").workspace == personal_workspace(dave)

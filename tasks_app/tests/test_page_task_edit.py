@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.test import Client
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
+from tasks_app.integrations.models import Notification, TaskEvent
 from tasks_app.models import Status, Task
 
 
@@ -52,3 +54,40 @@ def test_it_is_404_for_a_stranger(
     assert response.status_code == 404
     task.refresh_from_db()
     assert task.title == "Mine"
+
+
+def test_it_assigns_sets_priority_and_moves(
+    client: Client, alice: User, bob: User, team: Any, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, title="Story")
+    url = f"/dashboard/tasks/{task.pk}/edit"
+    body = signed_in(client, alice).get(url).content.decode()
+    assert 'name="priority"' in body and 'name="assignee"' in body and "Newsroom" in body
+    client.post(url, {"title": "Story", "status": "PENDING", "workspace": team.pk})
+    client.post(
+        url,
+        {"title": "Story", "status": "PENDING", "priority": "urgent", "assignee": str(bob.pk)},
+    )
+    task.refresh_from_db()
+    assert (task.workspace, task.priority, task.assignee) == (team, "urgent", bob)
+    assert Notification.objects.filter(user=bob, event=TaskEvent.Kind.ASSIGNED).count() == 1
+
+
+def test_it_offers_only_members_of_the_tasks_workspace(
+    client: Client, alice: User, charlie: User, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice)
+    url = f"/dashboard/tasks/{task.pk}/edit"
+    body = signed_in(client, alice).get(url).content.decode()
+    assert "charlie" not in body
+    response = client.post(url, {"title": "X", "status": "PENDING", "assignee": str(charlie.pk)})
+    assert response.status_code == 400
+    task.refresh_from_db()
+    assert task.assignee is None
+
+
+def test_a_viewer_cannot_open_the_edit_page(
+    client: Client, alice: User, dave: User, team: Any, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, workspace=team)
+    assert signed_in(client, dave).get(f"/dashboard/tasks/{task.pk}/edit").status_code == 403

@@ -162,3 +162,23 @@ def test_it_rejects_an_unknown_model(
     assert response.status_code == 400
     assert "huge-v9" in response.content.decode()
     assert not Task.objects.filter(user=alice).exists()
+
+
+def test_it_uploads_into_a_team_chosen_among_the_workspaces_the_user_may_add_to(
+    alice_client: Client,
+    alice: User,
+    team: Any,
+    upload: Callable[..., SimpleUploadedFile],
+    queues: Any,
+) -> None:
+    body = alice_client.get("/dashboard/upload").content.decode()
+    assert 'name="workspace"' in body and "Newsroom" in body
+    response = alice_client.post("/dashboard/upload", form(upload(".flac"), workspace=team.pk))
+    assert response.status_code == 302
+    assert Task.objects.get(user=alice).workspace == team
+
+
+def test_it_offers_no_workspace_choice_to_someone_with_only_their_own(
+    alice_client: Client,
+) -> None:
+    assert 'name="workspace"' not in alice_client.get("/dashboard/upload").content.decode()
