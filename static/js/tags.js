@@ -1,6 +1,6 @@
 /* Tags: the chips on a task answer a refused add (400) with themselves and the reason, which
-   htmx would not swap in on its own; focus stays in the chips after an add or a removal; ticking
-   a tag in the dashboard's filter applies it at once, like its other fields. */
+   htmx would not swap in on its own; focus stays in the chips after an add or a removal. (The
+   dashboard's filter applies a ticked tag at once through its own hx-trigger on checkboxes.) */
 (function () {
   "use strict";
 
@@ -20,14 +20,5 @@
     var chips = document.getElementById(target.id);
     var input = chips && chips.querySelector(".tag-add input[name=name]");
     if (input) input.focus();
-  });
-
-  document.addEventListener("change", function (event) {
-    var box = event.target;
-    if (!box.matches || !box.matches(".tag-filter input[name=tag]")) return;
-    var form = box.form;
-    if (form && form.hasAttribute("hx-get") && typeof form.requestSubmit === "function") {
-      form.requestSubmit();
-    }
   });
 })();
