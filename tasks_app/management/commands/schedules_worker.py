@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import django_rq
@@ -12,6 +13,9 @@ from rq.worker import SimpleWorker
 from tasks_app.schedules import services
 
 logger = logging.getLogger(__name__)
+
+# After the worker gave up (Redis went away), the pause before it starts again.
+RESTART_PAUSE_SECONDS = 5
 
 
 class ScheduleWorker(SimpleWorker):
@@ -39,10 +43,25 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, burst: bool, **options: Any) -> None:
-        ran = services.catch_up()
-        if ran:
-            self.stdout.write(f"Schedules: {ran} missed run(s) made up")
-        queue = django_rq.get_queue(services.QUEUE)
-        worker = ScheduleWorker([queue], connection=queue.connection)
-        # with_scheduler: RQ's scheduler (one per Redis, by lock) moves due jobs onto the queue.
-        worker.work(burst=burst, with_scheduler=True, logging_level=settings.WORKER_LOG_LEVEL)
+        while True:
+            worker = None
+            try:
+                ran = services.catch_up()
+                if ran:
+                    self.stdout.write(f"Schedules: {ran} missed run(s) made up")
+                queue = django_rq.get_queue(services.QUEUE)
+                worker = ScheduleWorker([queue], connection=queue.connection)
+                # with_scheduler: RQ's scheduler (one per Redis, by lock) moves due jobs onto
+                # the queue.
+                worker.work(
+                    burst=burst, with_scheduler=True, logging_level=settings.WORKER_LOG_LEVEL
+                )
+            except Exception:
+                # A database or Redis outage: the process stays (under `make run` one process
+                # that exits stops them all) and starts over.
+                logger.exception("Schedules worker stopped unexpectedly")
+            stopped = worker is not None and worker._shutdown_requested_date is not None
+            if burst or stopped:
+                return
+            logger.warning("Schedules worker restarting in %s s", RESTART_PAUSE_SECONDS)
+            time.sleep(RESTART_PAUSE_SECONDS)
