@@ -1,15 +1,19 @@
 """Workspaces in a real browser, English and Persian: an admin creates a workspace and invites
 someone, who accepts from the notifications page in place (htmx) and then sees the workspace as a
-viewer; the workspace page fits a phone without sideways scrolling."""
+viewer; the workspace pages fit a phone without sideways scrolling and pass axe-core (the
+checks of test_accessibility)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from e2e.test_accessibility import violations
+from tasks_app.workspaces import invitations
 from tasks_app.workspaces.models import Membership, Role, Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,22 +73,35 @@ def test_an_admin_invites_and_the_invitee_accepts_in_place(
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize("language", ["en", "fa"])
-def test_the_workspace_page_fits_the_screen(
-    visit: Callable[..., Page], alice: User, team: Workspace, language: str, size: str
+def test_the_pages_fit_the_screen_and_pass_axe(
+    visit: Callable[..., Page],
+    alice: User,
+    charlie: User,
+    team: Workspace,
+    language: str,
+    size: str,
 ) -> None:
+    invitations.invite(alice, team, "charlie", Role.EDITOR)
+    pages = [
+        (alice, "/workspaces"),
+        (alice, f"/workspaces/{team.pk}"),
+        (charlie, "/workspaces/invitations"),
+        (charlie, "/notifications"),
+    ]
+    for user, path in pages:
+        page = visit(path, user, language, size)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, path
+        page.add_script_tag(content=AXE_SCRIPT)
+        assert violations(page) == [], path
+    # On the workspace page every member's role control stays inside the page's content.
     page = visit(f"/workspaces/{team.pk}", alice, language, size)
     expect(page.locator("#member-list .member-row")).to_have_count(3)
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0
-    # Every member's role control stays inside the page's content.
     main = page.locator("main").bounding_box()
+    assert main is not None
     for select in page.locator("#member-list select").all():
         box = select.bounding_box()
-        assert (
-            main
-            and box
-            and main["x"] <= box["x"]
-            and box["x"] + box["width"] <= main["x"] + main["width"] + 1
-        )
+        assert box is not None
+        assert main["x"] <= box["x"] and box["x"] + box["width"] <= main["x"] + main["width"] + 1
