@@ -146,7 +146,14 @@ def _chips(
     """The chips again for HTMX; without JavaScript, back to the page the form was on."""
     if request.htmx:
         task.role = Role.EDITOR  # type: ignore[attr-defined] - it passed get_task_to_change
-        context: dict[str, Any] = {"task": task, "problem": problem, "typed": typed}
+        # The page the chips are on, for the plain forms they hold (not this POST's address).
+        next_page = request.POST.get("next", "")
+        context: dict[str, Any] = {
+            "task": task,
+            "problem": problem,
+            "typed": typed,
+            "next": next_page if next_page.startswith("/") else "",
+        }
         return render(request, CHIPS, context, status=status)
     if problem:
         messages.error(request, problem)

@@ -52,10 +52,16 @@ def tag_filter(context: template.Context, form: Any) -> dict[str, Any]:
     """The dashboard's row of tag chips to filter by (every tag ticked must be on a task)."""
     request = context["request"]
     roles, tags = _workspaces(request)
-    chosen = {str(value) for value in form.data.getlist("tag")} if form.is_bound else set()
+    data = form.data if form.is_bound else {}
+    chosen = {str(value) for value in data.getlist("tag")} if data else set()
+    # With one workspace chosen in the dashboard's filter, its tags (and any still ticked).
+    workspace = str(data.get("workspace", "")) if data else ""
+    every = [tag for workspace_tags in tags.values() for tag in workspace_tags]
+    if workspace.isdigit():
+        every = [t for t in every if t.workspace_id == int(workspace) or str(t.pk) in chosen]
     several = len(roles) > 1
     return {
-        "tags": [tag for workspace_tags in tags.values() for tag in workspace_tags],
+        "tags": every,
         "chosen": chosen,
         "several": several,
     }

@@ -14,6 +14,12 @@ from accounts.models import User
 from tasks_app.models import Task
 from tasks_app.tags.models import Tag
 from tasks_app.tags.tests.conftest import HTMX
+from tasks_app.workspaces.services import personal_workspace
+
+
+def filter_row(html: str) -> str:
+    start = html.index('<fieldset class="tag-filter"')
+    return html[start : html.index("</fieldset>", start)]
 
 
 def test_it_filters_by_every_tag_ticked(
@@ -74,3 +80,14 @@ def test_it_renders_the_chips_of_many_cards_in_constant_queries(
     for _ in range(6):
         make_task(alice, workspace=team).tags.add(*tags)
     assert queries() == few
+
+
+def test_it_offers_the_tags_of_the_workspace_filtered_by(
+    page: Callable[[User], Client], bob: User, team: Any, make_tag: Callable[..., Tag]
+) -> None:
+    make_tag(team, "Team tag")
+    make_tag(personal_workspace(bob), "Own tag")
+    everything = filter_row(page(bob).get("/dashboard").content.decode())
+    assert "Team tag" in everything and "Own tag" in everything
+    one = filter_row(page(bob).get(f"/dashboard?workspace={team.pk}").content.decode())
+    assert "Team tag" in one and "Own tag" not in one

@@ -136,3 +136,13 @@ def test_it_refuses_a_viewer_and_hides_the_task_from_a_stranger(
         assert remove.status_code == status
     assert list(task.tags.all()) == [sports]
     assert not Tag.objects.filter(name="New").exists()
+
+
+def test_it_keeps_the_page_to_go_back_to_in_the_swapped_chips(
+    page: Callable[[User], Client], alice: User, team: Any, make_task: Callable[..., Task]
+) -> None:
+    task = make_task(alice, workspace=team)
+    response = page(alice).post(add_url(task), {"name": "A", "next": "/dashboard?q=x"}, **HTMX)
+    html = response.content.decode()
+    assert 'name="next" value="/dashboard?q=x"' in html
+    assert f'name="next" value="{add_url(task)}"' not in html
