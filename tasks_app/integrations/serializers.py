@@ -53,7 +53,18 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "event", "task_id", "title", "message", "created_at", "read_at"]
+        # invitation_id: a workspace.invited notification's invitation, to accept at
+        # /api/v1/invitations/{id}/accept.
+        fields = [
+            "id",
+            "event",
+            "task_id",
+            "invitation_id",
+            "title",
+            "message",
+            "created_at",
+            "read_at",
+        ]
         read_only_fields = fields
 
     def get_message(self, notification: Notification) -> str:

@@ -125,3 +125,15 @@ def test_two_accepts_at_once_make_one_membership(
         thread.join(30)
     assert sorted(outcomes) == ["already_answered", "joined"]
     assert Membership.objects.filter(workspace=team, user=charlie).count() == 1
+
+
+def test_a_script_finds_the_invitation_in_its_notifications(
+    charlie: User, team: Workspace, invitation: Invitation, api: Api
+) -> None:
+    client = api(charlie)
+    [notification] = client.get("/api/v1/notifications").json()["notifications"]
+    assert notification["event"] == "workspace.invited"
+    assert notification["invitation_id"] == invitation.pk
+    assert notification["message"] == "Alice Owner invited you to the workspace “Newsroom”."
+    accepted = client.post(f"/api/v1/invitations/{notification['invitation_id']}/accept")
+    assert accepted.status_code == 200
