@@ -15,6 +15,7 @@ from tasks_app.comments.models import Comment
 from tasks_app.comments.serializers import (
     CommentHistorySerializer,
     CommentInputSerializer,
+    CommentListQuerySerializer,
     CommentListSerializer,
     CommentSerializer,
 )
@@ -39,12 +40,17 @@ def _body(request: Request) -> str:
 class CommentsView(TaskAPIView):
     @extend_schema(
         operation_id="tasks_comments_list",
-        description="The task's comments, oldest first (deleted ones are left out).",
-        responses={200: CommentListSerializer, **errors(404)},
+        description="The task's comments, oldest first; deleted ones only with `deleted=true` "
+        "(admins).",
+        parameters=[CommentListQuerySerializer],
+        responses={200: CommentListSerializer, **errors(403, 404)},
     )
     def get(self, request: Request, task_id: str) -> Response:
         task = get_task_for_user(request.user, task_id)
-        comments = services.comments_for(task, request.user)
+        query = CommentListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        deleted = query.validated_data["deleted"]
+        comments = services.comments_for(task, request.user, deleted=deleted)
         data = CommentSerializer(comments, many=True).data
         return Response({"comments": data, "total": len(comments)})
 

@@ -23,13 +23,21 @@ class CommentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Comment
-        fields = ["id", "author", "body", "html", "created_at", "edited_at"]
+        fields = ["id", "author", "body", "html", "created_at", "edited_at", "deleted_at"]
         fields += ["can_edit", "can_delete"]
 
 
 class CommentListSerializer(serializers.Serializer):
     comments = CommentSerializer(many=True)
     total = serializers.IntegerField()
+
+
+class CommentListQuerySerializer(serializers.Serializer):
+    deleted = serializers.BooleanField(
+        default=False,
+        help_text="Include deleted comments (`deleted_at` set, `body` as it was when deleted): "
+        "the workspace's admins only, 403 for others.",
+    )
 
 
 class CommentInputSerializer(serializers.Serializer):

@@ -264,12 +264,17 @@ def get_comment(task: Task, comment_id: Any, *, deleted: bool = False) -> Commen
     return comment
 
 
-def comments_for(task: Task, user: Any) -> list[Comment]:
+def comments_for(task: Task, user: Any, *, deleted: bool = False) -> list[Comment]:
     """The task's live comments, oldest first, ready to show to `user` (whose role is
     `task.role`, from get_task_for_user): `html`, `can_edit`, `can_delete`, and for admins
-    `history` (the edits). Three queries, whatever the number of comments."""
-    comments = Comment.objects.filter(task=task, deleted_at__isnull=True).select_related("author")
+    `history` (the edits, newest first). `deleted`: the deleted ones too (admins only; their
+    `deleted_at` is set). Three queries, whatever the number of comments."""
     history = can_see_history(task.role)
+    if deleted and not history:
+        raise PermissionDenied(_("Only the workspace's admins can see deleted comments."))
+    comments = Comment.objects.filter(task=task).select_related("author")
+    if not deleted:
+        comments = comments.filter(deleted_at__isnull=True)
     if history:
         edits = CommentEdit.objects.select_related("edited_by").order_by("-edited_at", "-pk")
         comments = comments.prefetch_related(Prefetch("edits", edits, to_attr="history"))
@@ -291,8 +296,9 @@ def prepare(
     if members is None:
         members = members_named(comment.task.workspace_id, mentioned_names(comment.body))
     comment.html = render(comment.body, members)
-    comment.can_edit = can_edit(comment, user)
-    comment.can_delete = can_delete(comment, user, role)
+    alive = comment.deleted_at is None
+    comment.can_edit = alive and can_edit(comment, user)
+    comment.can_delete = alive and can_delete(comment, user, role)
     return comment
 
 

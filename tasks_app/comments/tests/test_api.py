@@ -147,3 +147,19 @@ def test_a_comment_of_another_task_is_not_found(
     comment = services.add_comment(other, alice, "Elsewhere")
     assert api(alice).get(url(team_task, f"/{comment.pk}")).status_code == 404
     assert api(alice).delete(url(team_task, f"/{comment.pk}")).status_code == 404
+
+
+def test_admins_list_deleted_comments_on_request(
+    alice: User, bob: User, api: Api, team_task: Task
+) -> None:
+    services.add_comment(team_task, bob, "Kept")
+    gone = services.add_comment(team_task, bob, "Regretted")
+    services.delete_comment(gone, bob, "editor")
+    assert api(bob).get(url(team_task) + "?deleted=true").status_code == 403
+    data = api(alice).get(url(team_task) + "?deleted=true").json()
+    assert [(c["body"], bool(c["deleted_at"])) for c in data["comments"]] == [
+        ("Kept", False),
+        ("Regretted", True),
+    ]
+    assert not data["comments"][1]["can_delete"] and not data["comments"][1]["can_edit"]
+    assert api(alice).get(url(team_task) + "?deleted=maybe").status_code == 400

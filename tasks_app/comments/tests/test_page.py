@@ -161,3 +161,22 @@ def test_it_speaks_persian(client: Client, bob: User, team_task: Task) -> None:
     html = page(signed_in(client, bob), team_task)
     assert "نظرها" in html
     assert '<div class="comment-body" dir="auto"><p dir="auto">سلام</p>' in html
+
+
+@pytest.mark.parametrize(("who", "shown"), [("alice", True), ("bob", False)])
+def test_admins_still_read_deleted_comments(
+    who: str,
+    shown: bool,
+    request: pytest.FixtureRequest,
+    client: Client,
+    bob: User,
+    team_task: Task,
+) -> None:
+    comment = services.add_comment(team_task, bob, "First thought")
+    comment = services.edit_comment(comment, bob, "Second thought")
+    services.delete_comment(comment, bob, "editor")
+    html = page(signed_in(client, request.getfixturevalue(who)), team_task)
+    assert ("Deleted comments" in html) is shown
+    assert ("Second thought" in html) is shown
+    assert ("First thought" in html) is shown
+    assert ("comment, deleted by bob" in html) is shown
