@@ -160,3 +160,24 @@ def test_it_needs_a_signed_in_caller(make_schedule: Any, api: Api) -> None:
     schedule = make_schedule()
     assert api(None).get(url("list")).status_code == 401
     assert api(None).post(url("run", schedule.pk)).status_code == 401
+
+
+def test_it_refuses_a_tag_or_task_of_another_workspace(
+    alice: User, team: Any, api: Api, make_task: Any
+) -> None:
+    from tasks_app.models import Kind, Status
+    from tasks_app.tags.models import Tag
+    from tasks_app.workspaces.services import personal_workspace
+
+    elsewhere = Tag.objects.create(
+        workspace=personal_workspace(alice), name="mine", color="#000000"
+    )
+    base = {"workspace": team.pk, "name": "S", "rule": "cron", "cron": "0 9 * * *"}
+    response = api(alice).post(url("list"), {**base, "tags": [elsewhere.pk]}, format="json")
+    assert response.status_code == 400 and "tags" in response.json()
+    text = make_task(alice, kind=Kind.TEXT, status=Status.COMPLETED)  # personal, not the team's
+    response = api(alice).post(
+        url("list"), {**base, "action": "analysis", "source_task": str(text.pk)}, format="json"
+    )
+    assert response.status_code == 400 and "source_task" in response.json()
+    assert not Schedule.objects.exists()

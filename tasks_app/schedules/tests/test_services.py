@@ -227,3 +227,15 @@ def test_it_reads_a_once_time_in_the_schedules_zone(alice: Any, team: Any) -> No
         workspace=team,
     )
     assert schedule.next_run_at == at("2099-01-01T05:30")
+
+
+def test_the_job_skips_a_slot_of_a_deleted_or_changed_schedule(make_schedule: Any) -> None:
+    from tasks_app.schedules import jobs
+
+    schedule = make_schedule(next_run_at=timezone.now() - timedelta(seconds=1))
+    stale = (schedule.next_run_at - timedelta(hours=1)).isoformat()
+    assert jobs.run_due(schedule.pk, stale) == "skipped"
+    assert jobs.run_due(schedule.pk, schedule.next_run_at.isoformat()) == "succeeded"
+    pk = schedule.pk
+    schedule.delete()
+    assert jobs.run_due(pk, timezone.now().isoformat()) == "skipped"
