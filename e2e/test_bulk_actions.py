@@ -1,7 +1,7 @@
 """The dashboard's bulk bar in a real browser, English at 1280×900 and Persian on a 390×844
 phone: its actions wait until a task is ticked, the count follows the ticks, "Set priority"
-changes the ticked tasks only and their cards show it; nothing sticks out of the screen. A
-viewer's cards have no checkbox."""
+changes the ticked tasks only and their cards show it, Delete asks in the page's dialog first;
+nothing sticks out of the screen. A viewer's cards have no checkbox."""
 
 from __future__ import annotations
 
@@ -57,6 +57,15 @@ def test_bulk_priority(
     expect(page.locator(".task-card", has_text="Third").locator(".priority-badge")).to_have_count(0)
     assert {task.priority for task in Task.objects.exclude(title="Third")} == {"urgent"}
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # Delete asks first in the page's dialog, then moves the ticked task to the Trash.
+    page.locator(".task-card", has_text="Third").locator("input[name=ids]").check()
+    bar.locator("button[value=delete]").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("#confirm-ok").click()
+    expect(page.locator(".task-card", has_text="Third")).to_have_count(0)
+    assert Task.objects.get(title="Third").deleted_at is not None
 
 
 def test_a_viewer_has_no_checkboxes(

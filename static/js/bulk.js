@@ -52,6 +52,18 @@
     update();
   });
 
+  /* Delete and cancel ask first, in the page's dialog (confirm.js asks for a form with
+     data-confirm): set here, on the window, before confirm.js sees the submit on the document,
+     and only for those two buttons. */
+  window.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || form.id !== "bulk-form") return;
+    var action = event.submitter ? event.submitter.value : "";
+    var question = action === "delete" ? form.dataset.askDelete : action === "cancel" ? form.dataset.askCancel : "";
+    if (question) form.dataset.confirm = question;
+    else delete form.dataset.confirm;
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     boxes().forEach(function (box) { if (box.checked) picked.add(box.value); });
     update();
