@@ -1,12 +1,13 @@
 """Schedules in a real browser, English and Persian: make a schedule with the form (the rule's
 fields switch with the choice), "Run now" makes the to-do, which is then on the dashboard; the
-form and the schedule's page fit a phone and a desktop."""
+form, the list and the schedule's page fit a phone and a desktop and pass axe-core."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -71,3 +72,12 @@ def test_the_schedule_pages_fit_the_screen(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, path
+        page.add_script_tag(content=AXE_SCRIPT)
+        found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+        serious = [
+            f"{v['id']}: {node['html'][:200]}"
+            for v in found
+            if v["impact"] in ("serious", "critical")
+            for node in v["nodes"]
+        ]
+        assert not serious, f"{path}: {serious}"
