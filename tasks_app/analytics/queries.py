@@ -19,7 +19,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -179,9 +189,7 @@ def overview(tasks: QuerySet[Task], days: int = DEFAULT_DAYS) -> Summary:
         .order_by("-n", "error_code")
     ]
     done = window.filter(status=Status.COMPLETED, kind__in=TRANSCRIBED)
-    audio_seconds = done.aggregate(total=Sum("duration_seconds"))["total"] or 0.0
-    summary.audio_minutes = round(audio_seconds / 60, 1)
-    summary.real_time_factor = _real_time_factor(done)
+    summary.audio_minutes, summary.real_time_factor = _transcribed(done)
     return summary
 
 
@@ -245,18 +253,22 @@ def _labelled(counts: dict[str, int], choices: Any) -> list[tuple[str, int]]:
     return [(str(choices(value).label), count) for value, count in counts.items()]
 
 
-def _real_time_factor(done: QuerySet[Task]) -> float | None:
-    """Audio seconds per second of processing, over all completed transcriptions together."""
-    audio = processing = 0.0
-    rows = done.filter(started_at__isnull=False, completed_at__isnull=False, duration_seconds__gt=0)
-    for duration, started, completed in rows.values_list(
-        "duration_seconds", "started_at", "completed_at"
-    ).iterator():
-        elapsed = (completed - started).total_seconds()
-        if elapsed > 0:
-            audio += duration
-            processing += elapsed
-    return round(audio / processing, 1) if processing else None
+def _transcribed(done: QuerySet[Task]) -> tuple[float, float | None]:
+    """Audio minutes of the completed transcriptions, and their real-time factor: audio seconds
+    per second of processing (started_at to completed_at), over all of them together. One
+    aggregate query: reading every completed row into Python cost most of an overview."""
+    timed = Q(started_at__isnull=False, completed_at__gt=F("started_at"), duration_seconds__gt=0)
+    elapsed = ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField())
+    totals = done.aggregate(
+        audio=Sum("duration_seconds"),
+        timed_audio=Sum("duration_seconds", filter=timed),
+        processing=Sum(elapsed, filter=timed),
+    )
+    minutes = round((totals["audio"] or 0.0) / 60, 1)
+    processing = totals["processing"].total_seconds() if totals["processing"] else 0.0
+    if not processing:
+        return minutes, None
+    return minutes, round(totals["timed_audio"] / processing, 1)
 
 
 def per_day(tasks: QuerySet[Task], days: int = DEFAULT_DAYS) -> list[tuple[date, int, int]]:
