@@ -207,6 +207,44 @@ def explain_list(token: str) -> list[str]:
     return plans
 
 
+IN_PROCESS_REQUESTS = 30
+
+
+def in_process(token: str, ids: list[str]) -> list[str]:
+    """Each endpoint's median and slowest time of IN_PROCESS_REQUESTS requests one after another
+    through Django's test client in this process: what the code costs, without wrk, gunicorn
+    and the other workers competing for the cores (on a shared machine wrk's figures say more
+    about the neighbours)."""
+    import statistics
+
+    from django.test import Client
+
+    client = Client(SERVER_NAME="localhost")
+    client.cookies["access_token"] = token
+    bearer = {"Authorization": f"Bearer {token}"}
+    runs = [
+        ("API task list, 100 per page", "/api/v1/tasks?limit=100", bearer),
+        ("API task detail", "/api/v1/tasks/{id}", bearer),
+        ("dashboard page (list)", "/dashboard", {}),
+        ("status poll (HTMX partial)", "/dashboard/tasks/{id}/status", {"HX-Request": "true"}),
+        ("analytics overview, every workspace", "/api/v1/analytics/overview", bearer),
+    ]
+    lines = []
+    for label, template, headers in runs:
+        times = []
+        for number in range(IN_PROCESS_REQUESTS + 3):
+            path = template.replace("{id}", ids[number % len(ids)])
+            started = time.perf_counter()
+            response = client.get(path, headers=headers)
+            assert response.status_code in (200, 286), (path, response.status_code)
+            if number >= 3:  # the first requests fill caches, as wrk's warm-up does
+                times.append((time.perf_counter() - started) * 1000)
+        lines.append(
+            f"| {label} | `{template}` | {statistics.median(times):.1f} | {max(times):.1f} |"
+        )
+    return lines
+
+
 WEB_ARGS = ("writers.asgi:application", "-c", "deploy/gunicorn.conf.py")
 
 
@@ -367,6 +405,9 @@ def main() -> None:
     token = issue_tokens(user)[0]
     plans = explain_list(token)
     print("\n\n".join(plans), flush=True)
+    load_before = os.getloadavg()[0]
+    costs = in_process(token, ids)
+    print("\n".join(costs), flush=True)
     port = 18000 + os.getpid() % 1000
     gunicorn = start_gunicorn(port, workdir / "gunicorn.log")
     bearer = {"Authorization": f"Bearer {token}"}
@@ -429,7 +470,13 @@ def main() -> None:
         RESULTS.write_text(
             f"# Load results\n\nProduced by `make load{extra}` ({header}). How: the docstring "
             f"of `bench/load.py`.\n\n{table}\n\n{upload_line}.\n\n"
-            f"The list's plans (EXPLAIN ANALYZE, before the run):\n\n```\n"
+            f"In-process, {IN_PROCESS_REQUESTS} requests one after another through the test "
+            f"client (load average {load_before:.1f} as they were taken, "
+            f"{os.getloadavg()[0]:.1f} at the end of the run):\n\n"
+            "| endpoint | path | median ms | slowest ms |\n|---|---|---|---|\n"
+            + "\n".join(costs)
+            + "\n\n"
+            "The list's plans (EXPLAIN ANALYZE, before the run):\n\n```\n"
             + "\n\n".join(plans)
             + f"\n```\n{kept}"
         )
