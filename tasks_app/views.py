@@ -90,11 +90,6 @@ def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) 
         .exclude(file_path="")
         .exists()
     )
-    bulk_form = BulkForm(
-        members=services.members_of(workspace.pk for workspace in writable),
-        tags=services.tags_of(workspace.pk for workspace in writable),
-        writable=writable,
-    )
     return {
         "page": page,
         "filter_form": filter_form,
@@ -102,7 +97,7 @@ def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) 
         "polling": polling,
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         "todo_form": todo_form or TodoForm(writable=writable),
-        "bulk_form": bulk_form,
+        "bulk_form": _bulk_form(writable),
         # The card names its workspace unless the list shows one workspace only.
         "show_workspace": len(workspaces) > 1 and not filter_form.cleaned_data.get("workspace"),
         "can_bulk": bool(writable),
@@ -403,14 +398,7 @@ def task_delete(request: HttpRequest, task_id: str) -> HttpResponse:
 @require_POST
 def tasks_bulk(request: HttpRequest) -> HttpResponse:
     """The dashboard's bulk bar: one action on the ticked tasks, then back to the list."""
-    workspaces = services.workspaces_of(request.user)
-    writable = services.writable(workspaces)
-    form = BulkForm(
-        request.POST,
-        members=services.members_of(workspace.pk for workspace in writable),
-        tags=services.tags_of(workspace.pk for workspace in writable),
-        writable=writable,
-    )
+    form = _bulk_form(services.writable(services.workspaces_of(request.user)), request.POST)
     ids = request.POST.getlist("ids")
     if not ids:
         messages.error(request, _("Tick the tasks to change first."))
@@ -428,6 +416,17 @@ def tasks_bulk(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _bulk_done(form.cleaned_data["action"], result))
     return _back(request, reverse("dashboard"))
+
+
+def _bulk_form(writable: list[Any], data: Any = None) -> BulkForm:
+    """The bulk bar's choices: the members, tags and workspaces where the user may change
+    tasks."""
+    return BulkForm(
+        data,
+        members=services.members_of(workspace.pk for workspace in writable),
+        tags=services.tags_of(workspace.pk for workspace in writable),
+        writable=writable,
+    )
 
 
 def _bulk_done(action: str, result: bulk.BulkResult) -> str:
