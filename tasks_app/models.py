@@ -240,7 +240,13 @@ class Task(models.Model):
             models.Index(fields=["user", "status", "-created_at"], name="task_user_status_created"),
             models.Index(fields=["user", "-created_at"], name="task_user_created"),
             models.Index(fields=["status", "heartbeat_at"], name="task_status_heartbeat"),
-            models.Index(fields=["workspace", "-created_at"], name="task_workspace_created"),
+            # The list's COUNT(*) and page over live tasks only: partial, so PostgreSQL answers
+            # from the index without reading each row (27 → 5 ms at 10 000 tasks, bench/LOAD.md).
+            models.Index(
+                fields=["workspace", "-created_at"],
+                name="task_workspace_alive_created",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
             models.Index(fields=["assignee", "-created_at"], name="task_assignee_created"),
             # Full-text search on PostgreSQL has a GIN index too, created by migration 0002 only
             # there (see it for why it is not declared here).
