@@ -642,10 +642,12 @@ def get_task_for_user(user: Any, task_id: Any, need: str = Role.VIEWER) -> Task:
         raise Http404("No such task.")
     try:
         # get(), not first(): no ORDER BY to compile on the path every poll takes.
+        # The workspace and assignee come in the same query: the API's answer names them.
         task = (
             Task.objects.alive()
             .filter(workspace__memberships__user=user)
             .annotate(role=F("workspace__memberships__role"))
+            .select_related("workspace", "assignee")
             .get(pk=pk)
         )
     except Task.DoesNotExist as error:
