@@ -186,6 +186,9 @@ class TodoForm(WorkspaceChoiceMixin, TaskFieldsForm):
     def __init__(self, *args: Any, writable: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_workspace_field(writable)
+        if "workspace" in self.fields:
+            # The dashboard's filter form has a `workspace` select too: ids must not collide.
+            self.fields["workspace"].widget.attrs["id"] = "id_todo_workspace"
 
 
 class TaskEditForm(TaskFieldsForm):

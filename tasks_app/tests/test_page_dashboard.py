@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -96,6 +98,14 @@ def test_it_pages_the_list(
     assert 'href="?page=2"' in first
     second = alice_client.get("/dashboard?page=2").content.decode()
     assert second.count('class="task-card"') == 3
+
+
+def test_it_gives_every_element_its_own_id(alice_client: Client, team: Any) -> None:
+    # With a team, the filters and the to-do box both offer a workspace select.
+    body = alice_client.get("/dashboard").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    assert 'id="id_todo_workspace"' in body
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
 
 
 def test_it_shows_a_helpful_empty_state(alice_client: Client) -> None:
