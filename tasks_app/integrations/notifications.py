@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,10 +76,15 @@ def message(notification: Notification) -> str:
 
 
 def link(notification: Notification) -> str:
-    """Where the notification leads: the task, or the invitation to answer."""
+    """Where the notification leads: the invitation to answer, the comments of a task someone
+    commented on or mentioned the reader in, or the task; "" when it leads nowhere."""
     if notification.invitation_id is not None:
-        return "/workspaces/invitations"
-    return f"/dashboard/tasks/{notification.task_id}"
+        return reverse("invitations")
+    if notification.task_id is None:
+        return ""
+    page = reverse("task_detail", args=[notification.task_id])
+    about_comments = (TaskEvent.Kind.COMMENTED, TaskEvent.Kind.MENTIONED)
+    return page + "#comments" if notification.event in about_comments else page
 
 
 def unread_count(user: User) -> int:

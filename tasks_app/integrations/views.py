@@ -159,7 +159,14 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
         if not request.htmx:
             return redirect("notifications")
     latest = list(notifications.notifications_for(request.user)[:NOTIFICATION_PAGE_LIMIT])
-    items = [{"notification": item, "message": notifications.message(item)} for item in latest]
+    items = [
+        {
+            "notification": item,
+            "message": notifications.message(item),
+            "link": notifications.link(item),
+        }
+        for item in latest
+    ]
     response = render(request, "tasks_app/integrations/notifications.html", {"items": items})
     if request.method == "POST":
         # Marked read in place: the header's badge refreshes itself on this event.

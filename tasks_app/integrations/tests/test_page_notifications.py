@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from django.test import Client
 from django.utils import timezone
@@ -102,3 +103,19 @@ def test_the_unread_count_is_in_persian_digits_for_persian_readers(
     assert badge is not None
     # What a screen reader says and what the eye sees: both in Persian digits.
     assert badge.group(2) == "۱" and "۱" in badge.group(1) and "1" not in badge.group(1)
+
+
+def test_each_notification_leads_where_it_is_about(
+    client: Client, alice: User, bob: User, make_task: Any
+) -> None:
+    from tasks_app.integrations.models import TaskEvent
+    from tasks_app.integrations.notifications import notify_user
+
+    task = make_task(alice, title="Quotes")
+    notify_user(alice, TaskEvent.Kind.MENTIONED, task=task, title=task.title, actor=bob)
+    notify_user(alice, TaskEvent.Kind.ASSIGNED, task=task, title=task.title, actor=bob)
+    signed_in(client, alice)
+    body = client.get("/notifications").content.decode()
+    # A mention opens the discussion, an assignment the task.
+    assert f'href="/dashboard/tasks/{task.pk}#comments">bob mentioned you' in body
+    assert f'href="/dashboard/tasks/{task.pk}">bob assigned' in body

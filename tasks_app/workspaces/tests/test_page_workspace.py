@@ -26,6 +26,9 @@ def test_a_viewer_sees_the_members_and_no_admin_forms(
     assert "Alice Owner" in body and "bob" in body and "Editor" in body
     assert page(team, "invite") not in body and page(team, "delete") not in body
     assert page(team, "leave") in body
+    # Its tasks, tags and schedules are a click away.
+    for link in (f"/dashboard?workspace={team.pk}", page(team, "tags"), f"?workspace={team.pk}"):
+        assert f'href="{link}' in body or f'href="/schedules{link}' in body
 
 
 def test_an_admin_invites_by_username(
