@@ -32,6 +32,9 @@ from tasks_app.workspaces.services import personal_workspace
 from writers.schema import ErrorSerializer
 
 EXECUTION_LIMIT = 100
+BAD_QUERY = OpenApiResponse(
+    ErrorSerializer, description="A query parameter is invalid, e.g. a workspace you are not in."
+)
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer,
     description="No such schedule (or it is in a workspace you are not a member of).",
@@ -70,7 +73,7 @@ def _schedule_data(schedule_id: int, user: Any) -> dict[str, Any]:
 @extend_schema(
     methods=["GET"],
     parameters=[ScheduleListQuerySerializer],
-    responses={200: ScheduleListSerializer},
+    responses={200: ScheduleListSerializer, 400: BAD_QUERY},
     operation_id="schedules_list",
     summary="The schedules of your workspaces (or of one), with their next runs",
 )

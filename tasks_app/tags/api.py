@@ -32,6 +32,9 @@ from tasks_app.tags.serializers import (
 from tasks_app.workspaces.models import Role
 from writers.schema import ErrorSerializer
 
+BAD_QUERY = OpenApiResponse(
+    ErrorSerializer, description="A query parameter is invalid, e.g. a workspace you are not in."
+)
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such tag (or it is in a workspace you are not a member of)."
 )
@@ -77,7 +80,7 @@ def _tag_data(tag_id: int, user: Any) -> dict[str, Any]:
 @extend_schema(
     methods=["GET"],
     parameters=[TagListQuerySerializer],
-    responses={200: TagListSerializer},
+    responses={200: TagListSerializer, 400: BAD_QUERY},
     operation_id="tags_list",
     summary="The tags of your workspaces (or of one), with how many live tasks carry each",
 )

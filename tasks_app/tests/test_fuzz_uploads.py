@@ -9,6 +9,7 @@ Bounded for `make test` (FUZZ_EXAMPLES, default 25, derandomized so a run is rep
 from __future__ import annotations
 
 import os
+import random
 import re
 import unicodedata
 import uuid
@@ -193,7 +194,10 @@ def test_it_probes_damaged_files_into_a_refusal_or_a_stored_upload(
 @pytest.mark.parametrize("mode", ["audio", "video", "text", "extract"])
 def test_it_refuses_random_bytes_in_every_probe_mode(mode: str, tmp_path: Path) -> None:
     path = tmp_path / "noise.bin"
-    path.write_bytes(os.urandom(64 * 1024))
+    # Fixed noise: one run in a few hundred, fresh random bytes happen to hold enough MPEG frame
+    # syncs for ffprobe to call them a video (seen once in `make test`); the fuzz tests above
+    # explore random input with hypothesis, reproducibly.
+    path.write_bytes(random.Random(16).randbytes(64 * 1024))
 
     with pytest.raises(uploads.UploadRejected) as rejected:
         uploads.run_probe(path, mode)
