@@ -7,9 +7,10 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -31,7 +32,20 @@ class BodyTooLarge(APIException):
     default_code = "body_too_large"
 
 
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
+    """The body (or query) checked by `serializer_class`: its validated data, or a 400 naming
+    each bad field."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        # The services' refusals (model validation, bad options) are the client's input: 400
+        # per field, like the serializers' own.
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = serializers.ValidationError(detail)
     if isinstance(exc, RequestDataTooBig):
         # Django's refusal of a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or writers.limits'), with
         # the code writers.limits answers with before a view runs.

@@ -3,8 +3,6 @@ task's audio retention. Thin views over the integration services."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -30,16 +28,10 @@ from tasks_app.integrations.serializers import (
 )
 from tasks_app.services import get_task_for_user
 from tasks_app.workspaces.models import Role
-from writers.api import uuid_or_404
+from writers.api import uuid_or_404, validated
 
 DELIVERY_LOG_LIMIT = 100
 NOTIFICATION_LIMIT = 100
-
-
-def _validated(serializer_class: type[serializers.Serializer], request: Request) -> Any:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _field_errors(error: DjangoValidationError) -> serializers.ValidationError:
@@ -58,7 +50,7 @@ def webhook_list(request: Request) -> Response:
     if request.method == "GET":
         hooks = Webhook.objects.filter(user=request.user)
         return Response({"webhooks": WebhookSerializer(hooks, many=True).data})
-    data = _validated(WebhookCreateSerializer, request)
+    data = validated(WebhookCreateSerializer, request.data)
     try:
         webhook = webhooks.create_webhook(request.user, data["url"])
     except DjangoValidationError as error:
@@ -106,7 +98,7 @@ def notification_list(request: Request) -> Response:
 )
 @api_view(["POST"])
 def notification_read(request: Request) -> Response:
-    data = _validated(MarkReadSerializer, request)
+    data = validated(MarkReadSerializer, request.data)
     marked = notifications.mark_read(request.user, data.get("ids"))
     return Response({"marked": marked})
 
@@ -144,6 +136,6 @@ def task_retention(request: Request, task_id: str) -> Response:
     need = Role.EDITOR if request.method == "PUT" else Role.VIEWER
     task = get_task_for_user(request.user, task_id, need)
     if request.method == "PUT":
-        data = _validated(RetentionSerializer, request)
+        data = validated(RetentionSerializer, request.data)
         retention.set_delete_after(task, data["delete_after"])
     return Response(RetentionSerializer({"delete_after": retention.delete_after(task)}).data)

@@ -5,10 +5,8 @@ summary). Thin views over tasks_app.schedules.services."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -29,6 +27,7 @@ from tasks_app.schedules.serializers import (
 )
 from tasks_app.workspaces.models import Role, Workspace
 from tasks_app.workspaces.services import personal_workspace
+from writers.api import validated
 from writers.schema import ErrorSerializer
 
 EXECUTION_LIMIT = 100
@@ -42,26 +41,6 @@ NOT_FOUND = OpenApiResponse(
 FORBIDDEN = OpenApiResponse(
     ErrorSerializer, description="Your role in the workspace (viewer) cannot change schedules."
 )
-
-
-def _answers(view: Callable[..., Response]) -> Callable[..., Response]:
-    """The services' field errors as the API's 400."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except DjangoValidationError as error:
-            detail = error.message_dict if hasattr(error, "error_dict") else error.messages
-            raise serializers.ValidationError(detail) from error
-
-    return wrapped
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _schedule_data(schedule_id: int, user: Any) -> dict[str, Any]:
@@ -85,14 +64,13 @@ def _schedule_data(schedule_id: int, user: Any) -> dict[str, Any]:
     summary="Make a schedule: a to-do from a template, or a re-run of a text analysis",
 )
 @api_view(["GET", "POST"])
-@_answers
 def schedule_list(request: Request) -> Response:
     if request.method == "GET":
-        query = _validated(ScheduleListQuerySerializer, request.query_params)
+        query = validated(ScheduleListQuerySerializer, request.query_params)
         schedules = services.schedules_for_user(request.user, query.get("workspace"))
         data = ScheduleSerializer(schedules.prefetch_related("tags"), many=True).data
         return Response({"schedules": data})
-    data = dict(_validated(ScheduleWriteSerializer, request.data))
+    data = dict(validated(ScheduleWriteSerializer, request.data))
     workspace_id = data.pop("workspace", None)
     if workspace_id is None:
         workspace = personal_workspace(request.user)
@@ -124,7 +102,6 @@ def schedule_list(request: Request) -> Response:
     summary="Delete a schedule and its executions (the tasks it made stay)",
 )
 @api_view(["GET", "PATCH", "DELETE"])
-@_answers
 def schedule_detail(request: Request, schedule_id: str) -> Response:
     need = Role.VIEWER if request.method == "GET" else Role.EDITOR
     schedule = services.get_schedule_for_user(request.user, schedule_id, need)
@@ -132,7 +109,7 @@ def schedule_detail(request: Request, schedule_id: str) -> Response:
         services.delete_schedule(schedule)
         return Response(status=status.HTTP_204_NO_CONTENT)
     if request.method == "PATCH":
-        data = dict(_validated(ScheduleWriteSerializer, request.data))
+        data = dict(validated(ScheduleWriteSerializer, request.data))
         if "workspace" in data:
             raise serializers.ValidationError(
                 {"workspace": ["A schedule stays in its workspace: make a new one there."]}
@@ -148,7 +125,6 @@ def schedule_detail(request: Request, schedule_id: str) -> Response:
     summary="Run the schedule now, out of turn (its next run stays); returns the execution",
 )
 @api_view(["POST"])
-@_answers
 def schedule_run(request: Request, schedule_id: str) -> Response:
     schedule = services.get_schedule_for_user(request.user, schedule_id, Role.EDITOR)
     execution = services.run_now(schedule)
@@ -168,7 +144,6 @@ def _toggle(request: Request, schedule_id: str, change: Callable[[Schedule], Non
     summary="Pause: no runs until resumed",
 )
 @api_view(["POST"])
-@_answers
 def schedule_pause(request: Request, schedule_id: str) -> Response:
     return _toggle(request, schedule_id, services.pause)
 
@@ -180,7 +155,6 @@ def schedule_pause(request: Request, schedule_id: str) -> Response:
     summary="Resume from the next slot after now (the slots missed while paused do not run)",
 )
 @api_view(["POST"])
-@_answers
 def schedule_resume(request: Request, schedule_id: str) -> Response:
     return _toggle(request, schedule_id, services.resume)
 
@@ -193,10 +167,9 @@ def schedule_resume(request: Request, schedule_id: str) -> Response:
     "and a summary of all of them",
 )
 @api_view(["GET"])
-@_answers
 def schedule_executions(request: Request, schedule_id: str) -> Response:
     schedule = services.get_schedule_for_user(request.user, schedule_id)
-    query = _validated(ExecutionListQuerySerializer, request.query_params)
+    query = validated(ExecutionListQuerySerializer, request.query_params)
     found = services.executions(
         schedule, outcome=query.get("outcome", ""), since=query.get("since")
     )[:EXECUTION_LIMIT]

@@ -8,7 +8,6 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -30,6 +29,7 @@ from tasks_app.tags.serializers import (
     TaskTagsSerializer,
 )
 from tasks_app.workspaces.models import Role
+from writers.api import validated
 from writers.schema import ErrorSerializer
 
 BAD_QUERY = OpenApiResponse(
@@ -48,15 +48,13 @@ EXISTS = OpenApiResponse(
 
 
 def _answers(view: Callable[..., Response]) -> Callable[..., Response]:
-    """The services' refusals in the API's shape: field errors 400, a taken name 409."""
+    """A taken name as the API's 409, naming the tag that has it (field errors are 400 by the
+    project's exception handler)."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Response:
         try:
             return view(*args, **kwargs)
-        except DjangoValidationError as error:
-            detail = error.message_dict if hasattr(error, "error_dict") else error.messages
-            raise serializers.ValidationError(detail) from error
         except services.TagExists as exists:
             return Response(
                 {"detail": exists.message, "code": exists.code, "tag": exists.existing.pk},
@@ -64,12 +62,6 @@ def _answers(view: Callable[..., Response]) -> Callable[..., Response]:
             )
 
     return wrapped
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _tag_data(tag_id: int, user: Any) -> dict[str, Any]:
@@ -94,10 +86,10 @@ def _tag_data(tag_id: int, user: Any) -> dict[str, Any]:
 @_answers
 def tag_list(request: Request) -> Response:
     if request.method == "GET":
-        query = _validated(TagListQuerySerializer, request.query_params)
+        query = validated(TagListQuerySerializer, request.query_params)
         tags = services.tags_for_user(request.user, query.get("workspace"))
         return Response({"tags": TagSerializer(tags, many=True).data})
-    data = _validated(TagCreateSerializer, request.data)
+    data = validated(TagCreateSerializer, request.data)
     tag = services.create_tag(request.user, data["workspace"], data["name"], data.get("color", ""))
     return Response(_tag_data(tag.pk, request.user), status=status.HTTP_201_CREATED)
 
@@ -127,7 +119,7 @@ def tag_detail(request: Request, tag_id: str) -> Response:
         services.delete_tag(tag)
         return Response(status=status.HTTP_204_NO_CONTENT)
     if request.method == "PATCH":
-        data = _validated(TagUpdateSerializer, request.data)
+        data = validated(TagUpdateSerializer, request.data)
         services.update_tag(tag, name=data.get("name"), color=data.get("color"))
     return Response(_tag_data(tag.pk, request.user))
 
@@ -142,7 +134,7 @@ def tag_detail(request: Request, tag_id: str) -> Response:
 @_answers
 def tag_merge(request: Request, tag_id: str) -> Response:
     tag = services.get_tag_for_user(request.user, tag_id, Role.EDITOR)
-    data = _validated(TagMergeSerializer, request.data)
+    data = validated(TagMergeSerializer, request.data)
     try:
         into = services.get_tag_for_user(request.user, data["into"], Role.EDITOR)
     except (Http404, PermissionDenied) as error:
@@ -166,7 +158,7 @@ def _task_tags(task: Task, http_status: int = status.HTTP_200_OK) -> Response:
 @_answers
 def task_tags(request: Request, task_id: str) -> Response:
     task = get_task_to_change(request.user, task_id)
-    data = _validated(TaskTagAddSerializer, request.data)
+    data = validated(TaskTagAddSerializer, request.data)
     if data.get("name") and not data.get("tag"):
         services.add_tag_by_name(request.user, task, data["name"])
     else:

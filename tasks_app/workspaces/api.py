@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +27,7 @@ from tasks_app.workspaces.serializers import (
     WorkspaceSerializer,
     WorkspaceWriteSerializer,
 )
+from writers.api import validated
 from writers.schema import ErrorSerializer
 
 ERRORS = {
@@ -43,12 +44,6 @@ ERRORS = {
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in codes}
-
-
-def _validated(serializer_class: type[serializers.Serializer], request: Request) -> Any:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class WorkspaceAPIView(APIView):
@@ -79,7 +74,7 @@ class WorkspacesView(WorkspaceAPIView):
         summary="Create a team workspace; the caller becomes its admin",
     )
     def post(self, request: Request) -> Response:
-        data = _validated(WorkspaceWriteSerializer, request)
+        data = validated(WorkspaceWriteSerializer, request.data)
         workspace = services.create_workspace(request.user, data["name"])
         return Response(_workspace_data(request.user, workspace.pk), status=201)
 
@@ -97,7 +92,7 @@ class WorkspaceDetailView(WorkspaceAPIView):
     )
     def patch(self, request: Request, workspace_id: str) -> Response:
         workspace = services.get_workspace_for_user(request.user, workspace_id, Role.ADMIN)
-        data = _validated(WorkspaceWriteSerializer, request)
+        data = validated(WorkspaceWriteSerializer, request.data)
         services.rename_workspace(workspace, data["name"])
         return Response(_workspace_data(request.user, workspace.pk))
 
@@ -130,7 +125,7 @@ class MembersView(WorkspaceAPIView):
     )
     def post(self, request: Request, workspace_id: str) -> Response:
         workspace = services.get_workspace_for_user(request.user, workspace_id, Role.ADMIN)
-        data = _validated(InviteSerializer, request)
+        data = validated(InviteSerializer, request.data)
         invitation = invitations.invite(request.user, workspace, data["user"], data["role"])
         return Response(InvitationSerializer(invitation).data, status=201)
 
@@ -144,7 +139,7 @@ class MemberDetailView(WorkspaceAPIView):
     )
     def patch(self, request: Request, workspace_id: str, user_id: str) -> Response:
         workspace = services.get_workspace_for_user(request.user, workspace_id, Role.ADMIN)
-        data = _validated(RoleSerializer, request)
+        data = validated(RoleSerializer, request.data)
         member = services.get_member(workspace, user_id)
         services.change_role(workspace, member, data["role"])
         return Response(MemberSerializer(member).data)
