@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +25,8 @@ from django.utils.translation import gettext as _
 from tasks_app import services
 from tasks_app.models import Priority, Task
 from tasks_app.tags.services import tags_in
-from tasks_app.workspaces.models import Role, role_allows
+from tasks_app.workspaces.models import Role, in_workspaces_of
+from tasks_app.workspaces.services import require
 
 ACTIONS = ("assign", "tag", "untag", "priority", "move", "cancel", "delete")
 # What each action needs besides the ids.
@@ -68,8 +68,7 @@ def chosen_tasks(user: Any, ids: Iterable[Any]) -> list[Task]:
         )
     found = {
         task.pk: task
-        for task in Task.objects.visible_to(user)
-        .annotate(role=F("workspace__memberships__role"))
+        for task in in_workspaces_of(Task.objects.alive(), user)
         .select_related("workspace", "assignee")
         .filter(pk__in=wanted)
     }
@@ -78,11 +77,7 @@ def chosen_tasks(user: Any, ids: Iterable[Any]) -> list[Task]:
         raise Http404(_("No such task: %(ids)s.") % {"ids": ", ".join(unknown)})
     tasks = [found[pk] for pk in wanted]
     for task in tasks:
-        if not role_allows(task.role, Role.EDITOR):
-            raise PermissionDenied(
-                _("Your role in this workspace (%(role)s) cannot do this.")
-                % {"role": Role(task.role).label}
-            )
+        require(task.role, Role.EDITOR)
     return tasks
 
 

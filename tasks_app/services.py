@@ -47,8 +47,8 @@ from tasks_app.tags.models import Tag
 from tasks_app.tags.services import tags_in
 from tasks_app.transcripts.models import TranscriptRevision
 from tasks_app.uploads import store_upload
-from tasks_app.workspaces.models import Role, Workspace, role_allows
-from tasks_app.workspaces.services import personal_workspace, role_in
+from tasks_app.workspaces.models import Role, Workspace, in_workspaces_of, role_allows
+from tasks_app.workspaces.services import personal_workspace, require, role_in
 from transcription.services import (
     LANGUAGES,
     available_models,
@@ -510,10 +510,7 @@ def _workspace_to_move_to(actor: Any, workspace: Any) -> Workspace:
     )
     if role is None:
         raise ValidationError({"workspace": ["No such workspace."]}, code="unknown_workspace")
-    if not role_allows(role, Role.EDITOR):
-        raise PermissionDenied(
-            _("Your role in this workspace (%(role)s) cannot do this.") % {"role": Role(role).label}
-        )
+    require(role, Role.EDITOR)
     if isinstance(workspace, Workspace):
         return workspace
     return Workspace.objects.get(pk=workspace_id)
@@ -644,25 +641,19 @@ def get_task_for_user(user: Any, task_id: Any, need: str = Role.VIEWER) -> Task:
         # get(), not first(): no ORDER BY to compile on the path every poll takes.
         # The workspace and assignee come in the same query: the API's answer names them.
         task = (
-            Task.objects.alive()
-            .filter(workspace__memberships__user=user)
-            .annotate(role=F("workspace__memberships__role"))
+            in_workspaces_of(Task.objects.alive(), user)
             .select_related("workspace", "assignee")
             .get(pk=pk)
         )
     except Task.DoesNotExist as error:
         raise Http404("No such task.") from error
-    if not role_allows(task.role, need):
-        raise PermissionDenied(
-            _("Your role in this workspace (%(role)s) cannot do this.")
-            % {"role": Role(task.role).label}
-        )
+    require(task.role, need)
     return task
 
 
 def workspaces_of(user: Any) -> list[Workspace]:
     """The user's workspaces, each with the user's `role` there, in one query."""
-    return list(Workspace.objects.of(user).annotate(role=F("memberships__role")))
+    return list(Workspace.objects.with_role(user))
 
 
 def writable(workspaces: Iterable[Workspace]) -> list[Workspace]:
@@ -716,8 +707,7 @@ def tasks_for_user(
     `overdue` True keeps only overdue to-dos, False leaves them out.
     """
     tasks = (
-        Task.objects.visible_to(user)
-        .annotate(role=F("workspace__memberships__role"))
+        in_workspaces_of(Task.objects.alive(), user)
         .select_related("workspace", "assignee")
         .prefetch_related("tags")
     )

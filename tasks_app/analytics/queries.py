@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from tasks_app.models import Kind, Status, Task
 from tasks_app.workspaces.models import Membership, Role, Workspace
+from tasks_app.workspaces.services import refusal
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -132,9 +133,7 @@ def scope_for(
         raise Http404
     allowed = user.is_staff or role == Role.ADMIN
     if admin and not allowed:
-        raise PermissionDenied(
-            _("Your role in this workspace (%(role)s) cannot do this.") % {"role": Role(role).label}
-        )
+        raise refusal(role)
     return Scope(tasks.filter(workspace=workspace), workspace, everyone=False, per_user=allowed)
 
 

@@ -193,49 +193,46 @@ def queue_event(event: TaskEvent) -> int:
     """One pending delivery per active webhook of the task's owner; returns how many."""
     if event.event not in WEBHOOK_EVENTS:
         return 0
-    task = event.task
-    payload = {
-        "id": str(task.pk),
-        "status": task.status,
-        "event": event.event,
-        "timestamp": event.created_at.isoformat().replace("+00:00", "Z"),
-    }
-    now = timezone.now()
-    deliveries = [
-        WebhookDelivery(webhook=webhook, event=event.event, payload=payload, next_attempt_at=now)
-        for webhook in Webhook.objects.filter(user_id=task.user_id, is_active=True)
-    ]
-    WebhookDelivery.objects.bulk_create(deliveries)
-    return len(deliveries)
+    return _deliver(event.task, event.event, event.created_at)
 
 
 def queue_comment(comment: Any) -> int:
     """`task.commented` for a new comment, to the active webhooks of the task's owner (as the
     other task events: a webhook is its owner's, not the workspace's); returns how many. Each
     comment is its own event, so no TaskEvent row: the comment's id names it."""
-    task = comment.task
     author = comment.author
-    payload = {
-        "id": str(task.pk),
-        "status": task.status,
-        "event": TaskEvent.Kind.COMMENTED.value,
+    about = {
         "comment": {
             "id": comment.pk,
             "author": author.username if author is not None else None,
             "body": comment.body,
-            "created_at": comment.created_at.isoformat().replace("+00:00", "Z"),
-        },
-        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+            "created_at": _timestamp(comment.created_at),
+        }
+    }
+    return _deliver(comment.task, TaskEvent.Kind.COMMENTED, timezone.now(), about)
+
+
+def _deliver(task: Any, event: str, at: Any, about: dict[str, Any] | None = None) -> int:
+    """Queue `event` about `task` (with `about` in the payload) for each active webhook of the
+    task's owner; the tick sends them."""
+    payload = {
+        "id": str(task.pk),
+        "status": task.status,
+        "event": str(event),
+        **(about or {}),
+        "timestamp": _timestamp(at),
     }
     now = timezone.now()
     deliveries = [
-        WebhookDelivery(
-            webhook=webhook, event=TaskEvent.Kind.COMMENTED, payload=payload, next_attempt_at=now
-        )
+        WebhookDelivery(webhook=webhook, event=event, payload=payload, next_attempt_at=now)
         for webhook in Webhook.objects.filter(user_id=task.user_id, is_active=True)
     ]
     WebhookDelivery.objects.bulk_create(deliveries)
     return len(deliveries)
+
+
+def _timestamp(moment: Any) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def send_test(webhook: Webhook) -> WebhookDelivery:
@@ -246,7 +243,7 @@ def send_test(webhook: Webhook) -> WebhookDelivery:
         "id": None,
         "status": "test",
         "event": TEST_EVENT,
-        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+        "timestamp": _timestamp(timezone.now()),
     }
     delivery = WebhookDelivery.objects.create(
         webhook=webhook, event=TEST_EVENT, payload=payload, next_attempt_at=timezone.now()

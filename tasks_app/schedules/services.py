@@ -26,7 +26,7 @@ import django_rq
 from croniter import croniter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -40,8 +40,8 @@ from tasks_app.models import Kind, Priority, Status, Task
 from tasks_app.schedules.models import Action, Execution, Rule, Schedule
 from tasks_app.services import create_task, enqueue_task, request_analysis
 from tasks_app.tags.services import tags_in
-from tasks_app.workspaces.models import Role, Workspace, role_allows
-from tasks_app.workspaces.services import role_in
+from tasks_app.workspaces.models import Role, Workspace, in_workspaces_of, role_allows
+from tasks_app.workspaces.services import require, role_in
 
 logger = logging.getLogger(__name__)
 
@@ -64,18 +64,13 @@ def get_schedule_for_user(user: Any, schedule_id: Any, need: str = Role.VIEWER) 
     if not text.isdecimal() or not getattr(user, "is_authenticated", False):
         raise Http404("No such schedule.")
     schedule = (
-        Schedule.objects.filter(pk=int(text), workspace__memberships__user=user)
+        in_workspaces_of(Schedule.objects.filter(pk=int(text)), user)
         .select_related("workspace", "assignee", "source_task", "created_by")
-        .annotate(role=F("workspace__memberships__role"))
         .first()
     )
     if schedule is None:
         raise Http404("No such schedule.")
-    if not role_allows(schedule.role, need):
-        raise PermissionDenied(
-            _("Your role in this workspace (%(role)s) cannot do this.")
-            % {"role": Role(schedule.role).label}
-        )
+    require(schedule.role, need)
     return schedule
 
 
@@ -83,10 +78,9 @@ def schedules_for_user(user: Any, workspace_id: Any = None) -> Any:
     """The schedules of the user's workspaces (one of them with `workspace_id`), each with its
     role and its last execution's outcome."""
     schedules = (
-        Schedule.objects.filter(workspace__memberships__user=user)
+        in_workspaces_of(Schedule.objects, user)
         .select_related("workspace")
         .annotate(
-            role=F("workspace__memberships__role"),
             last_outcome=Subquery(
                 Execution.objects.filter(schedule=OuterRef("pk"))
                 .order_by("-started_at", "-pk")

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -54,7 +53,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 
 def _workspaces(user: Any) -> list[Workspace]:
     """The user's workspaces, each with the user's role there."""
-    return list(Workspace.objects.of(user).annotate(role=F("memberships__role")))
+    return list(Workspace.objects.with_role(user))
 
 
 def _editable_workspaces(user: Any) -> list[Workspace]:

@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from tasks_app.models import Task
 from tasks_app.schedules.models import Schedule
 from tasks_app.tags.models import COLOR, Tag
-from tasks_app.workspaces.models import Role, Workspace, role_allows
-from tasks_app.workspaces.services import role_in
+from tasks_app.workspaces.models import Role, Workspace, in_workspaces_of
+from tasks_app.workspaces.services import require, role_in
 
 NAME_MAX = 50
 # A new tag without a colour gets one of these, picked by its name (the same name, the same
@@ -95,15 +95,10 @@ def get_tag_for_user(user: Any, tag_id: Any, need: str = Role.VIEWER) -> Tag:
     if pk is None or not getattr(user, "is_authenticated", False):
         raise Http404("No such tag.")
     try:
-        tag = (
-            Tag.objects.filter(workspace__memberships__user=user)
-            .annotate(role=F("workspace__memberships__role"))
-            .select_related("workspace")
-            .get(pk=pk)
-        )
+        tag = in_workspaces_of(Tag.objects, user).select_related("workspace").get(pk=pk)
     except Tag.DoesNotExist as error:
         raise Http404("No such tag.") from error
-    _require(tag.role, need)
+    require(tag.role, need)
     return tag
 
 
@@ -111,13 +106,13 @@ def workspace_for_tags(user: Any, workspace_id: Any, need: str = Role.VIEWER) ->
     """A workspace of the user for the tag pages; Http404 for anyone else's."""
     pk = int_or_none(workspace_id)
     workspace = (
-        Workspace.objects.of(user).annotate(role=F("memberships__role")).filter(pk=pk).first()
+        Workspace.objects.with_role(user).filter(pk=pk).first()
         if pk is not None and getattr(user, "is_authenticated", False)
         else None
     )
     if workspace is None:
         raise Http404("No such workspace.")
-    _require(workspace.role, need)
+    require(workspace.role, need)
     return workspace
 
 
@@ -129,7 +124,7 @@ def create_tag(user: Any, workspace_id: Any, name: Any, color: Any = "") -> Tag:
     role = role_in(user, pk) if pk is not None else None
     if role is None:
         raise ValidationError({"workspace": ["No such workspace."]}, code="unknown_workspace")
-    _require(role, Role.EDITOR)
+    require(role, Role.EDITOR)
     name = clean_name(name)
     color = clean_color(color) or default_color(name)
     tag = Tag(workspace_id=pk, name=name, color=color)
@@ -259,13 +254,6 @@ def _save(tag: Tag) -> Tag:
 
 def _touch(task: Task) -> None:
     Task.objects.filter(pk=task.pk).update(updated_at=timezone.now())
-
-
-def _require(role: str, need: str) -> None:
-    if not role_allows(role, need):
-        raise PermissionDenied(
-            _("Your role in this workspace (%(role)s) cannot do this.") % {"role": Role(role).label}
-        )
 
 
 def int_or_none(value: Any) -> int | None:

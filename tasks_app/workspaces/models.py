@@ -26,6 +26,10 @@ class WorkspaceQuerySet(models.QuerySet["Workspace"]):
         """The workspaces `user` is a member of."""
         return self.filter(memberships__user=user)
 
+    def with_role(self, user: Any) -> WorkspaceQuerySet:
+        """The workspaces `user` is a member of, each with the user's `role` there."""
+        return self.of(user).annotate(role=models.F("memberships__role"))
+
 
 class Workspace(models.Model):
     name = models.CharField(max_length=100)
@@ -91,6 +95,14 @@ class Membership(models.Model):
 
     def allows(self, role: str) -> bool:
         return role_allows(self.role, role)
+
+
+def in_workspaces_of(rows: models.QuerySet[Any], user: Any) -> models.QuerySet[Any]:
+    """The rows (of a model with a `workspace`) in the workspaces `user` is a member of, each
+    with the user's `role` there: one join, so a list or a lookup asks no query per row."""
+    return rows.filter(workspace__memberships__user=user).annotate(
+        role=models.F("workspace__memberships__role")
+    )
 
 
 def role_allows(held: str, needed: str) -> bool:

@@ -75,6 +75,13 @@ def refusal(role: str) -> PermissionDenied:
     )
 
 
+def require(held: str, needed: str) -> None:
+    """PermissionDenied (403, naming the role) unless a member holding `held` may do what
+    needs `needed`."""
+    if not role_allows(held, needed):
+        raise refusal(held)
+
+
 def get_workspace_for_user(user: Any, workspace_id: Any, need: str = Role.VIEWER) -> Workspace:
     """A workspace the user is a member of, with `role` and `member_count` on it. Http404 for
     anyone else (a 403 would confirm it exists); PermissionDenied when the role is too low."""
@@ -85,8 +92,7 @@ def get_workspace_for_user(user: Any, workspace_id: Any, need: str = Role.VIEWER
     workspace = workspaces_of(user).filter(pk=pk).first()
     if workspace is None:
         raise Http404("No such workspace.")
-    if not role_allows(workspace.role, need):
-        raise refusal(workspace.role)
+    require(workspace.role, need)
     return workspace
 
 
