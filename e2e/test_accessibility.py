@@ -106,7 +106,8 @@ def open_date_picker(page: Page) -> None:
 def edit_a_segment_and_find(page: Page) -> None:
     # The transcript workspace with a segment's form open and a find-and-replace preview.
     page.locator("#transcript-segments .seg-edit").first.click()
-    expect(page.locator(".seg-form textarea")).to_be_visible()
+    # The form takes the focus a moment after it shows; typing before that would land in it.
+    expect(page.locator(".seg-form textarea")).to_be_focused()
     page.locator("#find-text").fill("you")
     page.locator(".find-form button[type=submit]").click()
     expect(page.locator(".find-preview")).to_be_visible()

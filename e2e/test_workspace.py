@@ -130,6 +130,7 @@ def test_it_plays_seeks_edits_renames_restores_and_downloads(
     expect(page.locator("#seg-1 .seg-edit")).to_be_focused()
     # Esc cancels an edit without saving.
     page.locator("#seg-2 .seg-edit").click()
+    expect(page.locator("#seg-2 textarea")).to_be_focused()
     page.locator("#seg-2 textarea").fill("Nothing to keep.")
     page.locator("#seg-2 textarea").press("Escape")
     expect(page.locator("#seg-2 .seg-text")).to_have_text("Thank you.")
@@ -190,6 +191,8 @@ def test_a_stale_save_is_refused_with_both_texts_and_can_be_saved_again(
     sign_in(page, site, alice, language)
     page.goto(f"{site}/dashboard/tasks/{task.pk}")
     page.locator("#seg-2 .seg-edit").click()
+    # Typing before the form takes the focus would race the script moving the cursor to the end.
+    expect(page.locator("#seg-2 textarea")).to_be_focused()
     # Meanwhile, in another window, someone saves the same segment.
     services.apply(task, alice, 0, [{"op": "edit", "id": 2, "text": "Thanks a lot."}])
     page.locator("#seg-2 textarea").fill("Thank you all.")
@@ -262,6 +265,7 @@ def test_labels_arriving_wait_until_the_open_segment_is_closed(
     sign_in(page, site, alice, "fa")
     page.goto(f"{site}/dashboard/tasks/{task.pk}")
     page.locator("#seg-0 .seg-edit").click()
+    expect(page.locator("#seg-0 textarea")).to_be_focused()
     page.locator("#seg-0 textarea").fill("And so, my fellow Americans,")
     # The labelling job finishes while the segment is open.
     services.apply(task, None, 0, [{"op": "speaker", "ids": [0, 1], "speaker": "Speaker 3"}])
