@@ -96,6 +96,28 @@ def _storage_root(settings: Any, tmp_path: Any) -> None:
     settings.STORAGE_ROOT.mkdir()
 
 
+@pytest.fixture
+def s3(settings: Any) -> str:
+    """STORAGE_BACKEND=s3 on the real object store scripts/services.py started (SeaweedFS), under
+    a key prefix of this test's own, so tests never see each other's objects."""
+    import uuid
+
+    if not os.environ.get("S3_ENDPOINT_URL"):
+        pytest.fail("No object store: run the tests through scripts/services.py (make test).")
+    settings.STORAGE_BACKEND = "s3"
+    for name in ("S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+        setattr(settings, name, os.environ[name])
+    settings.S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    settings.S3_PREFIX = f"test-{uuid.uuid4().hex}"
+    return "s3"
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request: Any) -> str:
+    """Each backend in turn: the test runs once on files under STORAGE_ROOT, once on S3."""
+    return request.getfixturevalue("s3") if request.param == "s3" else "local"
+
+
 @pytest.fixture(autouse=True)
 def _test_model(settings: Any) -> None:
     """tiny.en is the fast English model the tests transcribe with."""

