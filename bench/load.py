@@ -175,9 +175,11 @@ def seed(count: int) -> tuple[Any, list[str]]:
     Task.objects.bulk_create(tasks, batch_size=1000)
     Task.tags.through.objects.bulk_create(links, batch_size=5000)
     # As autovacuum would shortly after a bulk load: without statistics the planner picks
-    # plans for an empty table and the figures would measure that instead of Writers.
+    # plans for an empty table, and without the visibility map (VACUUM) the list's COUNT(*)
+    # reads every visible task's row instead of the partial live-task index alone (10 → 1 ms);
+    # the figures would measure a table no install keeps for long instead of Writers.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     visible = [str(task.id) for task in tasks if task.workspace_id in {w.pk for w in mine}]
     return user, visible[:500]
 
