@@ -56,8 +56,17 @@ def is_local() -> bool:
 def store() -> Storage:
     """The Django storage holding the bytes, built from the settings of the moment (tests
     switch STORAGE_ROOT and the backend per test) and reused while they hold."""
-    if is_local():
-        return _local_store(str(settings.STORAGE_ROOT))
+    return local_store() if is_local() else s3_store()
+
+
+def local_store() -> FileSystemStorage:
+    """The files under STORAGE_ROOT, whatever STORAGE_BACKEND says (the `move_storage` command
+    copies between the two stores)."""
+    return _local_store(str(settings.STORAGE_ROOT))
+
+
+def s3_store() -> Storage:
+    """The bucket of the S3_* settings, whatever STORAGE_BACKEND says."""
     return _s3_store(
         settings.S3_BUCKET,
         settings.S3_PREFIX,
@@ -121,10 +130,17 @@ def key(name: str) -> str:
 
 @contextlib.contextmanager
 def _translated() -> Iterator[None]:
-    """botocore's errors as ours: absent is FileNotFoundError, unreachable StoreUnavailable."""
+    """botocore's errors as ours on the s3 backend (`s3_errors`); nothing to translate on local."""
     if is_local():
         yield
         return
+    with s3_errors():
+        yield
+
+
+@contextlib.contextmanager
+def s3_errors() -> Iterator[None]:
+    """botocore's errors as ours: absent is FileNotFoundError, unreachable StoreUnavailable."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
