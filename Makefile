@@ -9,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-stall chaos fuzz load ci clean
+.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu gpu-check bench-stall chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,9 +21,16 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# A GPU worker's CUDA library (cuBLAS 12, 580 MB), apart so that CPU installs stay small.
+$(VENV)/.installed-gpu: requirements-gpu.txt $(VENV)/.installed
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-gpu.txt
+	touch $@
+
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
+
+install-gpu: $(VENV)/.installed-gpu
 
 # A product, not a debug server: DEBUG off (`make run DEBUG=1` for development) over plain HTTP on
 # loopback (HTTPS=0: cookies without Secure, no redirect to https). The port is checked first,
@@ -64,8 +71,14 @@ SQLITE_TESTS := tasks_app/tests/test_api_tasks_create.py tasks_app/tests/test_ap
 test-sqlite: install-dev
 	$(PY) scripts/services.py --sqlite -- $(PY) -m pytest -q -p no:cacheprovider $(SQLITE_TESTS)
 
-# Tests that need CUDA; run on a machine with a GPU (the device tool).
-test-gpu: install-dev
+# Tests that need CUDA, on a host with an NVIDIA GPU and its driver and nothing else installed
+# (scripts/gpu-check.sh runs this and bench-gpu in one go). cuda_check stops at once, saying why,
+# where no CUDA device is visible, before the 580 MB of cuBLAS are installed and rather than pass
+# with every test deselected.
+test-gpu: system-deps install-dev
+	$(PY) manage.py cuda_check --devices-only
+	$(MAKE) --no-print-directory install-gpu
+	$(PY) manage.py cuda_check
 	$(PY) scripts/services.py -- $(PY) -m pytest -m gpu $(PYTEST_ARGS)
 
 lint: install-dev
@@ -77,6 +90,16 @@ migrations-check: install-dev
 
 bench: install-dev
 	$(PY) scripts/services.py -- $(PY) bench/run.py $(BENCH_ARGS)
+
+# The bench on GPU 0: its own section of bench/RESULTS.md, beside the CPU figures.
+bench-gpu: system-deps install-dev
+	$(PY) manage.py cuda_check --devices-only
+	$(MAKE) --no-print-directory install-gpu
+	$(PY) scripts/services.py -- $(PY) bench/run.py --device cuda $(BENCH_ARGS)
+
+# Everything the GPU path owes in one go (install, test-gpu, bench-gpu), logs under $$OUT.
+gpu-check:
+	scripts/gpu-check.sh
 
 # gunicorn under wrk with 10 000 tasks, then 50 concurrent 10 MB uploads (needs wrk).
 load: install-dev

@@ -9,6 +9,7 @@ process, and never entering CTranslate2 in a process forked after a model was lo
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -17,6 +18,7 @@ import logging
 import math
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -333,6 +335,50 @@ def cuda_device_count() -> int:
     return ctranslate2.get_cuda_device_count()
 
 
+# CTranslate2's wheels link the CUDA runtime statically and dlopen("libcublas.so.12") at the first
+# matrix product; since its own Conv1D kernel they open no cuDNN (tests/test_cuda_libraries.py reads
+# both facts from the library). requirements-gpu.txt installs cuBLAS as NVIDIA's pip wheel, in a
+# folder no loader searches.
+CUBLAS_LIBRARIES = ("libcublasLt.so.12", "libcublas.so.12")
+_cuda_libraries: list[Path] | None = None
+
+
+def cuda_library_dirs(search: list[str] | None = None) -> list[Path]:
+    """The `nvidia/cublas/lib` folders of installed nvidia-cublas-cu12 wheels on `search`."""
+    found = []
+    for entry in sys.path if search is None else search:
+        folder = Path(entry or ".") / "nvidia" / "cublas" / "lib"
+        if (folder / CUBLAS_LIBRARIES[-1]).is_file() and folder not in found:
+            found.append(folder)
+    return found
+
+
+def load_cuda_libraries() -> list[Path]:
+    """Load the wheel's cuBLAS into this process, so CTranslate2's dlopen finds it by name.
+
+    Preloaded rather than LD_LIBRARY_PATH: the loader reads that variable once, when the process
+    starts, so only a wrapper could set it, and every way a worker starts (make, honcho, systemd,
+    compose, a test's subprocess) would need one. A library already loaded is found by its soname,
+    whoever asks later; no root, no ldconfig. Where no wheel is installed, a system cuBLAS (the
+    CUDA toolkit, a CUDA base image) is used if the loader finds one.
+    """
+    global _cuda_libraries
+    if _cuda_libraries is not None:
+        return _cuda_libraries
+    folders = cuda_library_dirs()
+    paths = [folders[0] / name for name in CUBLAS_LIBRARIES] if folders else []
+    try:
+        for library in paths or CUBLAS_LIBRARIES:
+            ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+    except OSError as exc:
+        raise ModelUnavailable(
+            f"CUDA is visible but cuBLAS 12 could not be loaded ({exc}); install it with "
+            "`pip install -r requirements-gpu.txt` (make test-gpu does)."
+        ) from exc
+    _cuda_libraries = paths
+    return paths
+
+
 _auto_warned = False
 
 
@@ -377,6 +423,14 @@ def get_model(name: str) -> LoadedModel:
         if key in _models:
             return _models[key]
         started = time.monotonic()
+        if device == "cuda":
+            visible = cuda_device_count()
+            if index >= visible:
+                raise ModelUnavailable(
+                    f"The model should run on GPU {index} (MODEL_DEVICE=cuda, "
+                    f"MODEL_DEVICE_INDEX={index}) but this host has {visible} CUDA device(s)."
+                )
+            load_cuda_libraries()
         from faster_whisper import WhisperModel
 
         try:

@@ -151,3 +151,16 @@ def test_it_stops_an_idle_worker_whose_stop_exception_a_finaliser_swallowed(queu
     runner = threading.Thread(target=lambda: (idle.work(), finished.set()), daemon=True)
     runner.start()
     assert finished.wait(15), "the worker kept waiting for work after a stop request"
+
+
+def test_it_refuses_to_pin_to_a_gpu_this_host_does_not_have() -> None:
+    from django.core.management import CommandError, call_command
+
+    from transcription import engine
+
+    with pytest.raises(CommandError) as raised:
+        call_command("transcription_worker", "--gpu", "0,99")
+
+    assert str(raised.value).startswith(
+        f"--gpu 0,99: this host has {engine.cuda_device_count()} CUDA device(s)"
+    )

@@ -47,6 +47,12 @@ class Command(BaseCommand):
         if unknown or not queues:
             raise CommandError(f"Unknown queue(s) {unknown}; known: {list(settings.RQ_QUEUES)}")
         gpus = [int(index) for index in options["gpu"].split(",")] if options["gpu"] else []
+        if gpus and max(gpus) >= (visible := engine.cuda_device_count()):
+            # Said now, not as a model load failing in every child the supervisor restarts.
+            raise CommandError(
+                f"--gpu {options['gpu']}: this host has {visible} CUDA device(s)"
+                + (f", numbered 0 to {visible - 1}." if visible else ".")
+            )
         max_jobs = options["max_jobs"] or None
         if options["child"] or options["burst"]:
             if gpus:
