@@ -43,6 +43,7 @@ class ErrorCode(models.TextChoices):
     DOCUMENT_ERROR = "DOCUMENT_ERROR", _("The document could not be read")
     NO_TEXT = "NO_TEXT", _("The document holds no text")
     STORAGE_FULL = "STORAGE_FULL", _("The server's storage is full")
+    STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE", _("The file storage could not be reached")
     INTERNAL = "INTERNAL", _("Internal error")
 
 

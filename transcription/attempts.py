@@ -2,7 +2,9 @@
 
 A claim is (task, attempt number). Every UPDATE filters on status PROCESSING *and* that attempt
 number, so once the sweeper has given the task to a new attempt, or the user cancelled it, a
-frozen or slow worker's late progress and completion change nothing.
+frozen or slow worker's late progress and completion change nothing. It also remembers the
+result an earlier attempt left (`previous`, `previous_text`): the name to resume from, and to
+delete once this attempt has pointed the row at a result of its own.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,6 +25,8 @@ from tasks_app.models import AnalysisStatus, Attempt, Status, Task
 class Claim:
     task_id: uuid.UUID
     number: int
+    previous: str = ""
+    previous_text: str = ""
 
     @classmethod
     def take(cls, task_id: Any, worker: str, device: str) -> Claim | None:
@@ -29,6 +34,9 @@ class Claim:
         (a duplicate delivery, a cancelled task, one another worker already took)."""
         now = timezone.now()
         with transaction.atomic():
+            # Read before the claim clears it; no attempt writes the row while it is queued.
+            held = Task.objects.filter(pk=task_id).values_list("result_path", "transcript_text")
+            previous, previous_text = held.first() or ("", "")
             if not Task.objects.transition(
                 task_id,
                 [Status.IN_PROGRESS],
@@ -49,7 +57,7 @@ class Claim:
             Attempt.objects.create(
                 task_id=task_id, number=number, worker=worker[:200], device=device[:200]
             )
-        return cls(uuid.UUID(str(task_id)), number)
+        return cls(uuid.UUID(str(task_id)), number, previous, previous_text)
 
     def _mine(self) -> Any:
         return Task.objects.filter(attempts=self.number)
@@ -125,10 +133,10 @@ class Claim:
                 self.end(Attempt.Outcome.COMPLETED, progress=100)
         return done
 
-    def fail(self, code: str, message: str, partial: dict[str, Any] | None, path: str) -> bool:
+    def fail(self, code: str, message: str, text: str, path: str) -> bool:
+        """PROCESSING → FAILED, keeping the transcript `text` and the result `path` reached."""
         fields: dict[str, Any] = {"error_code": code, "error_message": message}
-        if partial is not None:
-            fields.update(transcript_text=partial["text"], result_path=path)
+        fields.update(transcript_text=text, result_path=path)
         with transaction.atomic():
             failed = self._mine().transition(
                 self.task_id, [Status.PROCESSING], Status.FAILED, **fields
@@ -137,11 +145,35 @@ class Claim:
                 self.end(Attempt.Outcome.FAILED, code=code, message=message)
         return failed
 
-    def keep_partial(self, partial: dict[str, Any], path: str) -> None:
+    def keep_partial(self, text: str, path: str) -> bool:
         """Point a task its owner cancelled mid-run at what was transcribed before the stop."""
-        self._mine().filter(pk=self.task_id, status=Status.CANCELLED).update(
-            transcript_text=partial["text"], result_path=path
+        return (
+            self._mine()
+            .filter(pk=self.task_id, status=Status.CANCELLED)
+            .update(transcript_text=text, result_path=path)
+            == 1
         )
+
+    def release(self, code: str, message: str, text: str, path: str) -> bool:
+        """End this attempt on a passing fault (the object store unreachable): the task goes
+        back to PENDING, which the sweeper enqueues again once ENQUEUE_GRACE_SECONDS have
+        passed, like a task whose worker was lost; after MAX_ATTEMPTS it FAILS with `code`."""
+        last = self.number >= settings.MAX_ATTEMPTS
+        fields: dict[str, Any] = {"transcript_text": text, "result_path": path}
+        if last:
+            fields.update(error_code=code, error_message=message)
+        else:
+            fields.update(queued_at=None, heartbeat_at=None)
+        with transaction.atomic():
+            moved = self._mine().transition(
+                self.task_id,
+                [Status.PROCESSING],
+                Status.FAILED if last else Status.PENDING,
+                **fields,
+            )
+            if moved:
+                self.end(Attempt.Outcome.FAILED, code=code, message=message)
+        return moved
 
     def end(self, outcome: str, *, code: str = "", message: str = "", progress: Any = None) -> None:
         fields: dict[str, Any] = {

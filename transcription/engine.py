@@ -13,7 +13,6 @@ import ctypes
 import hashlib
 import importlib.metadata
 import importlib.util
-import json
 import logging
 import math
 import os
@@ -1011,12 +1010,8 @@ def resumable_segments(
     return list(previous.get("segments") or [])
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Readers never see half a file, and a write that fails (a full disk) leaves no temporary
-    file behind (tasks_app.storage.atomic_write)."""
-    with storage.atomic_write(path) as temporary, temporary.open("w", encoding="utf-8") as out:
-        json.dump(data, out, ensure_ascii=False)
-
-
-def result_relpath(task_id: Any) -> str:
-    return f"results/{task_id}_transcription.json"
+def result_name(task_id: Any, attempt: int) -> str:
+    """A new stored name for a result of the task, never used before: names are immutable
+    (readers cache a result by its name), so every write of a result takes a new one. Names
+    sort in the order they were made: attempt, then time."""
+    return f"results/{task_id}/{attempt:03d}-{time.time_ns()}.json"

@@ -1,6 +1,10 @@
 """The queued entry points. Each takes ids, runs in the long-lived worker process that owns the
 model and never raises: one attempt (transcription.runner) ends every outcome as a task status,
-so the worker keeps serving."""
+so the worker keeps serving.
+
+A job's file argument is the upload's stored name (tasks_app.blobs), so the worker may run on a
+host that shares no disk with the web. Jobs queued before that change carry an absolute path
+under the web's STORAGE_ROOT instead; `stored_name` turns those back into names."""
 
 from __future__ import annotations
 
@@ -45,16 +49,28 @@ class QueuedJob:
         return enqueue_task(task_id)
 
 
+def stored_name(task_id: str, file_path: str) -> str:
+    """The stored name a job's file argument means: itself, or for an absolute path (queued
+    before names), the part under STORAGE_ROOT, or the task's own name when it lies elsewhere."""
+    path = Path(file_path)
+    if not path.is_absolute():
+        return file_path
+    if path.is_relative_to(settings.STORAGE_ROOT):
+        return str(path.relative_to(settings.STORAGE_ROOT))
+    stored = Task.objects.filter(pk=task_id).values_list("file_path", flat=True).first()
+    return stored or file_path
+
+
 @QueuedJob
 def transcribe_audio(task_id: str, audio_file_path: str) -> None:
-    Transcription(task_id, Path(audio_file_path)).run()
+    Transcription(task_id, stored_name(task_id, audio_file_path)).run()
 
 
 @QueuedJob
 def process_video(task_id: str, video_file_path: str) -> None:
     """Transcribe a video's sound track; keep its metadata, a thumbnail and, when asked, the
     sound as 16 kHz mono FLAC (transcription.processing.video_work)."""
-    Transcription(task_id, Path(video_file_path), processing.video_work).run()
+    Transcription(task_id, stored_name(task_id, video_file_path), processing.video_work).run()
 
 
 @QueuedJob
@@ -63,8 +79,7 @@ def analyze_text(task_id: str, text_content: str | None = None) -> None:
     transcript to its result without touching its status."""
     if text_content is None:
         stored = Task.objects.filter(pk=task_id).values_list("file_path", flat=True).first()
-        path = Path(settings.STORAGE_ROOT) / (stored or "missing")
-        Transcription(task_id, path, processing.text_work).run()
+        Transcription(task_id, stored or "", processing.text_work).run()
     else:
         processing.analyze_transcript(task_id, text_content)
 
@@ -73,8 +88,9 @@ def analyze_text(task_id: str, text_content: str | None = None) -> None:
 def process_task_file(task_id: str, file_path: str) -> None:
     """Look at an upload of any kind: hand audio, video and documents to their job, record the
     size, type and checksums of anything else."""
-    if not processing.route_file(task_id, Path(file_path)):
-        Transcription(task_id, Path(file_path), processing.file_work).run()
+    name = stored_name(task_id, file_path)
+    if not processing.route_file(task_id, name):
+        Transcription(task_id, name, processing.file_work).run()
 
 
 @QueuedJob

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 from rq.timeouts import BaseTimeoutException
 
-from tasks_app import services as task_services
+from tasks_app import blobs
 from tasks_app.models import AnalysisStatus, Status, Task
 from tasks_app.transcripts import services as transcripts
 from transcription import engine, speakers
@@ -55,12 +55,21 @@ def label_task(task_id: str, count: int) -> None:
 
 
 def _audio_and_regions(task: Task) -> tuple[Any, list[tuple[float, float]]]:
-    path = task_services.upload_path(task)
-    if path is None:
+    gone = speakers.SpeakerError(
+        "The audio of this task was deleted: speakers cannot be told apart without it."
+    )
+    if not task.file_path or task.audio_purged_at is not None:
+        raise gone
+    try:
+        # Decoded whole into memory, so the local copy (a download on S3) goes at once.
+        with blobs.local_copy(task.file_path) as path:
+            audio = engine.decode(path)
+    except FileNotFoundError:
+        raise gone from None
+    except blobs.StoreUnavailable as exc:
         raise speakers.SpeakerError(
-            "The audio of this task was deleted: speakers cannot be told apart without it."
-        )
-    audio = engine.decode(path)
+            "The file storage could not be reached to read the audio; try again later."
+        ) from exc
     return audio, engine.speech_regions(audio)
 
 

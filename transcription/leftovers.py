@@ -8,6 +8,11 @@ file is judged by age alone: every writer's live window is short (a result is wr
 milliseconds, normalised audio grows as it is written, an upload's probe is limited to
 tasks_app.uploads.PROBE_TIMEOUT_SECONDS), well within the heartbeat grace.
 
+The same names mark each process's scratch directory (`tasks_app.blobs.scratch_dir`: private
+downloads of stored files, on the S3 backend, and files made before they are stored): a killed
+process's directory goes with everything in it. A worker's heartbeat keeps its directory's time
+fresh, so another host's live worker never looks abandoned.
+
 Two places clean up: the sweeper (`remove(older_than=HEARTBEAT_GRACE_SECONDS,
 other_hosts=True)`) and each worker process at start (`remove(older_than=0,
 other_hosts=False)`), which takes away what its dead predecessors on this host left at once.
@@ -18,6 +23,7 @@ default).
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -28,20 +34,32 @@ from writers import metrics
 
 logger = logging.getLogger(__name__)
 
-# Where atomic writes happen: uploads being received; results, partial results, thumbnails
-# and normalised audio.
-FOLDERS = ("uploads", "results")
+# Where atomic writes happen: uploads being received; results, partial results (one folder
+# per task), thumbnails and normalised audio; and where processes keep their scratch directories.
+FOLDERS = ("uploads", "results", "scratch")
 
 
 def temporary_files() -> dict[Path, storage.Writer]:
-    """The temporary files of atomic writes under STORAGE_ROOT, live or not, and their writers."""
+    """The temporary files of atomic writes and the scratch directories under STORAGE_ROOT,
+    live or not, and their writers."""
     root = Path(settings.STORAGE_ROOT)
     found = {}
     for folder in FOLDERS:
-        for path in (root / folder).iterdir() if (root / folder).is_dir() else ():
+        for path in _entries(root / folder):
             if writer := storage.writer_of(path):
                 found[path] = writer
+            elif folder == "results" and path.is_dir():
+                for inner in _entries(path):
+                    if writer := storage.writer_of(inner):
+                        found[inner] = writer
     return found
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def remove(*, older_than: float, other_hosts: bool) -> int:
@@ -61,7 +79,10 @@ def remove(*, older_than: float, other_hosts: bool) -> int:
         if alive or (alive is None and not other_hosts):
             continue
         try:
-            path.unlink()
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
         except FileNotFoundError:
             continue
         removed += 1

@@ -70,3 +70,18 @@ class ModelSpeed(models.Model):
         speed.real_time_factor += SPEED_SMOOTHING * (real_time_factor - speed.real_time_factor)
         speed.samples += 1
         speed.save(update_fields=["real_time_factor", "samples", "updated_at"])
+
+
+class KeptResult(models.Model):
+    """A finished result the object store would not take (StoreUnavailable past
+    STORE_RETRY_SECONDS): kept here so that the next attempt of its task stores it instead of
+    transcribing the recording again, and then forgets it."""
+
+    task = models.OneToOneField(
+        "tasks_app.Task", on_delete=models.CASCADE, related_name="kept_result"
+    )
+    result = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Result of task {self.task_id} kept for the store"

@@ -10,15 +10,16 @@ cancellation, partial results and error codes; it returns the result document
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.utils import timezone
 
+from tasks_app import blobs
 from tasks_app.models import (
     AnalysisStatus,
     Kind,
@@ -29,6 +30,7 @@ from tasks_app.models import (
 )
 from tasks_app.uploads import UploadRejected, kind_for_probe, run_probe
 from transcription import engine, text_analysis, video
+from transcription.runner import forget
 from transcription.services import enqueue_task
 
 if TYPE_CHECKING:
@@ -57,10 +59,6 @@ class NoText(engine.EngineError):
     code = "NO_TEXT"
 
 
-def _root() -> Path:
-    return Path(settings.STORAGE_ROOT)
-
-
 def _require(path: Path) -> None:
     if not path.is_file():
         raise engine.FileMissing("The uploaded file is missing; upload it again.")
@@ -82,8 +80,8 @@ def video_work(job: Transcription, task: Task) -> dict[str, Any]:
         ) from exc
     extras: dict[str, Any] = {"kind": Kind.VIDEO, "video": metadata, "thumbnail": None}
     try:
-        extras["thumbnail"] = video.write_thumbnail(
-            job.audio_path, _root() / thumbnail_relpath(task.pk)
+        extras["thumbnail"] = stored(
+            thumbnail_relpath(task.pk), lambda made: video.write_thumbnail(job.audio_path, made)
         )
     except video.NoPicture:
         pass
@@ -124,10 +122,24 @@ def video_work(job: Transcription, task: Task) -> dict[str, Any]:
     result["normalized_audio"] = None
     if task.normalized_audio:
         job.checkpoint()
-        result["normalized_audio"] = video.write_normalized_audio(
-            engine.decode(job.audio_path), _root() / normalized_audio_relpath(task.pk)
+        samples = engine.decode(job.audio_path)
+        result["normalized_audio"] = stored(
+            normalized_audio_relpath(task.pk),
+            lambda made: video.write_normalized_audio(samples, made),
         )
     return result
+
+
+def stored(name: str, make: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
+    """Make a file in this process's scratch directory with `make(path)` and store it as
+    `name` (moved into place on the local backend, uploaded on S3); what `make` said of it."""
+    made = blobs.scratch_dir() / f"{os.urandom(6).hex()}{Path(name).suffix}"
+    try:
+        found = make(made)
+        blobs.put_file(name, made, move=True)
+    finally:
+        made.unlink(missing_ok=True)
+    return found
 
 
 def short_sound_notice(sound: float, picture: float | None) -> str | None:
@@ -252,12 +264,18 @@ def detect(path: Path) -> tuple[str, dict[str, Any]] | None:
     return kind_for_probe(mode, probed), probed
 
 
-def route_file(task_id: str, path: Path) -> bool:
-    """Hand a queued file task to the job for what its content is. True when the task is no
-    longer this job's to process (routed, or cancelled meanwhile)."""
+def route_file(task_id: str, name: str) -> bool:
+    """Hand a queued file task, whose upload is stored as `name`, to the job for what its
+    content is. True when the task is no longer this job's to process (routed, or cancelled
+    meanwhile)."""
     if not Task.objects.filter(pk=task_id, kind=Kind.FILE, status=Status.IN_PROGRESS).exists():
         return False
-    found = detect(path)
+    try:
+        with blobs.local_copy(name) as path:
+            found = detect(path)
+    except OSError:
+        # Missing, or the store is away: the file job says so with its own error.
+        return False
     if found is None:
         return False
     kind, probed = found
@@ -292,15 +310,31 @@ def analyze_transcript(task_id: str, text_content: str) -> None:
         logger.exception("Analysis of task %s failed", task_id)
         outcome = AnalysisStatus.FAILED
         analysis = {"error": {"code": "INTERNAL", "message": "The analysis failed."}}
-    path = _root() / task.result_path
-    try:
-        result = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        logger.warning("Task %s has no readable result to add the analysis to", task_id)
+    if not _add_to_result(task, "analysis", analysis):
         outcome = AnalysisStatus.FAILED
-    else:
-        result["analysis"] = analysis
-        engine.write_json_atomic(path, result)
     Task.objects.filter(pk=task_id, analysis_status=AnalysisStatus.RUNNING).update(
         analysis_status=outcome, updated_at=timezone.now()
     )
+
+
+def _add_to_result(task: Task, key: str, value: Any) -> bool:
+    """Store the task's result with `key` set to `value` under a new name (names never change
+    content), point the row at it if it still holds the result read, and delete the old one.
+    False when there is no readable result, or the store is away."""
+    old = task.result_path
+    try:
+        result = blobs.read_json(old) if old else None
+        if not isinstance(result, dict):
+            logger.warning("Task %s has no readable result to add the %s to", task.pk, key)
+            return False
+        result[key] = value
+        name = engine.result_name(task.pk, task.attempts)
+        blobs.write_json(name, result)
+    except OSError:
+        logger.warning("Task %s: the result could not be stored with its %s", task.pk, key)
+        return False
+    pointed = Task.objects.filter(pk=task.pk, result_path=old).update(
+        result_path=name, updated_at=timezone.now()
+    )
+    forget(old if pointed else name)
+    return bool(pointed)

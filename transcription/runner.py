@@ -4,9 +4,10 @@ The queued jobs (transcription.jobs) each run one `Transcription` with the work 
 
 from __future__ import annotations
 
+import contextlib
 import errno
-import json
 import logging
+import os
 import socket
 import threading
 import time
@@ -15,14 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from rq import get_current_job
 from rq.timeouts import BaseTimeoutException, JobTimeoutException
 
+from tasks_app import blobs
 from tasks_app.models import Attempt, ErrorCode, Status, Task
 from transcription import engine, monitoring
 from transcription.attempts import Claim
-from transcription.models import ModelSpeed
+from transcription.models import KeptResult, ModelSpeed
 from transcription.worker import signals_to_main_thread
 from writers import metrics
 
@@ -33,6 +35,10 @@ CHECK_SECONDS = 1.0
 # A job stuck in native code this long past its deadline stops beating, so the sweeper can
 # hand the task to another worker even though this process never returns.
 STUCK_GRACE_SECONDS = 60.0
+STORE_DOWN_MESSAGE = (
+    "The file storage could not be reached, so the file could not be read or the result could "
+    "not be saved; retry later."
+)
 
 
 class Stopped(Exception):
@@ -48,6 +54,8 @@ class Heartbeat(threading.Thread):
         self.claim = claim
         self.deadline = deadline
         self.lost = threading.Event()
+        # The directory of this attempt's local copies, kept fresh while the attempt lives.
+        self.scratch: Path | None = None
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -64,6 +72,9 @@ class Heartbeat(threading.Thread):
                     if now - last_beat >= settings.HEARTBEAT_SECONDS:
                         mine = self.claim.beat()
                         last_beat = now
+                        if self.scratch is not None:
+                            with contextlib.suppress(OSError):
+                                os.utime(self.scratch)
                     else:
                         mine = self.claim.is_current()
                 except Exception:
@@ -135,13 +146,21 @@ class Transcription:
     `work(job, task)` produces the result document; transcription is the default, and the
     video, text and file jobs (transcription.processing) bring their own while sharing the
     claim, heartbeat, cancellation, partial results and error handling here.
+
+    The input is the stored file `name` (tasks_app.blobs), read from `audio_path`, a local copy
+    that lives as long as the work (a download into this process's scratch directory when the
+    store is S3). Every write of a result, partial or final, takes a new name; the row is
+    pointed at it by the claim's conditional UPDATE, and only then is the result it replaces
+    deleted (a claim that lost deletes its own new object instead).
     """
 
-    def __init__(self, task_id: str, audio_path: Path, work: Work = transcribe_work) -> None:
+    def __init__(self, task_id: str, name: str, work: Work = transcribe_work) -> None:
         self.task_id = task_id
-        self.audio_path = audio_path
+        self.name = name
+        self.audio_path = Path(name)
         self.work = work
-        self.result_path = engine.result_relpath(task_id)
+        # The stored result the task holds: an earlier attempt's until this one writes its own.
+        self.result_path = ""
         self.latest: dict[str, Any] | None = None
         self.last_save = time.monotonic()
         self.deadline = time.monotonic() + job_timeout()
@@ -153,6 +172,7 @@ class Transcription:
             status = Task.objects.filter(pk=self.task_id).values_list("status", flat=True).first()
             logger.info("Task %s not claimed (status %s): nothing to do", self.task_id, status)
             return
+        self.result_path = claim.previous
         metrics.count_attempt()
         gpu_index = engine.resolve_device()[1] if device.startswith("cuda") else None
         monitoring.log_resources("Task start", gpu_index=gpu_index)
@@ -161,21 +181,44 @@ class Transcription:
         with signals_to_main_thread():
             self.heartbeat.start()
         try:
-            result = self.work(self, task)
+            result = self.produce(task)
         except Stopped:
             self.stopped(claim)
+        except blobs.StoreUnavailable as exc:
+            # The input could not be fetched: the store will be back, the recording is fine.
+            self.released(claim, exc)
         except Exception as exc:
             # BaseTimeoutException is an Exception: RQ's timer raises it inside this thread.
             self.failed(claim, exc, gpu_index)
         else:
             try:
                 self.completed(claim, result, device, gpu_index)
+            except blobs.StoreUnavailable as exc:
+                self.kept(claim, result, exc)
             except OSError as exc:
                 # The result could not be written (a full disk): fail now rather than leave
                 # the task PROCESSING for the sweeper to retry into WORKER_LOST.
                 self.failed(claim, exc, gpu_index)
         finally:
             self.heartbeat.stop()
+
+    def produce(self, task: Task) -> dict[str, Any]:
+        """The result: one an earlier attempt finished but could not store, or the work's on
+        a local copy of the input, removed whatever happens."""
+        kept = KeptResult.objects.filter(task_id=self.task_id).values_list("result", flat=True)
+        if result := kept.first():
+            logger.info("Task %s: storing the result kept while the store was away", self.task_id)
+            return result
+        with contextlib.ExitStack() as copies:
+            try:
+                self.audio_path = copies.enter_context(blobs.local_copy(self.name))
+            except FileNotFoundError as missing:
+                raise engine.FileMissing("The uploaded file is missing; upload it again.") from (
+                    missing
+                )
+            # A scratch directory that keeps changing belongs to a live process (leftovers).
+            self.heartbeat.scratch = None if blobs.is_local() else self.audio_path.parent
+            return self.work(self, task)
 
     def checkpoint(self) -> None:
         """Stop here if the task was cancelled or taken over, or its time is up."""
@@ -193,33 +236,57 @@ class Transcription:
                 raise Stopped
 
     def save_partial(self, claim: Claim, result: dict[str, Any]) -> bool:
-        # Database first: a worker that lost the task must not overwrite the new attempt's file.
-        if not claim.save_progress(result, self.result_path):
+        """Store a partial result and point the row at it; False once the task is not ours."""
+        try:
+            name = self.write(claim, result)
+        except OSError:
+            # A partial transcript is a bonus: the work goes on, the next save may get through.
+            logger.warning("Task %s: a partial result could not be stored", self.task_id)
+            return claim.is_current()
+        return self.point(name, lambda: claim.save_progress(result, name))
+
+    def write(self, claim: Claim, result: dict[str, Any]) -> str:
+        name = engine.result_name(self.task_id, claim.number)
+        blobs.write_json(name, result)
+        return name
+
+    def point(self, name: str, update: Callable[[], bool]) -> bool:
+        """Point the row at the new result `name` with the claim's conditional `update`, then
+        delete the result it replaces; a lost claim deletes `name` instead."""
+        if not update():
+            if name != self.result_path:
+                forget(name)
             return False
-        engine.write_json_atomic(Path(settings.STORAGE_ROOT) / self.result_path, result)
+        replaced, self.result_path = self.result_path, name
+        if replaced != name:
+            forget(replaced)
         return True
 
     def previous_partial(self) -> dict[str, Any] | None:
         """The result an earlier attempt of this task saved (its worker died, or it failed or
         was cancelled and is retried), to resume from; None if there is none. It may be
-        complete: the worker can die after writing the final file but before the row says so."""
-        path = Path(settings.STORAGE_ROOT) / self.result_path
+        complete: the worker can die after writing the final result but before the row says so."""
         try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            previous = blobs.read_json(self.result_path) if self.result_path else None
+        except OSError:
+            logger.warning("Task %s: the earlier partial result is out of reach", self.task_id)
             return None
         if not isinstance(previous, dict) or previous.get("task_id") != self.task_id:
             return None
         return previous
 
-    def write_partial_file(self) -> None:
+    def partial_kept(self, claim: Claim) -> tuple[str, str]:
+        """(transcript text, result name) for a task that ends without a finished result: the
+        last partial result, stored under a new name, or else what the task held before."""
         if self.latest is None:
-            return
+            return claim.previous_text, claim.previous
         try:
-            engine.write_json_atomic(Path(settings.STORAGE_ROOT) / self.result_path, self.latest)
+            name = self.write(claim, self.latest)
         except OSError:
-            # The task's status is already recorded; a partial transcript is a bonus.
-            logger.warning("Task %s: the partial result could not be saved", self.task_id)
+            # The task's status is recorded all the same, with the text the row can hold.
+            logger.warning("Task %s: the partial result could not be stored", self.task_id)
+            return self.latest["text"], self.result_path
+        return self.latest["text"], name
 
     def completed(
         self, claim: Claim, result: dict[str, Any], device: str, gpu_index: int | None
@@ -227,10 +294,14 @@ class Transcription:
         if not claim.is_current():
             self.stopped(claim)
             return
-        engine.write_json_atomic(Path(settings.STORAGE_ROOT) / self.result_path, result)
-        if not claim.complete(result, self.result_path):
+        name = self.write_final(claim, result)
+        if name is None:
             self.stopped(claim)
             return
+        if not self.point(name, lambda: claim.complete(result, name)):
+            self.stopped(claim)
+            return
+        KeptResult.objects.filter(task_id=self.task_id).delete()
         run = result["run"]
         if not run.get("model"):
             logger.info("Task %s completed in %.2fs", self.task_id, run.get("wall_seconds") or 0)
@@ -255,14 +326,59 @@ class Transcription:
             run["real_time_factor"] or 0,
         )
 
+    def write_final(self, claim: Claim, result: dict[str, Any]) -> str | None:
+        """Store the finished result under a new name. An unreachable store is tried again
+        after 1, 2, 4, ... seconds for STORE_RETRY_SECONDS at most, and never past the job's
+        deadline; then StoreUnavailable. None when the task stopped being ours meanwhile."""
+        give_up = min(time.monotonic() + settings.STORE_RETRY_SECONDS, self.deadline)
+        delay = 1.0
+        while True:
+            try:
+                return self.write(claim, result)
+            except blobs.StoreUnavailable:
+                wait = min(delay, give_up - time.monotonic())
+                if wait <= 0:
+                    raise
+                logger.warning(
+                    "Task %s: the object store is unreachable; trying again in %.0fs",
+                    self.task_id,
+                    wait,
+                )
+            if self.heartbeat.lost.wait(wait):
+                return None
+            delay *= 2
+
+    def kept(self, claim: Claim, result: dict[str, Any], exc: OSError) -> None:
+        """The store would not take the finished result: keep it in the database, with its
+        text on the row, so that a retry stores it instead of transcribing again."""
+        code, message = ErrorCode.STORAGE_UNAVAILABLE, STORE_DOWN_MESSAGE
+        logger.error("Task %s failed with %s: %s", self.task_id, code, exc)
+        with transaction.atomic():
+            KeptResult.objects.update_or_create(task_id=self.task_id, defaults={"result": result})
+            failed = claim.fail(code, message, result["text"], self.result_path)
+            if not failed:
+                transaction.set_rollback(True)
+        if failed:
+            metrics.count_failure(code)
+        else:
+            self.stopped(claim)
+
+    def released(self, claim: Claim, exc: OSError) -> None:
+        logger.warning("Task %s: the object store is unreachable: %s", self.task_id, exc)
+        text, name = self.partial_kept(claim)
+        code, message = ErrorCode.STORAGE_UNAVAILABLE, STORE_DOWN_MESSAGE
+        if self.point(name, lambda: claim.release(code, message, text, name)):
+            metrics.count_failure(ErrorCode.STORAGE_UNAVAILABLE)
+        else:
+            self.stopped(claim)
+
     def failed(self, claim: Claim, exc: Exception, gpu_index: int | None) -> None:
         code, message = error_for(exc)
         logger.error("Task %s failed with %s: %s", self.task_id, code, message, exc_info=exc)
         monitoring.log_resources("Task error", gpu_index=gpu_index)
-        partial = self.latest
-        if claim.fail(code, message, partial, self.result_path):
+        text, name = self.partial_kept(claim)
+        if self.point(name, lambda: claim.fail(code, message, text, name)):
             metrics.count_failure(code)
-            self.write_partial_file()
         else:
             self.stopped(claim)
 
@@ -270,9 +386,8 @@ class Transcription:
         status, attempts = claim.status()
         if status == Status.CANCELLED and attempts == claim.number:
             claim.end(Attempt.Outcome.CANCELLED)
-            if self.latest is not None:
-                claim.keep_partial(self.latest, self.result_path)
-                self.write_partial_file()
+            text, name = self.partial_kept(claim)
+            self.point(name, lambda: claim.keep_partial(text, name))
             logger.info("Task %s cancelled while running; partial transcript kept", self.task_id)
         else:
             logger.warning(
@@ -282,3 +397,14 @@ class Transcription:
                 status,
                 attempts,
             )
+
+
+def forget(name: str) -> None:
+    """Delete a stored result nothing points at any more; one the store will not delete now
+    is left behind (logged), never worth failing a task for."""
+    if not name:
+        return
+    try:
+        blobs.delete(name)
+    except OSError:
+        logger.warning("Could not delete the replaced result %s", name, exc_info=True)

@@ -40,7 +40,8 @@ JOB_FOR_KIND = {
     Kind.TEXT: "transcription.jobs.analyze_text",
     Kind.FILE: "transcription.jobs.process_task_file",
 }
-# The keyword each job takes its file under; a text job reads its task's file itself.
+# The keyword each job takes its file's stored name under (tasks_app.blobs); a text job reads
+# its task's file itself.
 PATH_ARGUMENT_FOR_KIND = {
     Kind.TRANSCRIPTION: "audio_file_path",
     Kind.VIDEO: "video_file_path",
@@ -76,7 +77,8 @@ def enqueue_task(task_id: uuid.UUID | str) -> bool:
     queue = django_rq.get_queue(QUEUE_FOR_KIND[kind])
     arguments: dict[str, str] = {}
     if kind in PATH_ARGUMENT_FOR_KIND:
-        arguments[PATH_ARGUMENT_FOR_KIND[kind]] = str(settings.STORAGE_ROOT / task.file_path)
+        # The stored name, not a path: the worker may run on a host with another disk.
+        arguments[PATH_ARGUMENT_FOR_KIND[kind]] = task.file_path
     try:
         queue.enqueue(
             JOB_FOR_KIND[kind],

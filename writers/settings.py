@@ -365,6 +365,8 @@ SWEEPER_INTERVAL_SECONDS = envfloat("SWEEPER_INTERVAL_SECONDS", 30)
 ENABLE_RESOURCE_MONITORING = envbool("ENABLE_RESOURCE_MONITORING", True)
 VRAM_WARNING_THRESHOLD = envfloat("VRAM_WARNING_THRESHOLD", 0.85)
 RAM_WARNING_THRESHOLD = envfloat("RAM_WARNING_THRESHOLD", 0.90)
+# How long a worker keeps trying to store a finished result while the object store is away.
+STORE_RETRY_SECONDS = envfloat("STORE_RETRY_SECONDS", 60)
 DASHBOARD_POLL_SECONDS = envint("DASHBOARD_POLL_SECONDS", 10)
 # Deleted tasks wait in the Trash this long before `manage.py purge_deleted` removes them.
 TRASH_RETENTION_HOURS = envfloat("TRASH_RETENTION_HOURS", 24)

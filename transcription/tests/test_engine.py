@@ -287,11 +287,3 @@ def test_it_decodes_in_the_language_it_is_given(speech: dict[str, Path], base_mo
     assert not {"guten", "morgen", "heute"} & said
 
 
-def test_it_writes_json_atomically(tmp_path: Path) -> None:
-    target = tmp_path / "results" / "x.json"
-
-    engine.write_json_atomic(target, {"text": "ä"})
-    engine.write_json_atomic(target, {"text": "b"})
-
-    assert target.read_text() == '{"text": "b"}'
-    assert [p.name for p in target.parent.iterdir()] == ["x.json"]

@@ -8,7 +8,6 @@ suite (`make chaos`, scenario resume_after_kill) measures the time that saves.
 
 from __future__ import annotations
 
-import errno
 import json
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from conftest import JFK_TEXT
-from tasks_app import storage
+from tasks_app import blobs, storage
 from tasks_app.models import ErrorCode, Status, Task
 from transcription import engine
 from transcription.services import enqueue_task
@@ -114,20 +113,6 @@ def test_it_transcribes_more_than_one_window_in_batched_mode(four_jfk: Path) -> 
     assert word_error_rate(" ".join([JFK_TEXT] * 4), result["text"]) <= 0.15
 
 
-def test_it_leaves_no_temporary_file_when_a_result_cannot_be_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def disk_full(*args: Any, **kwargs: Any) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(json, "dump", disk_full)
-
-    with pytest.raises(OSError):
-        engine.write_json_atomic(tmp_path / "results" / "x_transcription.json", {"a": 1})
-
-    assert list((tmp_path / "results").iterdir()) == []
-
-
 def test_it_refuses_a_header_understating_the_length_before_decoding(
     tmp_path: Path, settings: Any
 ) -> None:
@@ -154,11 +139,11 @@ def test_a_new_attempt_resumes_from_what_the_last_one_saved(
     task = file_task(four_jfk)
     partial = cut(full_run, len(full_run["segments"]) // 2)
     partial["task_id"] = str(task.pk)
-    # What an attempt killed mid-job leaves: its last partial save on disk, attempt 1 lost.
-    Task.objects.filter(pk=task.pk).update(attempts=1)
-    engine.write_json_atomic(
-        Path(django_settings.STORAGE_ROOT) / engine.result_relpath(task.pk), partial
-    )
+    # What an attempt killed mid-job leaves: its last partial result stored and the row pointed
+    # at it, attempt 1 lost.
+    saved = engine.result_name(task.pk, 1)
+    blobs.write_json(saved, partial)
+    Task.objects.filter(pk=task.pk).update(attempts=1, result_path=saved)
     enqueue_task(task.pk)
 
     drain()
@@ -168,6 +153,8 @@ def test_a_new_attempt_resumes_from_what_the_last_one_saved(
     result = json.loads((Path(django_settings.STORAGE_ROOT) / task.result_path).read_text())
     assert result["run"]["resumed_at"] == partial["segments"][-1]["end"]
     assert_seamless(result, repeats=4)
+    # Replaced by the new attempt's result, the partial one is gone.
+    assert task.result_path != saved and not blobs.exists(saved)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -180,7 +167,7 @@ def test_it_fails_with_storage_full_when_the_result_cannot_be_written(
         # The result's temporary file is /dev/full, which answers every write with a real
         # ENOSPC from the kernel, as a full volume does; other files are written as usual.
         temporary = fresh_temporary(target)
-        if target.name.endswith("_transcription.json"):
+        if target.parent.parent.name == "results":
             temporary.symlink_to("/dev/full")
         return temporary
 
@@ -193,4 +180,5 @@ def test_it_fails_with_storage_full_when_the_result_cannot_be_written(
     task.refresh_from_db()
     assert (task.status, task.error_code) == (Status.FAILED, ErrorCode.STORAGE_FULL)
     assert "storage is full" in task.error_message
-    assert not (Path(django_settings.STORAGE_ROOT) / engine.result_relpath(task.pk)).exists()
+    assert task.result_path == ""
+    assert list(blobs.listing(f"results/{task.pk}")) == []

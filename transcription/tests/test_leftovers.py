@@ -20,8 +20,8 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tasks_app import storage, uploads
-from transcription import engine, leftovers, video
+from tasks_app import blobs, storage, uploads
+from transcription import leftovers, video
 from transcription.sweeper import sweep
 from transcription.tests.samples import make_video
 from writers import metrics
@@ -186,7 +186,7 @@ def test_it_leaves_other_files_alone() -> None:
 
 
 def write_result(target: Path, source: Path) -> None:
-    engine.write_json_atomic(target, {"text": "done"})
+    blobs.write_json(str(target.relative_to(settings.STORAGE_ROOT)), {"text": "done"})
 
 
 def write_upload(target: Path, source: Path) -> None:
@@ -206,7 +206,7 @@ def write_normalized_audio(target: Path, source: Path) -> None:
 @pytest.mark.parametrize(
     ("write", "name"),
     [
-        (write_result, "results/{}_transcription.json"),
+        (write_result, "results/{}/001-1.json"),
         (write_upload, "uploads/{}.flac"),
         (write_thumbnail, "results/{}_thumbnail.jpg"),
         (write_normalized_audio, "results/{}_audio.flac"),

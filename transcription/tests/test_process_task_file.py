@@ -131,7 +131,7 @@ def test_a_cancelled_file_task_is_not_routed(owner: User, queues: Any) -> None:
     task = Task.objects.get(pk=body["id"])
     assert cancel_task(task)
 
-    assert route_file(str(task.pk), settings.STORAGE_ROOT / task.file_path) is False
+    assert route_file(str(task.pk), task.file_path) is False
 
     task.refresh_from_db()
     assert (task.kind, task.status) == (Kind.FILE, Status.CANCELLED)
@@ -151,7 +151,7 @@ def test_the_sweeper_finds_a_routed_tasks_job_under_its_new_kind(
     body = send_any_file(owner, "notes.dat", PERSIAN.encode())
     task = Task.objects.get(pk=body["id"])
     Job.fetch(f"task-{task.pk}-file-1", connection=queues["default"].connection).delete()
-    assert route_file(str(task.pk), settings.STORAGE_ROOT / task.file_path)
+    assert route_file(str(task.pk), task.file_path)
     assert queues["default"].job_ids == [f"task-{task.pk}-text-1"]
     Task.objects.filter(pk=task.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
 

@@ -37,7 +37,7 @@ def test_it_transcribes_an_upload_to_completed(file_task: Any, drain: Any) -> No
     assert task.progress == 100
     assert task.attempts == 1
     assert task.completed_at is not None
-    assert task.result_path == f"results/{task.pk}_transcription.json"
+    assert re.fullmatch(rf"results/{task.pk}/001-\d+\.json", task.result_path)
     assert_jfk(task.transcript_text)
     result = json.loads((settings.STORAGE_ROOT / task.result_path).read_text())
     assert result["partial"] is False
@@ -304,7 +304,7 @@ def test_it_saves_progress_while_running_and_stops_within_a_window_when_cancelle
         )
     )
     assert 0 < running["progress"] < 100 and running["transcript_text"] and running["heartbeat_at"]
-    assert running["result_path"] == f"results/{task.pk}_transcription.json"
+    assert running["result_path"].startswith(f"results/{task.pk}/001-")
 
     reached = Task.objects.values_list("progress", flat=True).get(pk=task.pk) / 100 * 132
     assert cancel_task(task)
