@@ -39,7 +39,7 @@ from tasks_app.models import Task
 
 FOLDERS = ("uploads", "results", "attachments")
 DIRECTIONS = ("s3", "local")
-# A progress line every this many files (every file at verbosity 2).
+# A progress line every this many files (and a line for each file at verbosity 2).
 PROGRESS_EVERY = 100
 
 
@@ -287,7 +287,7 @@ def move(
         done = mover.move(name, size)
         if verbose:
             say(f"{name} ({megabytes(size)}): {done}")
-        if verbose or report.checked % PROGRESS_EVERY == 0:
+        if report.checked % PROGRESS_EVERY == 0:
             say(report.line(dry_run=dry_run))
     return report
 

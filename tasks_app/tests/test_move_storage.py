@@ -76,9 +76,9 @@ def bucket_files() -> dict[str, bytes]:
     return found
 
 
-def move(*args: str) -> str:
+def move(*args: str, verbosity: int = 1) -> str:
     out = io.StringIO()
-    call_command("move_storage", *args, stdout=out)
+    call_command("move_storage", *args, stdout=out, verbosity=verbosity)
     return out.getvalue()
 
 
@@ -104,11 +104,11 @@ def test_it_moves_every_stored_file_into_the_bucket_and_back(configured: str) ->
     assert "7 deleted from the source" in output
     assert ("Next: set STORAGE_BACKEND=s3" in output) == (configured == "local")
 
-    output = move("--to", "local")
+    output = move("--to", "local", "--delete-source")
 
     assert local_files() == STORED | LOCAL_ONLY
     assert "copied 7 (9.2 MB)" in output
-    assert bucket_files() == STORED
+    assert bucket_files() == {}
 
 
 def test_it_copies_nothing_the_second_time(configured: str) -> None:
@@ -240,9 +240,10 @@ def test_it_accepts_uploads_that_match_their_recorded_sha256(s3: str, alice: Use
 def test_it_changes_nothing_on_a_dry_run(s3: str) -> None:
     put_local(STORED)
 
-    output = move("--to", "s3", "--dry-run", "--delete-source")
+    output = move("--to", "s3", "--dry-run", "--delete-source", verbosity=2)
 
     assert "would copy 7 (9.2 MB)" in output
+    assert "uploads/8.mp4 (9.2 MB): would copy" in output
     assert bucket_files() == {}
     assert local_files() == STORED
 

@@ -76,6 +76,9 @@ class Command(BaseCommand):
             ) from error
         except NoBucket as error:
             raise CommandError(f"There is no bucket {settings.S3_BUCKET!r}: create it.") from error
+        except OSError as error:
+            # A local disk that is full or not ours to write; a partial copy is removed as it fails.
+            raise CommandError(f"{error}. Nothing half-copied was left; run it again.") from error
         self.stdout.write(report.line(dry_run=dry_run) + ".")
         if report.stopped:
             self.stdout.write(f"Stopped after {report.copied} copies (--limit): run it again.")
