@@ -153,6 +153,7 @@ def test_a_gpu_host_runs_only_a_worker_against_the_three_urls(tmp_path):
         ("volume", "models", environment["STORAGE_ROOT"])
     ]
     assert not worker.get("depends_on")
+    assert worker["hostname"] == "gpu-1"  # stable across recreations, unique among GPU hosts
     gpu = worker["deploy"]["resources"]["reservations"]["devices"][0]
     assert gpu["capabilities"] == ["gpu"]
 
@@ -160,8 +161,10 @@ def test_a_gpu_host_runs_only_a_worker_against_the_three_urls(tmp_path):
     assert four["worker"]["command"][-1] == "0,1,2,3"
 
 
-@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "S3_ENDPOINT_URL", "S3_BUCKET"])
-def test_a_gpu_host_without_one_of_its_urls_is_refused_by_name(tmp_path, missing):
+@pytest.mark.parametrize(
+    "missing", ["DATABASE_URL", "REDIS_URL", "S3_ENDPOINT_URL", "S3_BUCKET", "WORKER_HOSTNAME"]
+)
+def test_a_gpu_host_missing_a_setting_is_refused_by_name(tmp_path, missing):
     result = resolve(tmp_path, ".env.worker.example", "compose.worker.yaml", **{missing: ""})
     assert result.returncode != 0
     assert f"set {missing} in .env" in result.stderr
