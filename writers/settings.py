@@ -175,10 +175,10 @@ TEMPLATES = [
         },
     },
 ]
-
-# Database: SQLite under the storage dir unless DATABASE_URL says otherwise.
 # Django's form renderer with <select> written in Python (writers/renderers.py: same markup).
 FORM_RENDERER = "writers.renderers.Renderer"
+
+# Database: SQLite under the storage dir unless DATABASE_URL says otherwise.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{STORAGE_ROOT / 'writers.sqlite3'}",
