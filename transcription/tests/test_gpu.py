@@ -1,20 +1,34 @@
-"""The CUDA path: run with `make test-gpu` on a machine with an NVIDIA GPU."""
+"""The CUDA path: `make test-gpu` on a host with an NVIDIA GPU (scripts/gpu-check.sh runs it).
+
+Each test fails on a wrong result rather than skipping: a run where CUDA, cuBLAS or NVML is
+missing is a failed run. The same readings without NVML: tests/test_monitoring.py.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
 
 from tasks_app.models import Attempt, Status
 from transcription import engine, monitoring, worker
 from transcription.services import enqueue_task
-from transcription.tests.conftest import assert_jfk, status_of
+from transcription.tests.conftest import assert_jfk, status_of, subprocess_env, wait_for
 
 pytestmark = pytest.mark.gpu
+
+VRAM_LINE = r"\[{stage}\] VRAM \(GPU 0\): \d+MB / \d+MB \(\d+\.\d%\) \| GPU Utilization: \d+\.\d%"
 
 
 @pytest.fixture
@@ -30,8 +44,36 @@ def test_it_sees_the_gpu_through_cuda_and_nvml() -> None:
     assert monitoring.gpu_name(0)
 
 
-def test_it_transcribes_on_the_pinned_gpu_in_float16(on_gpu: None, jfk_flac: Path) -> None:
-    result = engine.transcribe(jfk_flac, engine.Options(model_name="tiny.en"))
+def test_it_reads_memory_and_load_through_nvml() -> None:
+    reading = monitoring.read_gpu(0)
+
+    assert reading is not None
+    assert reading.index == 0
+    assert 1024 < reading.total_mb < 1024 * 1024
+    assert 0 < reading.used_mb <= reading.total_mb
+    assert 0.0 <= reading.utilization <= 100.0
+    # An index NVML does not know reads as nothing, not as an error.
+    assert monitoring.read_gpu(99) is None
+    assert monitoring.gpu_name(99) is None
+
+
+def test_it_loads_the_cublas_wheel_that_ctranslate2_opens_by_name() -> None:
+    libraries = engine.load_cuda_libraries()
+
+    # make test-gpu installed requirements-gpu.txt into the venv: the wheel's copy is the one used.
+    assert [path.name for path in libraries] == list(engine.CUBLAS_LIBRARIES)
+    assert all(path.is_file() and "site-packages" in str(path) for path in libraries)
+    ctypes.CDLL("libcublas.so.12")
+    mapped = Path("/proc/self/maps").read_text()
+    assert str(libraries[-1]) in mapped
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["sequential", "batched"])
+def test_it_transcribes_on_the_pinned_gpu_in_float16(
+    on_gpu: None, jfk_flac: Path, batched: bool
+) -> None:
+    options = engine.Options(model_name="tiny.en", batched=batched, vad_filter=batched)
+    result = engine.transcribe(jfk_flac, options)
 
     assert_jfk(result["text"])
     run = result["run"]
@@ -44,23 +86,53 @@ def test_it_logs_vram_and_utilisation(on_gpu: None, caplog: pytest.LogCaptureFix
         monitoring.log_resources("Task start", gpu_index=0)
 
     lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2
     assert re.fullmatch(r"\[Task start\] RAM: \d+MB / \d+MB \(\d+\.\d%\)", lines[0])
+    assert re.fullmatch(VRAM_LINE.format(stage="Task start"), lines[1])
+
+
+def test_it_warns_when_vram_is_above_the_threshold(
+    on_gpu: None, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.VRAM_WARNING_THRESHOLD = 0.0
+    with caplog.at_level(logging.INFO, logger="transcription.monitoring"):
+        monitoring.log_resources("Task start", gpu_index=0)
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
     assert re.fullmatch(
-        r"\[Task start\] VRAM \(GPU 0\): \d+MB / \d+MB \(\d+\.\d%\) \| GPU Utilization: \d+\.\d%",
-        lines[1],
+        r"\[Task start\] VRAM use on GPU 0 \d+\.\d% is above the 0% warning threshold",
+        warnings[0],
     )
 
 
-def test_it_pins_each_worker_process_to_one_gpu() -> None:
-    slots = worker.plan_slots(0, [0])
-    env = worker.child_env(slots[0])
+@pytest.mark.django_db(transaction=True)
+def test_it_publishes_vram_to_metrics_and_readiness(
+    on_gpu: None, queues: Any, settings: Any, client: Client
+) -> None:
+    settings.METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    engine.get_model("tiny.en")
+    presence = worker.Presence("gpu-host.1", engine.device_label(), ["media"])
+    presence.start()
+    try:
+        scraped = client.get("/metrics").content.decode()
+        ready = client.get("/health/ready").json()
+    finally:
+        presence.stop()
 
-    assert len(slots) == 1
-    assert (env["CUDA_DEVICE_ORDER"], env["MODEL_DEVICE"], env["MODEL_DEVICE_INDEX"]) == (
-        "PCI_BUS_ID",
-        "cuda",
-        "0",
-    )
+    samples = {
+        sample.name: sample
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+        if sample.labels.get("worker") == "gpu-host.1"
+    }
+    reading = monitoring.read_gpu(0)
+    assert reading is not None
+    total = samples["writers_worker_vram_total_bytes"]
+    assert (total.labels["gpu"], total.value) == ("0", reading.total_mb * monitoring.MB)
+    assert 0 < samples["writers_worker_vram_used_bytes"].value <= total.value
+    assert 0.0 <= samples["writers_worker_gpu_utilization_ratio"].value <= 1.0
+    assert ready["checks"]["workers"]["status"] == "ok"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -72,3 +144,44 @@ def test_it_runs_a_job_on_the_gpu(on_gpu: None, file_task: Any, drain: Any) -> N
 
     assert status_of(task) == Status.COMPLETED
     assert Attempt.objects.get(task=task).device.startswith("cuda:0")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_pins_a_supervised_worker_to_the_gpu_given(
+    file_task: Any, queues: Any, tmp_path: Path
+) -> None:
+    task = file_task()
+    enqueue_task(task.pk)
+    log = tmp_path / "worker.log"
+    # MODEL_DEVICE=cpu as on a mixed host: --gpu alone moves the worker process onto GPU 0.
+    env = subprocess_env(ENABLE_RESOURCE_MONITORING="1", WORKER_LOG_LEVEL="INFO")
+    supervisor = subprocess.Popen(
+        [sys.executable, "manage.py", "transcription_worker", "--gpu", "0", "--queues", "media"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for(
+            lambda: (
+                status_of(task) in (Status.COMPLETED, Status.FAILED)
+                or supervisor.poll() is not None
+            ),
+            timeout=180,
+        )
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        try:
+            supervisor.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(supervisor.pid, signal.SIGKILL)
+    output = log.read_text()
+    sys.stdout.write(output)
+
+    assert status_of(task) == Status.COMPLETED
+    name = re.escape(monitoring.gpu_name(0) or "")
+    assert Attempt.objects.get(task=task).device == f"cuda:0 ({monitoring.gpu_name(0)})"
+    assert re.search(rf"Loaded model tiny\.en from .* on cuda:0 \({name}\) \(float16\)", output)
+    assert re.search(VRAM_LINE.format(stage="Task completed"), output)
