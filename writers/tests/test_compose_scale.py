@@ -80,6 +80,16 @@ def test_it_is_a_valid_compose_project_with_every_profile(tmp_path, example, fil
     assert resolved
 
 
+def test_only_the_web_is_checked_over_http(tmp_path):
+    """The image's HEALTHCHECK asks /health of a web server that only `web` runs."""
+    profiles = ("cpu", "scale")
+    resolved = services(tmp_path, ".env.example", "compose.yaml", profiles=profiles, **SCALE)
+    assert "/health" in " ".join(resolved["web"]["healthcheck"]["test"])
+    for name in (*APP_SERVICES, "worker-cpu", "objectstore-bucket"):
+        if name != "web":
+            assert resolved[name]["healthcheck"] == {"disable": True}, name
+
+
 def test_it_runs_no_object_store_without_the_scale_profile(tmp_path):
     resolved = services(tmp_path, ".env.example", "compose.yaml")
     assert not {"objectstore", "objectstore-bucket"} & set(resolved)

