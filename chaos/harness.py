@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from scripts.services import RedisServer, free_port, wait_for_port
+from scripts.services import ObjectStoreServer, RedisServer, free_port, wait_for_port
+from tasks_app import blobs
 from tasks_app.models import TERMINAL, Attempt, Kind, Status, Task
 from transcription import leftovers
 
@@ -47,6 +47,29 @@ FAST_ENV = {
     "WORKER_LOG_LEVEL": "WARNING",
     "LOG_LEVEL": "WARNING",
 }
+
+
+def storage_env() -> dict[str, str]:
+    """The store of the moment (the scenario's settings), for the processes under test."""
+    if settings.STORAGE_BACKEND != "s3":
+        return {"STORAGE_BACKEND": "local"}
+    names = ("S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
+    return {
+        "STORAGE_BACKEND": "s3",
+        "S3_REGION": settings.S3_REGION or "",
+        "S3_PREFIX": settings.S3_PREFIX,
+        **{name: getattr(settings, name) or "" for name in names},
+    }
+
+
+def s3_settings(store: ObjectStoreServer) -> dict[str, Any]:
+    """override_settings() arguments for STORAGE_BACKEND=s3 on `store`, under a prefix of the
+    scenario's own."""
+    return {
+        "STORAGE_BACKEND": "s3",
+        **store.env,
+        "S3_PREFIX": f"chaos-{uuid.uuid4().hex[:12]}",
+    }
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, step: float = 0.1) -> Any:
@@ -86,6 +109,7 @@ class Harness:
             "CHAOS_ENGINE": self.engine,
             "CHAOS_STUB_SECONDS": str(self.stub_seconds),
             "CHAOS_STUB_WRITE_PAUSE": str(self.write_pause),
+            **storage_env(),
         }
 
     def _spawn(self, command: list[str]) -> subprocess.Popen:
@@ -191,8 +215,7 @@ def file_task(user: Any, source: Path = JFK, **fields: Any) -> Task:
         **fields,
     )
     relative = f"uploads/{task.id}{source.suffix}"
-    (Path(settings.STORAGE_ROOT) / "uploads").mkdir(exist_ok=True)
-    shutil.copyfile(source, Path(settings.STORAGE_ROOT) / relative)
+    blobs.put_file(relative, source)
     task.file_path = relative
     task.original_filename = source.name
     task.file_size = source.stat().st_size

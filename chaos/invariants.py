@@ -9,21 +9,22 @@ application code under test. From that log and the files:
   COMPLETED with its result file, a poison task that is not FAILED), or whose row vanished;
 - dup: a task moved to COMPLETED more than once, or with more than one completed attempt;
 - overwritten: a write that changed a terminal task's status, attempt, result or error;
-- orphans: a file under uploads/ or results/ that belongs to no task, or a half-written one.
+- orphans: a stored file under uploads/ or results/ (on either backend) that belongs to no task,
+  a half-written one, or a result document that its task no longer points at (results are
+  written under a new name each time and the previous one deleted: one left is a leak).
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 
+from tasks_app import blobs
 from tasks_app.models import TERMINAL, Attempt, Status, Task
 
 LOG_TABLE = "chaos_status_log"
@@ -144,8 +145,10 @@ class Outcome:
         )
 
 
-def check(outcome: Outcome, expected: dict[Any, str]) -> Outcome:
-    """Fill `outcome`'s counters for the tasks in `expected` (task id → expected status)."""
+def check(outcome: Outcome, expected: dict[Any, str], reopened: Collection[Any] = ()) -> Outcome:
+    """Fill `outcome`'s counters for the tasks in `expected` (task id → expected status).
+    `reopened`: tasks the scenario retried as a client would (FAILED back to PENDING, by
+    tasks_app.services.retry_task), which is no overwrite of a terminal task."""
     ids = list(expected)
     rows = {task.pk: task for task in Task.objects.filter(pk__in=ids)}
     completed_attempts = Counter(
@@ -155,7 +158,10 @@ def check(outcome: Outcome, expected: dict[Any, str]) -> Outcome:
     )
     log = status_log(ids)
     completed_writes = Counter(row[0] for row in log if row[2] == Status.COMPLETED)
-    outcome.overwritten = sum(1 for row in log if row[4])
+    again = {str(pk) for pk in reopened}
+    outcome.overwritten = sum(
+        1 for row in log if row[4] and not (row[0] in again and row[2] not in TERMINAL)
+    )
     for pk, wanted in expected.items():
         task = rows.get(pk)
         if task is None:
@@ -175,35 +181,39 @@ def check(outcome: Outcome, expected: dict[Any, str]) -> Outcome:
                 f"{pk}: {task.status} {task.error_code} (attempt {task.attempts}), "
                 f"expected {wanted}"
             )
-    outcome.orphans = len(orphan_files())
-    outcome.problems += [f"orphan file {path}" for path in orphan_files()]
+    orphans = orphan_files()
+    outcome.orphans = len(orphans)
+    outcome.problems += [f"orphan file {name}" for name in orphans]
     return outcome
 
 
 def _result_ok(task: Task) -> bool:
-    path = Path(settings.STORAGE_ROOT) / task.result_path
     try:
-        result = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        result = blobs.read_json(task.result_path)
+    except OSError:
         return False
     return (
-        result.get("task_id") == str(task.pk)
+        isinstance(result, dict)
+        and result.get("task_id") == str(task.pk)
         and result.get("partial") is False
         and result.get("text") == task.transcript_text
     )
 
 
 def orphan_files() -> list[str]:
-    """Files under uploads/ and results/ that no live task owns, and temporary leftovers."""
-    root = Path(settings.STORAGE_ROOT)
+    """Stored files under uploads/ and results/ that no live task owns, temporary leftovers,
+    and result documents their task no longer points at."""
     known = {str(pk) for pk in Task.objects.values_list("pk", flat=True)}
+    pointed = set(Task.objects.exclude(result_path="").values_list("result_path", flat=True))
     found = []
     for directory in ("uploads", "results"):
-        if not (root / directory).is_dir():
-            continue
-        for path in (root / directory).iterdir():
-            owner = path.name.split(".", 1)[0].split("_", 1)[0]
-            temporary = path.name.startswith(".") or path.suffix in (".part", ".tmp")
-            if temporary or owner not in known:
-                found.append(f"{directory}/{path.name}")
+        for name, _changed in blobs.listing(directory):
+            # uploads/<id>.flac, results/<id>_thumbnail.jpg, results/<id>/<n>.json
+            first, *_rest = name.split("/")[1:]
+            base = name.rsplit("/", 1)[-1]
+            owner = first.split(".", 1)[0].split("_", 1)[0]
+            temporary = base.startswith(".") or base.endswith((".part", ".tmp"))
+            superseded = base.endswith(".json") and name not in pointed
+            if temporary or owner not in known or superseded:
+                found.append(name)
     return sorted(found)

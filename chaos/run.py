@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scripts.services import PostgresServer, RedisServer
+    from scripts.services import ObjectStoreServer, PostgresServer, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "chaos" / "RESULTS.md"
@@ -32,12 +33,13 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from chaos.servers import stop_postgres
-    from scripts.services import PostgresServer, RedisServer
+    from scripts.services import ObjectStoreServer, PostgresServer, RedisServer
 
     workdir = Path(tempfile.mkdtemp(prefix="writers-chaos-"))
     os.chmod(workdir, 0o755)  # noqa: S103 (the unprivileged PostgreSQL must traverse it)
     postgres = PostgresServer(workdir / "pg").start()
     redis = RedisServer(workdir / "redis").start()
+    store = ObjectStoreServer(workdir / "s3").start()
     os.environ.update(
         DATABASE_URL=postgres.url,
         REDIS_URL=redis.url,
@@ -48,8 +50,9 @@ def main() -> int:
     (workdir / "storage").mkdir()
     code = 1
     try:
-        code = run(args, postgres, redis, workdir)
+        code = run(args, postgres, redis, store, workdir)
     finally:
+        store.stop(signal.SIGKILL)
         redis.stop()
         postgres.stop()
         stop_postgres(postgres)
@@ -59,7 +62,11 @@ def main() -> int:
 
 
 def run(
-    args: argparse.Namespace, postgres: PostgresServer, redis: RedisServer, workdir: Path
+    args: argparse.Namespace,
+    postgres: PostgresServer,
+    redis: RedisServer,
+    store: ObjectStoreServer,
+    workdir: Path,
 ) -> int:
     import django
 
@@ -90,6 +97,7 @@ def run(
         "disk_full": lambda: scenarios.disk_full(make, user, workdir),
         "decoder_bomb": lambda: scenarios.decoder_bomb(make, user, workdir),
         "resume_after_kill": lambda: scenarios.resume_after_kill(make, user, workdir),
+        "object_store_restart": lambda: scenarios.object_store_restart(make, user, store),
     }
     if args.real_model:
         plan["kill_workers_real_model"] = lambda: scenarios.kill_workers(

@@ -13,7 +13,8 @@ from __future__ import annotations
 import random
 import signal
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,13 @@ from chaos.harness import (
     file_task,
     now,
     running,
+    s3_settings,
     wait_for,
 )
 from chaos.invariants import Outcome, check, recovered_after
 from chaos.servers import crash_and_restart_postgres
 from chaos.stub import POISON_MARKER
-from scripts.services import PostgresServer
+from scripts.services import ObjectStoreServer, PostgresServer
 from tasks_app.models import Attempt, ErrorCode, Status, Task
 from transcription import leftovers
 from transcription.models import WorkerProcess
@@ -121,7 +123,7 @@ def kill_in_write_window(
         # an attempt to spare).
         pids = set(harness.worker_pids())
         for path, writer in leftovers.temporary_files().items():
-            task_id = path.name[1:].split("_", 1)[0]
+            task_id = _task_of(path)
             if writer.pid in pids and task_id not in killed:
                 return path, writer.pid, task_id
         return all_terminal(ids)
@@ -147,6 +149,14 @@ def kill_in_write_window(
         r for r in (recovered_after(task_id, at) for task_id, at in hits) if r is not None
     ]
     return check(outcome, dict.fromkeys(ids, Status.COMPLETED))
+
+
+def _task_of(temporary: Path) -> str:
+    """The task whose file a temporary file is: results/<id>/.<n>.json.<writer>.tmp in its
+    task's folder, or .<id>_<what>.<writer>.tmp and .<id>.<ext>.<writer>.tmp beside the rest."""
+    if temporary.parent.parent.name == "results":
+        return temporary.parent.name
+    return temporary.name[1:].split("_", 1)[0].split(".", 1)[0]
 
 
 def freeze_worker(
@@ -593,3 +603,131 @@ def decoder_bomb(make: MakeHarness, user: Any, directory: Path, *, hours: int = 
             f"{growth:.0f} MiB: memory follows the file's real length, not the limit"
         )
     return outcome
+
+
+def object_store_restart(
+    make: MakeHarness,
+    user: Any,
+    store: ObjectStoreServer,
+    *,
+    before: int = 10,
+    after: int = 10,
+    faults: Sequence[int] = (signal.SIGKILL, signal.SIGTERM),
+    down_seconds: float = 2.0,
+    interval: float = 1.0,
+    workers: int = 2,
+    seconds: float = 1.0,
+    retry_seconds: float = 4.0,
+    timeout: float = 300,
+) -> Outcome:
+    """The object store (STORAGE_BACKEND=s3) stopped and started again on the same ports and
+    data while uploads keep coming through the web and the workers are busy: SIGKILL (gone at
+    once) and SIGTERM (its graceful stop, 25 s of draining). `before` uploads, then one every
+    `interval` for as long as each outage lasts, then `after` more.
+
+    What a client is promised, and what is counted as lost if broken:
+    - an upload while the store is away is refused 503 `storage_unavailable` (`refused`), with
+      nothing of it kept (an object of no task is an orphan); sent again once the store is
+      back, it is accepted (`resent`); any other answer is lost;
+    - an accepted upload is never lost: its task completes, after the worker's own retries
+      (STORE_RETRY_SECONDS, `retry_seconds` here), or ends FAILED `STORAGE_UNAVAILABLE` with its
+      transcript kept and completes when the client retries it (`client_retries`); any other
+      end is lost. `store_failures` counts the attempts that ended STORAGE_UNAVAILABLE.
+    """
+    import threading
+
+    import requests
+    from django.test import override_settings
+
+    from accounts.tokens import issue_tokens
+
+    outcome = Outcome("object_store_restart", 0)
+    with override_settings(**s3_settings(store)):
+        harness = make(workers=workers, stub_seconds=seconds)
+        harness.base_env = {**harness.base_env, "STORE_RETRY_SECONDS": str(retry_seconds)}
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {issue_tokens(user)[0]}"
+        accepted: list[uuid.UUID] = []
+        refused: list[int] = []
+        backs: list[float] = []
+
+        def upload(base: str, number: int, *, resent: bool = False) -> None:
+            try:
+                answer = session.post(
+                    f"{base}/api/v1/tasks",
+                    data={"title": f"upload {number}"},
+                    files={"file": (f"jfk-{number}.flac", JFK.read_bytes(), "audio/flac")},
+                    timeout=120,
+                )
+            except requests.RequestException as error:
+                outcome.lost += 1
+                outcome.problems.append(f"upload {number}: no answer ({error})")
+                return
+            unavailable = answer.status_code == 503 and (
+                answer.json().get("code") == "storage_unavailable"
+            )
+            if answer.status_code == 202:
+                accepted.append(uuid.UUID(answer.json()["id"]))
+            elif unavailable and not resent:
+                refused.append(number)
+            else:
+                # Once the store is back, a refused upload sent again must be taken.
+                outcome.lost += 1
+                outcome.problems.append(f"upload {number}: {answer.status_code} {answer.text}")
+
+        def outage(sig: int) -> None:
+            store.stop(sig)
+            time.sleep(down_seconds)
+            store.start()
+            backs.append(now())
+
+        with running(harness):
+            base = f"http://127.0.0.1:{harness.start_web()}"
+            count = 0
+            for _ in range(before):
+                upload(base, count := count + 1)
+            for sig in faults:
+                # Wait for busy workers, so that the fault hits running tasks too.
+                wait_for(lambda: harness.busy_workers(), timeout=30, step=0.05)
+                outcome.kills += 1
+                fault = threading.Thread(target=outage, args=(sig,))
+                fault.start()
+                while fault.is_alive():
+                    upload(base, count := count + 1)
+                    time.sleep(interval)
+                fault.join()
+            for number in refused:
+                upload(base, number, resent=True)
+            for _ in range(after):
+                upload(base, count := count + 1)
+            retried: set[str] = set()
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                # The client's part: a task FAILED for want of the store is retried.
+                for pk in Task.objects.filter(
+                    pk__in=accepted, status=Status.FAILED, error_code=ErrorCode.STORAGE_UNAVAILABLE
+                ).values_list("pk", flat=True):
+                    answer = session.post(f"{base}/api/v1/tasks/{pk}/retry", timeout=60)
+                    if answer.status_code == 202:
+                        retried.add(str(pk))
+                        outcome.notes["client_retries"] = outcome.notes.get("client_retries", 0) + 1
+                if (
+                    all_terminal(accepted)
+                    and not Task.objects.filter(
+                        pk__in=accepted, error_code=ErrorCode.STORAGE_UNAVAILABLE
+                    ).exists()
+                ):
+                    break
+                time.sleep(0.5)
+        outcome.tasks = len(accepted)
+        outcome.notes["refused"] = len(refused)
+        outcome.notes.setdefault("client_retries", 0)
+        outcome.notes["store_failures"] = Attempt.objects.filter(
+            task_id__in=accepted, error_code=ErrorCode.STORAGE_UNAVAILABLE
+        ).count()
+        for at in backs:
+            waiting = [pk for pk in accepted if _was_waiting(pk, at)]
+            outcome.recoveries += [
+                r for r in (recovered_after(pk, at) for pk in waiting) if r is not None
+            ]
+        return check(outcome, dict.fromkeys(accepted, Status.COMPLETED), reopened=retried)

@@ -3,6 +3,7 @@ database, a Redis of its own and real worker and sweeper processes."""
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from accounts.models import User
 from chaos.harness import Harness
 from chaos.invariants import install_status_log, uninstall_status_log
 from conftest import make_user
-from scripts.services import RedisServer
+from scripts.services import ObjectStoreServer, RedisServer
 from transcription.tests.conftest import subprocess_env
 
 
@@ -28,6 +29,16 @@ def redis(tmp_path: Path, settings: Any) -> Iterator[RedisServer]:
     }
     yield server
     server.stop()
+
+
+@pytest.fixture
+def object_store(tmp_path: Path) -> Iterator[ObjectStoreServer]:
+    """An object store of this test's own, which a scenario may stop and start again (the
+    scenario switches to it, STORAGE_BACKEND=s3, under a prefix of its own)."""
+    server = ObjectStoreServer(tmp_path / "s3").start()
+    yield server
+    # A graceful stop takes 25 s and the data goes with tmp_path anyway.
+    server.stop(signal.SIGKILL)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +74,16 @@ def test_it_loses_no_upload_when_redis_is_killed_or_wiped_under_load(
 
     report(outcome)
     assert outcome.kills == 2
+
+
+@pytest.mark.slow  # the object store takes 15 s to start again: make test-slow
+def test_it_loses_no_upload_when_the_object_store_is_killed_under_load(
+    make_harness: Any, owner: Any, object_store: Any
+) -> None:
+    outcome = scenarios.object_store_restart(
+        make_harness, owner, object_store, before=4, after=2, faults=[signal.SIGKILL]
+    )
+
+    report(outcome)
+    assert outcome.kills == 1
+    assert outcome.notes["refused"] > 0
