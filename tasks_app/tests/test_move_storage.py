@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from accounts.models import User
 from tasks_app import blobs
@@ -155,6 +160,42 @@ def test_it_continues_where_an_interrupted_run_stopped(s3: str) -> None:
     assert "copied 5" in second
     assert "2 already there" in second
     assert bucket_files() == STORED
+
+
+def test_it_leaves_no_half_object_when_killed_mid_upload(s3: str) -> None:
+    huge = bytes(range(256)) * 100_000
+    put_local(STORED | {"uploads/1.mp4": huge})
+    database = connection.settings_dict
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "move_storage", "--to", "s3"],
+        cwd=settings.BASE_DIR,
+        env=os.environ
+        | {
+            "DATABASE_URL": f"postgres://{database['USER']}:{database['PASSWORD'] or ''}"
+            f"@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            "STORAGE_ROOT": str(settings.STORAGE_ROOT),
+            "S3_PREFIX": settings.S3_PREFIX,
+        },
+        stdout=subprocess.DEVNULL,
+    )
+    # Killed once its multipart upload of the big file has begun (or, on a machine that fast,
+    # after the run): whatever the moment, the next run finishes the job.
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        begun = client().list_multipart_uploads(
+            Bucket=settings.S3_BUCKET, Prefix=blobs.key("uploads/1.mp4")
+        )
+        if begun.get("Uploads"):
+            break
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+
+    assert bucket_files().get("uploads/1.mp4") in (None, huge)
+
+    move("--to", "s3")
+
+    assert bucket_files() == STORED | {"uploads/1.mp4": huge}
 
 
 def test_it_never_takes_a_partial_file_for_a_copy(s3: str) -> None:
