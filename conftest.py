@@ -118,6 +118,19 @@ def backend(request: Any) -> str:
     return request.getfixturevalue("s3") if request.param == "s3" else "local"
 
 
+@pytest.fixture
+def s3_down(s3: str, settings: Any) -> Any:
+    """Call it to make the object store unreachable from then on: S3_ENDPOINT_URL at a closed
+    port, with a short connect timeout (the store itself keeps running for other tests)."""
+    from scripts.services import free_port
+
+    def down() -> None:
+        settings.S3_ENDPOINT_URL = f"http://127.0.0.1:{free_port()}"
+        settings.S3_CONNECT_TIMEOUT_SECONDS = 0.2
+
+    return down
+
+
 @pytest.fixture(autouse=True)
 def _test_model(settings: Any) -> None:
     """tiny.en is the fast English model the tests transcribe with."""

@@ -6,8 +6,16 @@ import io
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tasks_app import bulk, ranges, services
+from tasks_app import blobs, bulk, ranges, services
 from tasks_app.models import Task
 from tasks_app.serializers import (
     MAX_LIMIT,
@@ -337,10 +345,19 @@ def download(stream: Any, filename: str, content_type: str) -> FileResponse:
 
 
 def download_file(
-    request: Request, path: Path, filename: str, content_type: str
+    request: Request, name: str, filename: str, content_type: str
 ) -> HttpResponseBase:
-    """A stored file with byte ranges (players seek), or handed to nginx; see tasks_app.ranges."""
-    return as_attachment(ranges.file_response(request, path, content_type), filename)
+    """A stored file with byte ranges (players seek), or handed to nginx; see tasks_app.ranges.
+    On an object store with S3_PRESIGNED_DOWNLOADS, a redirect to a short-lived URL of the
+    store, which then sends the bytes (and answers ranges) with these same headers."""
+    if settings.S3_PRESIGNED_DOWNLOADS and not blobs.is_local():
+        shown = display_filename(filename, fallback="download")
+        url = blobs.presigned_url(name, filename=shown, content_type=content_type)
+        redirect = HttpResponseRedirect(url)
+        redirect["Cache-Control"] = "private, no-store"
+        redirect["X-Content-Type-Options"] = "nosniff"
+        return redirect
+    return as_attachment(ranges.file_response(request, name, content_type), filename)
 
 
 def as_attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
@@ -361,6 +378,10 @@ RANGES = {
     ),
     416: OpenApiResponse(
         description="The range starts past the end of the file (`Content-Range: bytes */size`)."
+    ),
+    302: OpenApiResponse(
+        description="On an object store with S3_PRESIGNED_DOWNLOADS=1: `Location` is a URL of "
+        "the store, good for S3_PRESIGNED_SECONDS, that sends the file (and answers `Range`)."
     ),
 }
 
@@ -383,14 +404,14 @@ class TaskFileView(TaskAPIView):
         task = services.get_task_for_user(request.user, task_id)
         if not task.has_file:
             return error_response("no_file", "This task has no file.", 404)
-        path = services.upload_path(task)
-        if path is None:
+        name = services.upload_name(task)
+        if name is None:
             return error_response("file_gone", "The audio of this task was deleted.", 410)
         # Only media types are passed on; anything else (a document, any file) is bytes.
         content_type = task.content_type if task.content_type.startswith(MEDIA_TYPES) else ""
         return download_file(
             request,
-            path,
+            name,
             f"{task.title}{Path(task.file_path).suffix}",
             content_type or "application/octet-stream",
         )
@@ -408,12 +429,14 @@ class TaskThumbnailView(TaskAPIView):
             **errors(403, 404),
         },
     )
-    def get(self, request: Request, task_id: str) -> Response | FileResponse:
+    def get(self, request: Request, task_id: str) -> Response | HttpResponse:
         task = services.get_task_for_user(request.user, task_id)
-        path = services.thumbnail_file(task)
-        if path is None:
+        name = services.thumbnail_name(task)
+        # A still is a few kilobytes: read whole, from the disk or the store alike.
+        image = blobs.read_bytes(name) if name else None
+        if image is None:
             return error_response("no_thumbnail", "This task has no thumbnail.", 404)
-        response = FileResponse(path.open("rb"), content_type="image/jpeg")
+        response = HttpResponse(image, content_type="image/jpeg")
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, max-age=3600"
         return response
@@ -435,12 +458,12 @@ class TaskAudioView(TaskAPIView):
     )
     def get(self, request: Request, task_id: str) -> Response | HttpResponseBase:
         task = services.get_task_for_user(request.user, task_id)
-        path = services.normalized_audio_file(task)
-        if path is None:
+        name = services.normalized_audio_name(task)
+        if name is None:
             return error_response(
                 "no_audio", "This task keeps no normalized copy of its sound.", 404
             )
-        return download_file(request, path, f"{task.title}.flac", "audio/flac")
+        return download_file(request, name, f"{task.title}.flac", "audio/flac")
 
 
 class TaskAnalyzeView(TaskAPIView):

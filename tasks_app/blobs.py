@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -160,6 +161,29 @@ def path(name: str) -> Path | None:
     return Path(settings.STORAGE_ROOT) / name if is_local() else None
 
 
+@dataclass(frozen=True)
+class Stat:
+    """What a download needs to know of a stored file: its size and its HTTP validators."""
+
+    size: int
+    etag: str
+    modified: datetime
+
+
+def stat(name: str) -> Stat:
+    """The size, ETag and last change of `name`; FileNotFoundError when there is none."""
+    if is_local():
+        found = (Path(settings.STORAGE_ROOT) / name).stat()
+        return Stat(
+            size=found.st_size,
+            etag=f'"{found.st_mtime_ns:x}-{found.st_size:x}"',
+            modified=datetime.fromtimestamp(found.st_mtime, tz=UTC),
+        )
+    with _translated():
+        head = client().head_object(Bucket=settings.S3_BUCKET, Key=key(name))
+    return Stat(size=head["ContentLength"], etag=head["ETag"], modified=head["LastModified"])
+
+
 def exists(name: str) -> bool:
     if not name:
         return False
@@ -242,6 +266,25 @@ def put_file(name: str, source: Path, *, move: bool = False) -> None:
         source.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def receive(name: str) -> Iterator[Path]:
+    """A local file for the block to write `name` into (an upload being received and probed),
+    stored as `name` when the block ends and removed, whatever happens, when it raises. On the
+    local backend it is an `atomic_write` temporary beside its target, renamed into place; on
+    s3 a file in this process's scratch dir, then streamed to the store (multipart) and
+    removed."""
+    if is_local():
+        with files.atomic_write(Path(settings.STORAGE_ROOT) / name) as partial:
+            yield partial
+        return
+    partial = scratch_dir() / f"{os.urandom(6).hex()}{Path(name).suffix}"
+    try:
+        yield partial
+        put_file(name, partial, move=True)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def delete(name: str) -> bool:
     """Remove `name`; False when there was nothing to remove."""
     if not name:
@@ -278,6 +321,69 @@ def listing(prefix: str) -> Iterator[tuple[str, datetime]]:
         for page in pages.paginate(Bucket=settings.S3_BUCKET, Prefix=base):
             for item in page.get("Contents", ()):
                 yield item["Key"][strip:], item["LastModified"]
+
+
+def prune(folder: str) -> None:
+    """Remove the empty directories left under `folder` (and it, if empty) on the local
+    backend; an object store has no directories to tidy."""
+    if not is_local():
+        return
+    top = Path(settings.STORAGE_ROOT) / folder
+    if not top.is_dir():
+        return
+    for directory in sorted((d for d in top.rglob("*") if d.is_dir()), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: something is stored there
+            directory.rmdir()
+    with contextlib.suppress(OSError):
+        top.rmdir()
+
+
+def check() -> str:
+    """Prove the store takes a write now (for /health/ready): a tiny file written and removed,
+    within S3_CONNECT_TIMEOUT_SECONDS and without retries on s3. Returns where the store is."""
+    if is_local():
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(dir=settings.STORAGE_ROOT, prefix=".ready-") as probe:
+            probe.write(b"ok")
+            probe.flush()
+        return str(settings.STORAGE_ROOT)
+    quick = _quick_client(
+        settings.S3_ENDPOINT_URL,
+        settings.S3_ACCESS_KEY_ID,
+        settings.S3_SECRET_ACCESS_KEY,
+        settings.S3_REGION,
+        settings.S3_CONNECT_TIMEOUT_SECONDS,
+    )
+    probe_key = key(f"health/{files.this_host()}.{os.getpid()}")
+    with _translated():
+        quick.put_object(Bucket=settings.S3_BUCKET, Key=probe_key, Body=b"ok")
+        quick.delete_object(Bucket=settings.S3_BUCKET, Key=probe_key)
+    return f"s3://{settings.S3_BUCKET}/{settings.S3_PREFIX} at {settings.S3_ENDPOINT_URL or 'AWS'}"
+
+
+@functools.lru_cache(maxsize=4)
+def _quick_client(
+    endpoint: str | None, key_id: str | None, secret: str | None, region: str | None, timeout: float
+) -> Any:
+    # A health check must answer within the load balancer's patience: one try, short timeouts.
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        region_name=region,
+        config=Config(
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retries={"mode": "standard", "max_attempts": 1},
+            s3={"addressing_style": "path"},
+            signature_version="s3v4",
+        ),
+    )
 
 
 def scratch_root() -> Path:

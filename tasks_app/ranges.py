@@ -2,21 +2,23 @@
 
 Django's FileResponse always sends the whole file, and a browser cannot seek in an <audio> whose
 server ignores `Range`. Behind the bundled nginx (`X_ACCEL_REDIRECT=1`) the app only checks
-ownership and names the file; nginx sends the bytes and answers the ranges itself.
+ownership and names the file; nginx sends the bytes and answers the ranges itself. On an object
+store (STORAGE_BACKEND=s3) the app streams the asked range from the store, with the object's
+own ETag, since nginx has no file to send.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.http import http_date
 from rest_framework.request import Request
+
+from tasks_app import blobs
 
 # The internal location of deploy/nginx/templates/writers.conf.template: STORAGE_ROOT aliased.
 X_ACCEL_PREFIX = "/protected/"
@@ -55,23 +57,17 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return first, min(int(last_text), size - 1) if last_text else size - 1
 
 
-def file_response(
-    request: HttpRequest | Request, path: Path, content_type: str
-) -> HttpResponseBase:
+def file_response(request: HttpRequest | Request, name: str, content_type: str) -> HttpResponseBase:
     """200 with the whole file, 206 with the asked range, or 416; with `Accept-Ranges: bytes`.
 
-    The caller has checked that the user may read `path`, a file under STORAGE_ROOT."""
-    if settings.X_ACCEL_REDIRECT:
-        relative = path.resolve().relative_to(Path(settings.STORAGE_ROOT).resolve())
+    The caller has checked that the user may read `name`, a stored file (tasks_app.blobs)."""
+    if settings.X_ACCEL_REDIRECT and blobs.is_local():
         response: HttpResponseBase = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = X_ACCEL_PREFIX + quote(relative.as_posix())
+        response["X-Accel-Redirect"] = X_ACCEL_PREFIX + quote(name)
         return response
-    stat = path.stat()
-    size = stat.st_size
-    validators = {
-        "ETag": f'"{stat.st_mtime_ns:x}-{size:x}"',
-        "Last-Modified": http_date(stat.st_mtime),
-    }
+    stat = blobs.stat(name)
+    size = stat.size
+    validators = {"ETag": stat.etag, "Last-Modified": http_date(stat.modified.timestamp())}
     header = request.headers.get("Range", "")
     if_range = request.headers.get("If-Range", "").strip()
     # A range is only good for the version of the file the client already holds part of.
@@ -86,12 +82,12 @@ def file_response(
         return response
     first, last = span if span else (0, size - 1)
     length = max(last - first + 1, 0)
-    if request.method == "HEAD":
+    if request.method == "HEAD" or length == 0:
         response = HttpResponse(content_type=content_type)
     else:
-        response = StreamingHttpResponse(
-            read_span(path.open("rb"), first, length), content_type=content_type
-        )
+        # Opened before the answer starts, so a store that is down is a 503, not a cut body.
+        stream = blobs.open_range(name, first, last) if span else blobs.open_read(name)
+        response = StreamingHttpResponse(read_span(stream, length), content_type=content_type)
     if span:
         response.status_code = 206
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
@@ -102,10 +98,9 @@ def file_response(
     return response
 
 
-def read_span(file: BinaryIO, first: int, length: int) -> Iterator[bytes]:
-    """`length` bytes of `file` from `first`; the file is closed when done or abandoned."""
+def read_span(file: IO[bytes], length: int) -> Iterator[bytes]:
+    """`length` bytes of `file` from where it stands; it is closed when done or abandoned."""
     with file:
-        file.seek(first, os.SEEK_SET)
         while length > 0:
             block = file.read(min(BLOCK_BYTES, length))
             if not block:

@@ -18,7 +18,7 @@ from tasks_app.services import (
     MAX_SPEAKERS,
     ORDERINGS,
     PROMPT_MAX_CHARS,
-    normalized_audio_file,
+    normalized_audio_name,
 )
 from tasks_app.uploads import AUDIO_EXTENSIONS, TEXT_EXTENSIONS, VIDEO_EXTENSIONS
 from writers.schema import ErrorSerializer
@@ -477,7 +477,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "result": url("result") if task.result_path else None,
             "thumbnail": url("thumbnail") if task.thumbnail_path else None,
             "audio": url("audio")
-            if task.normalized_audio and normalized_audio_file(task)
+            if task.normalized_audio and normalized_audio_name(task)
             else None,
             "analyze": url("analyze") if task.can_analyze() else None,
             "speakers": url("speakers") if task.can_label_speakers() else None,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tasks_app import storage
+from tasks_app import blobs, storage
 from tasks_app.attachments.models import Attachment
 from tasks_app.integrations.models import TaskEvent
 from tasks_app.integrations.notifications import notify_user
@@ -214,7 +213,10 @@ def create_task(
             _add_to_new(task, chosen_tags, user)
             transaction.on_commit(partial(enqueue_task, task.pk), robust=True)
     except BaseException:
-        (Path(settings.STORAGE_ROOT) / stored.path).unlink(missing_ok=True)
+        # No row, no file. A store that went down meanwhile keeps the object for the orphan
+        # sweep (purge_deleted), and the error that matters is the one being raised.
+        with contextlib.suppress(blobs.StoreUnavailable):
+            blobs.delete(stored.path)
         raise
     return task
 
@@ -297,7 +299,7 @@ def request_speakers(task: Task, speakers: Any) -> bool:
         )
     if not task.result_path:
         raise NotLabellable("result_not_ready", "This task has no transcript to label.")
-    if upload_path(task) is None:
+    if upload_name(task) is None:
         raise NotLabellable(
             "file_gone", "The audio of this task was deleted: speakers cannot be told apart.", 410
         )
@@ -611,14 +613,15 @@ def restore_task(task: Task) -> bool:
 
 def purge_task(task: Task) -> int:
     """Remove a deleted task's row and files now; returns how many files were removed."""
-    root = Path(settings.STORAGE_ROOT)
-    removed = 0
-    for relative in task_files(task):
-        if relative and (root / relative).is_file():
-            (root / relative).unlink()
-            removed += 1
-    with contextlib.suppress(OSError):  # absent, or not empty: nothing to tidy
-        (root / "attachments" / str(task.pk)).rmdir()
+    names = set(task_files(task))
+    # Its folders may hold more: a result written before the one the row names, not yet
+    # removed when its worker stopped. Never a temporary file: the sweeper judges those.
+    folders = (f"results/{task.pk}", f"attachments/{task.pk}")
+    for folder in folders:
+        names.update(name for name, _ in blobs.listing(folder) if not _temporary(name))
+    removed = sum(blobs.delete(name) for name in sorted(names))
+    for folder in folders:
+        blobs.prune(folder)
     Task.objects.filter(pk=task.pk, deleted_at__isnull=False).delete()
     return removed
 
@@ -886,7 +889,12 @@ def _transcript_segments(task: Task) -> tuple[tuple[float, str], ...]:
     """(start, text) per segment of the transcript as it is now: edited, or the machine's."""
     if task.transcript_version:
         return _revision_segments(task.pk, task.transcript_version)
-    return _segments(Path(settings.STORAGE_ROOT) / task.result_path)
+    version = result_version(task)
+    try:
+        return _segments(*version) if version else ()
+    except blobs.StoreUnavailable:
+        # The search still answers, from titles and texts, while the store is down.
+        return ()
 
 
 # A revision never changes once written, so (task, number) names its segments for good.
@@ -900,26 +908,17 @@ def _revision_segments(task_id: uuid.UUID, number: int) -> tuple[tuple[float, st
     return tuple((float(s["start"]), str(s.get("text", ""))) for s in segments or ())
 
 
-def _segments(path: Path) -> tuple[tuple[float, str], ...]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return ()
-    return _segments_of_version(str(path), stat.st_mtime_ns, stat.st_size)
-
-
-# A page of search results reads up to PAGE_SIZE result files on every poll; keep the last ones
-# in memory, keyed by the file's version so a rewritten result is read again.
+# A page of search results reads up to PAGE_SIZE results on every poll; keep the last ones in
+# memory, keyed by result_version (a result's name is never reused for other bytes).
 @lru_cache(maxsize=64)
-def _segments_of_version(path: str, _mtime_ns: int, _size: int) -> tuple[tuple[float, str], ...]:
+def _segments(name: str, _stamp: str) -> tuple[tuple[float, str], ...]:
+    result = read_result(name)
     try:
-        with open(path, encoding="utf-8") as file:
-            result = json.load(file)
         return tuple(
             (float(segment["start"]), str(segment.get("text", "")))
-            for segment in result.get("segments") or ()
+            for segment in (result or {}).get("segments") or ()
         )
-    except (OSError, ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return ()
 
 
@@ -927,57 +926,66 @@ def load_result(task: Task) -> dict[str, Any] | None:
     """The task's result JSON (possibly partial), or None while there is none."""
     if not task.result_path:
         return None
-    return read_result(Path(settings.STORAGE_ROOT) / task.result_path)
+    return read_result(task.result_path)
 
 
-def read_result(path: Path) -> dict[str, Any] | None:
-    try:
-        with open(path, encoding="utf-8") as file:
-            return json.load(file)
-    except (FileNotFoundError, ValueError):
-        return None
+def read_result(name: str) -> dict[str, Any] | None:
+    """The stored result `name`, or None when it is absent or not a JSON object;
+    blobs.StoreUnavailable when the store cannot be reached."""
+    result = blobs.read_json(name)
+    return result if isinstance(result, dict) else None
 
 
-def result_version(task: Task) -> tuple[str, int, int, int] | None:
-    """The task's result file as (path, inode, mtime_ns, size), or None while there is none: a
-    cache key that changes whenever a worker rewrites the file (write_json_atomic renames a new
-    file over it)."""
+def result_version(task: Task) -> tuple[str, str] | None:
+    """The task's result as (name, stamp), a key for caching what was read of it, or None while
+    there is none. Each write of a result takes a new name (results/<task id>/<n>.json), so the
+    name alone is the key, with no look at the store. Only an older row's result
+    (results/<name>.json), which the workers of before rewrote in place, is stamped with its
+    file's inode, time and size (on the local backend: an object store never held them)."""
     if not task.result_path:
         return None
-    path = Path(settings.STORAGE_ROOT) / task.result_path
+    local = blobs.path(task.result_path)
+    if local is None or "/" in task.result_path.removeprefix("results/"):
+        return task.result_path, ""
     try:
-        stat = path.stat()
+        stat = local.stat()
     except FileNotFoundError:
         return None
-    return str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size
+    return task.result_path, f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
+
+def _kept(name: str) -> str | None:
+    return name if name and blobs.exists(name) else None
+
+
+def upload_name(task: Task) -> str | None:
+    """The stored upload's name, or None when there is none (to-do, purged, lost)."""
+    if task.audio_purged_at is not None:
+        return None
+    return _kept(task.file_path)
 
 
 def upload_path(task: Task) -> Path | None:
-    """The stored upload on disk, or None when there is none (to-do, purged, lost)."""
-    if not task.file_path or task.audio_purged_at is not None:
-        return None
-    path = Path(settings.STORAGE_ROOT) / task.file_path
-    return path if path.is_file() else None
+    """The stored upload as a file on this disk, on the local backend only (transcription's
+    speaker labelling until it reads through blobs.local_copy(upload_name(task)))."""
+    name = upload_name(task)
+    return blobs.path(name) if name else None
 
 
-def thumbnail_file(task: Task) -> Path | None:
-    """A video task's JPEG still on disk, or None."""
-    if not task.thumbnail_path:
-        return None
-    path = Path(settings.STORAGE_ROOT) / task.thumbnail_path
-    return path if path.is_file() else None
+def thumbnail_name(task: Task) -> str | None:
+    """A video task's stored JPEG still, or None."""
+    return _kept(task.thumbnail_path)
 
 
-def normalized_audio_file(task: Task) -> Path | None:
+def normalized_audio_name(task: Task) -> str | None:
     """A video task's sound track as 16 kHz mono FLAC, when it was asked for and is kept."""
     if task.kind != Kind.VIDEO or task.audio_purged_at is not None:
         return None
-    path = Path(settings.STORAGE_ROOT) / normalized_audio_relpath(task.pk)
-    return path if path.is_file() else None
+    return _kept(normalized_audio_relpath(task.pk))
 
 
 def task_files(task: Task) -> list[str]:
-    """Every stored file of a task, relative to STORAGE_ROOT, its attachments' too (prefetch
+    """Every stored name of a task (tasks_app.blobs), its attachments' too (prefetch
     `attachments` when asking for many tasks)."""
     paths = [task.file_path, task.result_path, task.thumbnail_path]
     if task.kind == Kind.VIDEO:
@@ -991,9 +999,9 @@ def purge_audio(task: Task) -> bool:
     and result."""
     if not task.file_path or task.audio_purged_at is not None or task.is_active:
         return False
-    (Path(settings.STORAGE_ROOT) / task.file_path).unlink(missing_ok=True)
+    blobs.delete(task.file_path)
     if task.kind == Kind.VIDEO:
-        (Path(settings.STORAGE_ROOT) / normalized_audio_relpath(task.pk)).unlink(missing_ok=True)
+        blobs.delete(normalized_audio_relpath(task.pk))
     task.audio_purged_at = timezone.now()
     task.save(update_fields=["audio_purged_at", "updated_at"])
     return True
@@ -1003,6 +1011,10 @@ def purge_audio(task: Task) -> bool:
 class PurgeReport:
     tasks: int = 0
     files: int = 0
+
+
+def _temporary(name: str) -> bool:
+    return storage.writer_of(Path(name)) is not None
 
 
 def being_written(path: Path, modified: datetime) -> bool:
@@ -1020,7 +1032,6 @@ def purge_deleted(older_than: timedelta) -> PurgeReport:
     cutoff = timezone.now() - older_than
     # An upload is written a moment before its row is saved: never take a fresh file for lost.
     orphan_cutoff = timezone.now() - ORPHAN_GRACE
-    root = Path(settings.STORAGE_ROOT)
     for task in Task.objects.filter(deleted_at__lt=cutoff).iterator():
         report.files += purge_task(task)
         report.tasks += 1
@@ -1032,16 +1043,15 @@ def purge_deleted(older_than: timedelta) -> PurgeReport:
         )
         for path in task_files(task)
     }
-    for pattern in ("uploads/*", "results/*", "attachments/*/*"):
-        for path in root.glob(pattern):
-            relative = str(path.relative_to(root))
-            modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    # Results are nested (results/<task id>/<n>.json) and older rows' are not: all of each
+    # folder, however deep, on disk or in the bucket.
+    for folder in ("uploads", "results", "attachments"):
+        for name, modified in blobs.listing(folder):
             if (
-                path.is_file()
-                and relative not in known
+                name not in known
                 and modified < orphan_cutoff
-                and not being_written(path, modified)
+                and not being_written(Path(name), modified)
+                and blobs.delete(name)
             ):
-                path.unlink()
                 report.files += 1
     return report

@@ -27,8 +27,9 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from tasks_app import probe, storage
+from tasks_app import blobs, probe
 from tasks_app.models import Kind
 from writers.limits import LimitedUploadHandler
 
@@ -89,6 +90,8 @@ CORRUPT_CODES = {
     "extract": "corrupt_document",
 }
 COPY_CHUNK_BYTES = 1024 * 1024
+# How long a client refused for an unreachable object store is asked to wait (Retry-After).
+STORE_RETRY_AFTER_SECONDS = 30
 
 
 class UploadRejected(Exception):  # noqa: N818 (the contract's name)
@@ -190,14 +193,14 @@ def store_upload(
     The caller owns the stored file from here on and must delete it if it cannot save the row.
     """
     extension = check_upload(upload, any_file=any_file)
-    final = Path(settings.STORAGE_ROOT) / "uploads" / f"{task_id}{extension}"
+    name = f"uploads/{task_id}{extension}"
 
     def inspect(partial: Path) -> dict[str, Any]:
         return {} if any_file else probe_upload(partial, PROBE_FOR_EXTENSION[extension])
 
-    size, digest, probed = store_file(upload, final, inspect)
+    size, digest, probed = store_file(upload, name, inspect)
     return StoredUpload(
-        path=str(final.relative_to(settings.STORAGE_ROOT)),
+        path=name,
         original_filename=display_filename(upload.name or "", fallback=f"upload{extension}"),
         size=size,
         sha256=digest,
@@ -208,16 +211,21 @@ def store_upload(
 
 
 def store_file(
-    upload: UploadedFile, final: Path, inspect: Callable[[Path], dict[str, Any]]
+    upload: UploadedFile, name: str, inspect: Callable[[Path], dict[str, Any]]
 ) -> tuple[int, str, dict[str, Any]]:
-    """Copy `upload` to `final` (checked with `check_upload` first) within MAX_UPLOAD_BYTES,
-    and run `inspect` (a probe; raises UploadRejected) on the copy before it takes its name.
-    Returns (size, sha256, what `inspect` found). A rejected or half-copied file leaves
-    nothing behind; a full disk is UploadRejected `storage_full` (507)."""
+    """Store `upload` (checked with `check_upload` first) as `name` within MAX_UPLOAD_BYTES:
+    received into a local temporary file, `inspect`ed there (a probe; raises UploadRejected),
+    then handed to the store (tasks_app.blobs.receive). Returns (size, sha256, what `inspect`
+    found). A rejected or half-copied file leaves nothing behind, here or in the store; a full
+    disk is UploadRejected `storage_full` (507), an unreachable store `storage_unavailable`
+    (503)."""
     try:
-        with storage.atomic_write(final) as partial:
+        with blobs.receive(name) as partial:
             size, digest = _copy_and_hash(upload, partial)
             found = inspect(partial)
+    except blobs.StoreUnavailable as error:
+        logger.warning("Upload to %s refused: %s", name, error)
+        raise storage_unavailable() from error
     except OSError as error:
         if error.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
@@ -228,6 +236,15 @@ def store_file(
             507,
         ) from error
     return size, digest, found
+
+
+def storage_unavailable() -> UploadRejected:
+    return UploadRejected(
+        "storage_unavailable",
+        _("The file store cannot be reached right now; nothing was saved. Try again soon."),
+        503,
+        retry_after=STORE_RETRY_AFTER_SECONDS,
+    )
 
 
 def kind_for_probe(mode: str, probed: dict[str, Any], *, any_file: bool = False) -> str:

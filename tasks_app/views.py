@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -173,12 +172,15 @@ def _upload_refused(
     if rejected.retry_after is None:
         form.add_error("file", rejected.message)
         return _render_upload(request, form, rejected.http_status)
-    # Not the file's fault: the server is too busy right now (the upload probe's limit). The
-    # form keeps what was typed, and the answer says when to try again, as the API's does.
-    refusal = _(
-        "The server is busy checking other uploads, so your file was not saved. "
-        "Wait a few seconds and send it again."
-    )
+    # Not the file's fault: the server is too busy right now (the upload probe's limit), or
+    # its file store is down. The form keeps what was typed, and the answer says when to try
+    # again, as the API's does.
+    refusal = rejected.message
+    if rejected.code == "server_busy":
+        refusal = _(
+            "The server is busy checking other uploads, so your file was not saved. "
+            "Wait a few seconds and send it again."
+        )
     response = _render_upload(request, form, rejected.http_status, refusal)
     response["Retry-After"] = str(rejected.retry_after)
     return response
@@ -238,15 +240,14 @@ def _task_context(task: Task) -> dict[str, Any]:
 
 
 # The task page polls every TASK_POLL_SECONDS, and rendering a long transcript costs more than
-# all the rest of the poll: keep the last results rendered, per version of the result file (a
-# worker rewrites it as it goes) and language (digits). Shared between threads: never changed.
+# all the rest of the poll: keep the last results rendered, per result name (a worker writes
+# each version of a result under a new one; services.result_version) and language (digits).
+# Shared between threads: never changed.
 @lru_cache(maxsize=16)
-def _shown_result(
-    path: str, _inode: int, _mtime_ns: int, _size: int, _language: str
-) -> tuple[dict[str, Any] | None, str]:
+def _shown_result(name: str, _stamp: str, _language: str) -> tuple[dict[str, Any] | None, str]:
     """The result as the page reads it, and its transcript as HTML. The segments and text, the
     bulk of a result, are only in the HTML."""
-    result = services.read_result(Path(path))
+    result = services.read_result(name)
     if result is None:
         return None, ""
     transcript = render_to_string("tasks_app/_transcript.html", {"result": result})

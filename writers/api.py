@@ -9,11 +9,14 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from tasks_app.blobs import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,16 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
     return serializer.validated_data
 
 
+# A request that needed stored bytes while the object store could not be reached (uploads
+# refuse themselves earlier, in tasks_app.uploads, with the same code).
+STORE_UNAVAILABLE = "storage_unavailable"
+STORE_RETRY_AFTER_SECONDS = 30
+
+
+def store_unavailable_message() -> str:
+    return _("The file store cannot be reached right now. Try again in a minute.")
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         # The services' refusals (model validation, bad options) are the client's input: 400
@@ -51,6 +64,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # the code writers.limits answers with before a view runs.
         data = {"detail": BodyTooLarge.default_detail, "code": BodyTooLarge.default_code}
         return Response(data, status=BodyTooLarge.status_code)
+    if isinstance(exc, StoreUnavailable):
+        data = {"detail": store_unavailable_message(), "code": STORE_UNAVAILABLE}
+        headers = {"Retry-After": str(STORE_RETRY_AFTER_SECONDS)}
+        return Response(data, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)

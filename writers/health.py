@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 
 import django_rq
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from tasks_app import blobs
 from writers.metrics import has_metrics_token, live_workers
 
 
@@ -35,10 +34,8 @@ def _redis() -> str:
 
 
 def _storage() -> str:
-    with tempfile.NamedTemporaryFile(dir=settings.STORAGE_ROOT, prefix=".ready-") as probe:
-        probe.write(b"ok")
-        probe.flush()
-    return str(settings.STORAGE_ROOT)
+    # A tiny write, on the disk or (STORAGE_BACKEND=s3) in the bucket, within a short timeout.
+    return blobs.check()
 
 
 def _workers() -> str:
@@ -83,6 +80,10 @@ def ready(request: HttpRequest) -> JsonResponse:
             checks[name]["detail"] = detail
     healthy = all(check["status"] == "ok" for check in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        {
+            "status": "ok" if healthy else "unavailable",
+            "storage_backend": blobs.backend(),
+            "checks": checks,
+        },
         status=200 if healthy else 503,
     )

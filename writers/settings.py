@@ -152,6 +152,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The object store down while a view reads stored bytes: 503 storage_unavailable, not 500.
+    "writers.unavailable.StoreUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -363,12 +365,12 @@ WORKER_LOG_LEVEL = os.environ.get("WORKER_LOG_LEVEL", "INFO")
 MAX_ATTEMPTS = envint("MAX_ATTEMPTS", 3)
 HEARTBEAT_SECONDS = envfloat("HEARTBEAT_SECONDS", 5)
 HEARTBEAT_GRACE_SECONDS = envfloat("HEARTBEAT_GRACE_SECONDS", 60)
+# How long a worker keeps trying to store a finished result while the object store is away.
+STORE_RETRY_SECONDS = envfloat("STORE_RETRY_SECONDS", 60)
 SWEEPER_INTERVAL_SECONDS = envfloat("SWEEPER_INTERVAL_SECONDS", 30)
 ENABLE_RESOURCE_MONITORING = envbool("ENABLE_RESOURCE_MONITORING", True)
 VRAM_WARNING_THRESHOLD = envfloat("VRAM_WARNING_THRESHOLD", 0.85)
 RAM_WARNING_THRESHOLD = envfloat("RAM_WARNING_THRESHOLD", 0.90)
-# How long a worker keeps trying to store a finished result while the object store is away.
-STORE_RETRY_SECONDS = envfloat("STORE_RETRY_SECONDS", 60)
 DASHBOARD_POLL_SECONDS = envint("DASHBOARD_POLL_SECONDS", 10)
 # Deleted tasks wait in the Trash this long before `manage.py purge_deleted` removes them.
 TRASH_RETENTION_HOURS = envfloat("TRASH_RETENTION_HOURS", 24)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.http import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -80,13 +82,13 @@ class AttachmentView(TaskAPIView):
     def get(self, request: Request, task_id: str, attachment_id: str) -> HttpResponseBase:
         task = services.get_task_for_user(request.user, task_id)
         attachment = attachments.get_attachment(task, attachment_id)
-        path = attachments.attachment_file(attachment)
-        if path is None:
+        name = attachments.attachment_name(attachment)
+        if name is None:
             return error_response("file_gone", "The file of this attachment is missing.", 410)
         return download_file(
             request,
-            path,
-            attachment.original_filename or f"attachment{path.suffix}",
+            name,
+            attachment.original_filename or f"attachment{Path(name).suffix}",
             attachment.content_type or "application/octet-stream",
         )
 

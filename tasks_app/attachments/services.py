@@ -7,19 +7,20 @@ user's filename. A text document among them can become a text task of its own.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import filetype
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tasks_app import blobs
 from tasks_app.attachments.models import Attachment
 from tasks_app.models import Task
 from tasks_app.services import create_task
@@ -107,10 +108,9 @@ def add_attachment(task: Task, user: Any, upload: UploadedFile) -> Attachment:
     if extension in REFUSED_EXTENSIONS:
         raise refused()
     attachment = Attachment(task=task, uploaded_by=user)
-    relative = Path("attachments") / str(task.pk) / f"{attachment.pk}{extension}"
-    final = Path(settings.STORAGE_ROOT) / relative
-    size, digest, found = store_file(upload, final, partial(_inspect, extension=extension))
-    attachment.file_path = str(relative)
+    name = f"attachments/{task.pk}/{attachment.pk}{extension}"
+    size, digest, found = store_file(upload, name, partial(_inspect, extension=extension))
+    attachment.file_path = name
     attachment.original_filename = display_filename(
         upload.name or "", fallback=f"attachment{extension}"
     )
@@ -121,8 +121,10 @@ def add_attachment(task: Task, user: Any, upload: UploadedFile) -> Attachment:
         with transaction.atomic(durable=True):
             attachment.save(force_insert=True)
     except BaseException:
-        # The task may have been purged meanwhile: no row, no file.
-        final.unlink(missing_ok=True)
+        # The task may have been purged meanwhile: no row, no file (a store down now leaves
+        # the object to purge_deleted's orphan sweep).
+        with contextlib.suppress(blobs.StoreUnavailable):
+            blobs.delete(name)
         raise
     return attachment
 
@@ -171,17 +173,22 @@ def content_type_of(head: bytes) -> str:
     return "text/plain"
 
 
-def attachment_file(attachment: Attachment) -> Path | None:
-    """The attachment's file on disk, or None when it is missing."""
-    path = Path(settings.STORAGE_ROOT) / attachment.file_path
-    return path if path.is_file() else None
+def attachment_name(attachment: Attachment) -> str | None:
+    """The attachment's stored name, or None when its file is missing."""
+    return attachment.file_path if blobs.exists(attachment.file_path) else None
 
 
 def delete_attachment(attachment: Attachment) -> None:
     """Remove an attachment for good; its file goes once the row's deletion has committed."""
-    path = Path(settings.STORAGE_ROOT) / attachment.file_path
     Attachment.objects.filter(pk=attachment.pk).delete()
-    transaction.on_commit(partial(path.unlink, missing_ok=True))
+    transaction.on_commit(partial(_forget, attachment.file_path))
+
+
+def _forget(name: str) -> None:
+    # The row is gone already: a store that is down now leaves the file to purge_deleted's
+    # orphan sweep rather than failing a deletion that happened.
+    with contextlib.suppress(blobs.StoreUnavailable):
+        blobs.delete(name)
 
 
 def is_document(attachment: Attachment) -> bool:
@@ -195,8 +202,8 @@ def analyze_attachment(user: Any, attachment: Attachment) -> Task:
     AttachmentGone when the file is missing, UploadRejected when the document has no text."""
     if not is_document(attachment):
         raise NotADocument
-    path = attachment_file(attachment)
-    if path is None:
+    stored = attachment_name(attachment)
+    if stored is None:
         raise AttachmentGone
     task = attachment.task
     extension = Path(attachment.file_path).suffix
@@ -207,7 +214,8 @@ def analyze_attachment(user: Any, attachment: Attachment) -> Task:
         "title": task.title,
         "url": reverse("task_detail", args=[task.pk]),
     }
-    with path.open("rb") as file:
+    # A real file to copy from: the new task's upload is received, probed and stored anew.
+    with blobs.local_copy(stored) as copy, copy.open("rb") as file:
         upload = UploadedFile(file, name=name, content_type=claimed, size=attachment.file_size)
         return create_task(
             user,

@@ -39,6 +39,7 @@ from rest_framework.views import APIView
 
 from accounts.throttles import AuthThrottle
 from tasks_app import services
+from tasks_app.blobs import StoreUnavailable
 from tasks_app.models import TERMINAL, ErrorCode, Mode, Status, Task
 from tasks_app.uploads import (
     AUDIO_EXTENSIONS,
@@ -48,6 +49,7 @@ from tasks_app.uploads import (
     upload_extension,
 )
 from transcription.services import LANGUAGES, available_models, render
+from writers.api import STORE_RETRY_AFTER_SECONDS, STORE_UNAVAILABLE, store_unavailable_message
 from writers.schema import RETRY_AFTER, server_busy
 
 DEFAULT_MODEL_ALIAS = "whisper-1"
@@ -125,6 +127,11 @@ class OpenAIView(APIView):
             http_status = exc.http_status if exc.http_status in (413, 503) else 400
             rejected, exc = exc, OpenAIError(exc.message, http_status, param="file", code=exc.code)
             exc.wait = rejected.retry_after  # DRF's handler turns it into Retry-After
+        elif isinstance(exc, StoreUnavailable):
+            # The result could not be read: a 503 that OpenAI's clients retry.
+            message, code = store_unavailable_message(), STORE_UNAVAILABLE
+            exc = OpenAIError(message, 503, param=None, code=code)
+            exc.wait = STORE_RETRY_AFTER_SECONDS
         elif isinstance(exc, DjangoValidationError):
             field, messages = _first_error(exc)
             exc = invalid(messages, field)

@@ -14,8 +14,8 @@ PLAYABLE_KINDS = (Kind.TRANSCRIPTION, Kind.VIDEO)
 
 @register.filter
 def playable(task: Task) -> bool:
-    """A recording or video whose upload is still on disk (not purged, not lost)."""
-    return task.kind in PLAYABLE_KINDS and services.upload_path(task) is not None
+    """A recording or video whose upload is still stored (not purged, not lost)."""
+    return task.kind in PLAYABLE_KINDS and services.upload_name(task) is not None
 
 
 @register.simple_tag

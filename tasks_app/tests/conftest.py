@@ -3,19 +3,18 @@ tasks in any state, and empty Redis queues."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
+from tasks_app import blobs
 from tasks_app.models import Kind, Task
 from tasks_app.uploads import AUDIO_EXTENSIONS
 
@@ -96,15 +95,15 @@ def upload(audio_files: dict[str, Path]) -> Callable[..., SimpleUploadedFile]:
 @pytest.fixture
 def make_task(jfk_flac: Path) -> Callable[..., Task]:
     """A task row in any state without going through upload or worker. `file=True` stores a copy
-    of jfk.flac as its upload; `result` writes that dict as its result JSON."""
+    of jfk.flac as its upload; `result` writes that dict as its result JSON (in the store of the
+    test's backend: files under STORAGE_ROOT, or S3 with the `s3` fixture)."""
 
     def make(user: User, *, file: bool = False, result: dict | None = None, **fields: Any) -> Task:
         fields.setdefault("title", "Interview")
         task = Task(user=user, **fields)
         if file:
             relative = f"uploads/{task.id}.flac"
-            (settings.STORAGE_ROOT / "uploads").mkdir(exist_ok=True)
-            (settings.STORAGE_ROOT / relative).write_bytes(jfk_flac.read_bytes())
+            blobs.write_bytes(relative, jfk_flac.read_bytes())
             task.kind = Kind.TRANSCRIPTION
             task.file_path = relative
             task.original_filename = "jfk.flac"
@@ -113,8 +112,7 @@ def make_task(jfk_flac: Path) -> Callable[..., Task]:
             task.duration_seconds = 11.0
         if result is not None:
             relative = f"results/{task.id}_transcription.json"
-            (settings.STORAGE_ROOT / "results").mkdir(exist_ok=True)
-            (settings.STORAGE_ROOT / relative).write_text(json.dumps(result), encoding="utf-8")
+            blobs.write_json(relative, result)
             task.result_path = relative
             task.transcript_text = result.get("text", "")
         task.save()

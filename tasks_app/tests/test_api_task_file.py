@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from tasks_app import blobs
 from tasks_app.models import Task
 
 
@@ -20,7 +22,11 @@ def url(task: Task) -> str:
 
 
 def test_it_streams_the_upload_as_an_attachment(
-    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task], jfk_flac: Path
+    backend: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    jfk_flac: Path,
 ) -> None:
     task = make_task(alice, file=True, title="Inaugural address")
     response = api(alice).get(url(task))
@@ -81,9 +87,14 @@ def test_it_answers_json_errors_whatever_the_client_accepts(
 
 
 def test_it_answers_a_range_with_206_and_only_those_bytes(
-    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task], jfk_flac: Path
+    backend: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    jfk_flac: Path,
 ) -> None:
-    """Players seek with Range; a server that ignores it leaves them unable to."""
+    """Players seek with Range; a server that ignores it leaves them unable to. On S3 too: the
+    app asks the store for that range only."""
     task = make_task(alice, file=True)
     whole = jfk_flac.read_bytes()
     size = len(whole)
@@ -103,10 +114,15 @@ def test_it_answers_a_range_with_206_and_only_those_bytes(
 
 
 def test_it_answers_416_for_a_range_past_the_end(
-    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task], jfk_flac: Path
+    backend: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    jfk_flac: Path,
 ) -> None:
     task = make_task(alice, file=True)
     size = jfk_flac.stat().st_size
+    assert api(alice).get(url(task), HTTP_RANGE=f"bytes={size - 1}-").status_code == 206
     for header in (f"bytes={size}-", f"bytes={size + 10}-{size + 20}", "bytes=-0"):
         response = api(alice).get(url(task), HTTP_RANGE=header)
         assert response.status_code == 416, header
@@ -117,6 +133,7 @@ def test_it_answers_416_for_a_range_past_the_end(
     "header", ["bytes=0-9,20-29", "bytes=9-0", "items=0-9", "bytes=a-b", "bytes=-", "garbage"]
 )
 def test_it_sends_the_whole_file_for_a_range_it_does_not_serve(
+    backend: str,
     header: str,
     alice: User,
     api: Callable[..., APIClient],
@@ -133,7 +150,11 @@ def test_it_sends_the_whole_file_for_a_range_it_does_not_serve(
 
 
 def test_it_answers_head_with_the_headers_and_no_body(
-    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task], jfk_flac: Path
+    backend: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    jfk_flac: Path,
 ) -> None:
     task = make_task(alice, file=True)
     response = api(alice).head(url(task))
@@ -146,7 +167,7 @@ def test_it_answers_head_with_the_headers_and_no_body(
 
 
 def test_it_sends_the_whole_file_when_if_range_names_another_version(
-    alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
+    backend: str, alice: User, api: Callable[..., APIClient], make_task: Callable[..., Task]
 ) -> None:
     task = make_task(alice, file=True)
     etag = api(alice).head(url(task))["ETag"]
@@ -206,3 +227,63 @@ def test_it_answers_curl_ranges_from_a_live_server(
     assert head.startswith(b"HTTP/1.1 206"), head
     assert b"Content-Range: bytes 0-99/" in head
     assert body == jfk_flac.read_bytes()[:100]
+
+
+def test_it_streams_from_the_store_even_when_nginx_is_configured(
+    s3: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    settings: Any,
+) -> None:
+    """nginx has no file to send for an object: the app answers the range itself, with the
+    object's ETag as validator."""
+    settings.X_ACCEL_REDIRECT = True
+    task = make_task(alice, file=True)
+    response = api(alice).get(url(task), HTTP_RANGE="bytes=0-9")
+    assert response.status_code == 206
+    assert "X-Accel-Redirect" not in response
+    assert response["ETag"] == blobs.stat(task.file_path).etag
+    assert response["Cache-Control"] == "private, no-store"
+    assert not list((Path(settings.STORAGE_ROOT) / "uploads").glob("*"))
+
+
+def test_it_redirects_to_a_short_lived_url_of_the_store_when_asked_to(
+    s3: str,
+    alice: User,
+    charlie: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    jfk_flac: Path,
+    settings: Any,
+) -> None:
+    settings.S3_PRESIGNED_DOWNLOADS = True
+    task = make_task(alice, file=True, title="Inaugural address")
+    response = api(alice).get(url(task))
+    assert response.status_code == 302
+    assert response["Cache-Control"] == "private, no-store"
+    location = response["Location"]
+    assert "X-Amz-Expires=300" in location
+    ranged = urllib.request.Request(location, headers={"Range": "bytes=0-99"})  # noqa: S310
+    with urllib.request.urlopen(ranged, timeout=10) as stored:  # noqa: S310 (our loopback store)
+        assert stored.status == 206
+        assert stored.read() == jfk_flac.read_bytes()[:100]
+        assert stored.headers["Content-Type"] == "audio/flac"
+        assert stored.headers["Content-Disposition"] == (
+            'attachment; filename="Inaugural address.flac"'
+        )
+    assert api(charlie).get(url(task)).status_code == 404
+
+
+def test_it_answers_503_when_the_store_cannot_be_reached(
+    s3_down: Callable[[], None],
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+) -> None:
+    task = make_task(alice, file=True)
+    s3_down()
+    response = api(alice).get(url(task), HTTP_RANGE="bytes=0-9")
+    assert response.status_code == 503
+    assert response.json()["code"] == "storage_unavailable"
+    assert response["Retry-After"]

@@ -22,6 +22,7 @@ def body(response: Any) -> str:
 
 
 def test_it_downloads_the_result_json_by_default(
+    backend: str,
     alice: User,
     api: Callable[..., APIClient],
     make_task: Callable[..., Task],

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tokens import issue_tokens
 from scripts.services import free_port
+from tasks_app import blobs
 from tasks_app.models import Kind, Mode, Status, Task
 from tasks_app.uploads import AUDIO_EXTENSIONS
 
@@ -373,3 +374,57 @@ def test_it_answers_400_to_a_broken_multipart_body(
     )
     assert response.status_code == 400
     assert response.json()["detail"]
+
+
+def scratch_files() -> list[Path]:
+    """What is left in the processes' scratch dirs (uploads received for S3 go there)."""
+    return [path for path in blobs.scratch_root().rglob("*") if path.is_file()]
+
+
+def test_it_stores_the_upload_in_the_backends_store(
+    backend: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    upload: Callable[..., SimpleUploadedFile],
+    audio_files: dict[str, Path],
+    queues: dict[str, Any],
+) -> None:
+    response = api(alice).post(URL, {"title": "JFK", "file": upload()}, format="multipart")
+    assert response.status_code == 202
+    task = Task.objects.get()
+    assert task.file_path == f"uploads/{task.pk}.flac"
+    assert blobs.read_bytes(task.file_path) == audio_files[".flac"].read_bytes()
+    # On S3 the probe's local copy is gone and nothing of it stays on this disk.
+    assert len(stored_uploads()) == (1 if backend == "local" else 0)
+    assert scratch_files() == []
+
+
+def test_it_leaves_nothing_in_the_bucket_for_a_rejected_upload(
+    s3: str, alice: User, api: Callable[..., APIClient], upload: Callable[..., SimpleUploadedFile]
+) -> None:
+    fake = upload(".flac", content=zip_bytes())
+    response = api(alice).post(URL, {"title": "JFK", "file": fake}, format="multipart")
+    assert response.status_code in (415, 422)
+    assert list(blobs.listing("uploads")) == []
+    assert scratch_files() == []
+    assert not Task.objects.exists()
+
+
+def test_it_refuses_with_503_and_keeps_nothing_when_the_store_is_down(
+    s3_down: Callable[[], None],
+    alice: User,
+    api: Callable[..., APIClient],
+    upload: Callable[..., SimpleUploadedFile],
+    queues: dict[str, Any],
+) -> None:
+    store = settings.S3_ENDPOINT_URL
+    s3_down()
+    response = api(alice).post(URL, {"title": "JFK", "file": upload()}, format="multipart")
+    assert response.status_code == 503
+    assert response.json()["code"] == "storage_unavailable"
+    assert "cannot be reached" in response.json()["detail"]
+    assert response["Retry-After"] == "30"
+    assert not Task.objects.exists()
+    assert scratch_files() == []
+    settings.S3_ENDPOINT_URL = store
+    assert list(blobs.listing("uploads")) == []

@@ -108,7 +108,11 @@ def test_a_date_that_is_no_date_says_so(alice_client: Client, three: list[Task])
 
 
 def test_it_shows_the_matching_words_in_a_snippet_linked_to_their_moment(
-    alice_client: Client, alice: User, make_task: Callable[..., Task], result: dict
+    backend: str,
+    alice_client: Client,
+    alice: User,
+    make_task: Callable[..., Task],
+    result: dict,
 ) -> None:
     task = make_task(alice, title="Speech", file=True, status=Status.COMPLETED, result=result)
     body = alice_client.get("/dashboard?q=country").content.decode()
@@ -248,3 +252,19 @@ def test_persian_readers_filter_by_jalali_days(
     assert 'value="۱۴۰۵/۰۱/۰۱"' in body and "data-jalali-picker" in body
     body = alice_client.get("/dashboard?created_to=فردا").content.decode()
     assert "تاریخ را به شکل سال/ماه/روز بنویسید" in body
+
+
+def test_it_still_finds_by_text_while_the_store_is_down(
+    s3_down: Callable[[], None],
+    alice_client: Client,
+    alice: User,
+    make_task: Callable[..., Task],
+    result: dict,
+) -> None:
+    task = make_task(alice, title="Speech", file=True, status=Status.COMPLETED, result=result)
+    s3_down()
+    response = alice_client.get("/dashboard?q=country")
+    assert response.status_code == 200
+    # The snippet comes from the transcript text the row keeps, without a moment to link to.
+    assert f'href="/dashboard/tasks/{task.pk}"' in response.content.decode()
+    assert "<mark>country</mark>" in response.content.decode()

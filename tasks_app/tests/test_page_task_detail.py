@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
+from tasks_app import blobs
 from tasks_app.models import Attempt, Status, Task
 from tasks_app.templatetags.writers import when
 
@@ -39,7 +40,11 @@ def test_it_requires_login(client: Client, alice: User, make_task: Callable[...,
 
 
 def test_it_shows_a_finished_transcript_with_downloads(
-    alice_client: Client, alice: User, make_task: Callable[..., Task], result: dict[str, Any]
+    backend: str,
+    alice_client: Client,
+    alice: User,
+    make_task: Callable[..., Task],
+    result: dict[str, Any],
 ) -> None:
     task = make_task(
         alice,
@@ -171,3 +176,33 @@ def test_its_details_speak_persian_with_jalali_dates_on_hover(
     with translation.override("fa"):
         assert created.group(1) == when(now - timedelta(minutes=2, seconds=5))
     assert "۲.۸ برابر سرعت واقعی" in body
+
+
+def test_it_shows_each_new_result_a_worker_points_the_row_at(
+    backend: str, alice_client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    """Results are never rewritten under the same name (a worker writes a new one, then
+    points the row at it), so the page may keep what it read of a name, and still shows the
+    newest."""
+    task = make_task(alice, file=True, status=Status.PROCESSING)
+    for number, words in enumerate(["Ask not", "Ask not what your country"], start=1):
+        name = f"results/{task.pk}/{number}.json"
+        segments = [{"id": 0, "start": 0.0, "end": 2.0, "text": words}]
+        blobs.write_json(name, {"partial": True, "text": words, "segments": segments})
+        Task.objects.filter(pk=task.pk).update(result_path=name)
+        assert words in alice_client.get(url(task)).content.decode()
+
+
+def test_it_says_the_file_store_is_down_instead_of_failing(
+    s3_down: Callable[[], None],
+    alice_client: Client,
+    alice: User,
+    make_task: Callable[..., Task],
+    result: dict[str, Any],
+) -> None:
+    task = make_task(alice, file=True, result=result, status=Status.COMPLETED)
+    s3_down()
+    response = alice_client.get(url(task))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "file store cannot be reached" in response.content.decode()

@@ -77,7 +77,7 @@ def test_it_restores_a_task_with_its_file_and_result(
     assert "“Interview” restored." in response.content.decode()
     task.refresh_from_db()
     assert task.deleted_at is None and task.status == Status.COMPLETED
-    assert services.upload_path(task) is not None
+    assert services.upload_name(task) is not None
     assert services.load_result(task) == result
     page = client.get(f"/dashboard/tasks/{task.pk}")
     assert page.status_code == 200 and "ask not what your country" in page.content.decode()
@@ -121,7 +121,7 @@ def test_it_is_404_for_a_stranger_and_for_a_live_task(
     assert client.post(f"{TRASH}/{task.pk}/restore").status_code == 404
     assert client.post(f"{TRASH}/{task.pk}/purge").status_code == 404
     task.refresh_from_db()
-    assert task.deleted_at is not None and services.upload_path(task) is not None
+    assert task.deleted_at is not None and services.upload_name(task) is not None
     signed_in(client, alice)
     assert client.post(f"{TRASH}/{live.pk}/purge").status_code == 404
     assert Task.objects.filter(pk=live.pk, deleted_at__isnull=True).exists()

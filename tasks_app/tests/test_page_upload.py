@@ -182,3 +182,21 @@ def test_it_offers_no_workspace_choice_to_someone_with_only_their_own(
     alice_client: Client,
 ) -> None:
     assert 'name="workspace"' not in alice_client.get("/dashboard/upload").content.decode()
+
+
+def test_it_says_the_file_store_is_down_and_keeps_the_form(
+    s3_down: Callable[[], None],
+    alice_client: Client,
+    alice: User,
+    upload: Callable[..., SimpleUploadedFile],
+) -> None:
+    s3_down()
+    response = alice_client.post(
+        "/dashboard/upload", form(upload(".flac"), title="Board meeting"), headers=XHR
+    )
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    body = response.content.decode()
+    assert "file store cannot be reached" in body
+    assert 'value="Board meeting"' in body
+    assert not Task.objects.filter(user=alice).exists()

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from tasks_app import services
+from tasks_app import blobs, services
 from tasks_app.models import Kind, Status, Task
 
 
@@ -134,13 +134,12 @@ def test_it_never_overwrites_a_finished_task_when_cancelling_late(
 
 
 def test_it_purges_audio_but_keeps_the_transcript(
-    alice: User, make_task: Callable[..., Task], result: dict[str, Any]
+    backend: str, alice: User, make_task: Callable[..., Task], result: dict[str, Any]
 ) -> None:
     task = make_task(alice, file=True, status=Status.COMPLETED, result=result)
-    audio = settings.STORAGE_ROOT / task.file_path
     assert services.purge_audio(task) is True
-    assert not audio.exists()
-    assert services.upload_path(task) is None
+    assert not blobs.exists(task.file_path)
+    assert services.upload_name(task) is None
     assert services.load_result(task)["text"] == result["text"]
     assert services.purge_audio(task) is False
 
@@ -177,6 +176,38 @@ def test_purge_deleted_removes_old_deleted_tasks_their_files_and_orphans(
     assert fresh_orphan.exists()
     assert (settings.STORAGE_ROOT / recent.file_path).exists()
     assert (settings.STORAGE_ROOT / kept.file_path).exists()
+
+
+def test_purge_deleted_sweeps_nested_results_and_orphans_from_either_store(
+    backend: str,
+    alice: User,
+    make_task: Callable[..., Task],
+    result: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every stored file counts as old enough to be lost: an object's age cannot be set.
+    monkeypatch.setattr(services, "ORPHAN_GRACE", timedelta(seconds=-60))
+    task = make_task(alice, file=True, status=Status.COMPLETED)
+    current = f"results/{task.pk}/2.json"
+    blobs.write_json(current, result)
+    Task.objects.filter(pk=task.pk).update(result_path=current)
+    # The result written before it, whose removal a crash stopped.
+    stale = f"results/{task.pk}/1.json"
+    blobs.write_json(stale, result)
+    gone = make_task(alice, file=True, deleted_at=timezone.now() - timedelta(days=30))
+    gone_result = f"results/{gone.pk}/7.json"
+    blobs.write_json(gone_result, result)
+    orphans = ["uploads/lost.flac", f"attachments/{task.pk}/lost.txt"]
+    for name in orphans:
+        blobs.write_bytes(name, b"left by a crash")
+
+    report = services.purge_deleted(timedelta(days=7))
+
+    assert (report.tasks, report.files) == (1, 5)
+    assert blobs.exists(current) and blobs.exists(task.file_path)
+    assert not any(blobs.exists(name) for name in (stale, gone.file_path, gone_result, *orphans))
+    if backend == "local":
+        assert not (settings.STORAGE_ROOT / "results" / str(gone.pk)).exists()
 
 
 @pytest.mark.parametrize(

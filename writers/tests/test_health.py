@@ -81,3 +81,26 @@ def test_it_reports_unwritable_storage(client: Client, settings, tmp_path):
     response = client.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["checks"]["storage"]["status"] == "error"
+
+
+def test_it_checks_the_bucket_when_the_store_is_s3_and_says_so(client: Client, s3, settings):
+    metrics.publish_worker("host-cpu-1", {"model": "tiny.en", "ram_bytes": 1024})
+    settings.METRICS_TOKEN = "s3cret"
+    response = client.get("/health/ready", HTTP_AUTHORIZATION="Bearer s3cret")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["storage_backend"] == "s3"
+    assert body["checks"]["storage"]["detail"].startswith(f"s3://{settings.S3_BUCKET}/")
+    # The check's probe object is removed again.
+    from tasks_app import blobs
+
+    assert list(blobs.listing("health")) == []
+
+
+def test_it_reports_an_unreachable_bucket_as_unavailable(client: Client, s3_down, settings):
+    metrics.publish_worker("host-cpu-1", {"model": "tiny.en", "ram_bytes": 1024})
+    s3_down()
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["storage_backend"] == "s3"
+    assert response.json()["checks"]["storage"]["status"] == "error"

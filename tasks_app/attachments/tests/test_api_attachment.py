@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from tasks_app import blobs
 from tasks_app.attachments.models import Attachment
 from tasks_app.attachments.tests.conftest import NOTES
 from tasks_app.models import Task
@@ -44,6 +44,7 @@ def test_it_downloads_the_file_as_an_attachment_for_every_member(
 
 
 def test_it_answers_a_range_and_refuses_one_past_the_end(
+    backend: str,
     alice: User,
     api: Callable[..., APIClient],
     shared_task: Task,
@@ -87,19 +88,21 @@ def test_it_hides_attachments_from_strangers_and_other_tasks(
 
 
 def test_it_answers_410_when_the_file_is_missing(
+    backend: str,
     alice: User,
     api: Callable[..., APIClient],
     shared_task: Task,
     attach: Callable[..., Attachment],
 ) -> None:
     attachment = attach(shared_task, alice)
-    (settings.STORAGE_ROOT / attachment.file_path).unlink()
+    blobs.delete(attachment.file_path)
     response = api(alice).get(url(attachment))
     assert response.status_code == 410
     assert response.json()["code"] == "file_gone"
 
 
 def test_an_editor_deletes_it_and_its_file_once_committed(
+    backend: str,
     alice: User,
     bob: User,
     api: Callable[..., APIClient],
@@ -108,15 +111,14 @@ def test_an_editor_deletes_it_and_its_file_once_committed(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     attachment = attach(shared_task, alice)
-    stored = settings.STORAGE_ROOT / attachment.file_path
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = api(bob).delete(url(attachment))
         assert response.status_code == 204
         # Until the deletion commits, the file stays: a rollback would find it still there.
-        assert stored.exists()
+        assert blobs.exists(attachment.file_path)
     for callback in callbacks:
         callback()
-    assert not stored.exists()
+    assert not blobs.exists(attachment.file_path)
     assert not Attachment.objects.exists()
     assert api(bob).delete(url(attachment)).status_code == 404
 
@@ -133,3 +135,33 @@ def test_a_viewer_may_not_delete(
     assert response.status_code == 403
     assert "viewer" in response.json()["detail"].lower()
     assert Attachment.objects.filter(pk=attachment.pk).exists()
+
+
+def test_it_streams_from_the_store_and_keeps_nothing_on_this_disk(
+    s3: str,
+    alice: User,
+    api: Callable[..., APIClient],
+    shared_task: Task,
+    attach: Callable[..., Attachment],
+    settings: Any,
+) -> None:
+    attachment = attach(shared_task, alice)
+    assert not (settings.STORAGE_ROOT / "attachments").exists()
+    response = api(alice).get(url(attachment))
+    assert response.status_code == 200
+    assert body(response) == NOTES
+    assert response["ETag"] == blobs.stat(attachment.file_path).etag
+
+
+def test_it_answers_503_when_the_store_is_down(
+    s3_down: Callable[[], None],
+    alice: User,
+    api: Callable[..., APIClient],
+    shared_task: Task,
+    attach: Callable[..., Attachment],
+) -> None:
+    attachment = attach(shared_task, alice)
+    s3_down()
+    response = api(alice).get(url(attachment))
+    assert response.status_code == 503
+    assert response.json()["code"] == "storage_unavailable"

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from tasks_app import blobs
 from tasks_app.attachments.models import Attachment
 from tasks_app.models import Kind, Status, Task
 from transcription.tests.samples import make_pdf
@@ -20,6 +20,7 @@ def url(attachment: Attachment) -> str:
 
 
 def test_it_makes_a_text_task_in_the_same_workspace_from_a_copy(
+    backend: str,
     alice: User,
     bob: User,
     api: Callable[..., APIClient],
@@ -42,7 +43,7 @@ def test_it_makes_a_text_task_in_the_same_workspace_from_a_copy(
     assert f"/dashboard/tasks/{shared_task.pk}" in new.description
     # A copy: deleting the attachment later leaves the new task its file.
     assert new.file_path != attachment.file_path
-    assert (settings.STORAGE_ROOT / new.file_path).read_bytes() == pdf.read_bytes()
+    assert blobs.read_bytes(new.file_path) == pdf.read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_it_answers_410_when_the_file_is_missing(
     alice: User, api: Callable[..., APIClient], shared_task: Task, attach: Callable[..., Attachment]
 ) -> None:
     attachment = attach(shared_task, alice)
-    (settings.STORAGE_ROOT / attachment.file_path).unlink()
+    blobs.delete(attachment.file_path)
     assert api(alice).post(url(attachment)).json()["code"] == "file_gone"
 
 

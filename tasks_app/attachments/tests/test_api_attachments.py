@@ -11,6 +11,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from tasks_app import blobs
 from tasks_app.attachments.models import Attachment
 from tasks_app.attachments.tests.conftest import NOTES, a_file
 from tasks_app.models import Task
@@ -28,7 +29,11 @@ def post(client: APIClient, task: Task, name: str, content: bytes, content_type:
 
 @pytest.mark.parametrize("who", ["alice", "bob"])
 def test_it_attaches_a_file_for_an_admin_or_editor(
-    who: str, request: pytest.FixtureRequest, api: Callable[..., APIClient], shared_task: Task
+    backend: str,
+    who: str,
+    request: pytest.FixtureRequest,
+    api: Callable[..., APIClient],
+    shared_task: Task,
 ) -> None:
     user = request.getfixturevalue(who)
     response = post(api(user), shared_task, "Agenda (draft).txt", NOTES, "text/html")
@@ -44,8 +49,13 @@ def test_it_attaches_a_file_for_an_admin_or_editor(
     assert body["analyze_url"] == f"{url(shared_task)}/{attachment.pk}/analyze"
     # Stored under ids only: the user's name of the file never reaches the disk.
     assert attachment.file_path == f"attachments/{shared_task.pk}/{attachment.pk}.txt"
-    assert (settings.STORAGE_ROOT / attachment.file_path).read_bytes() == NOTES
+    assert blobs.read_bytes(attachment.file_path) == NOTES
     assert len(body["sha256"]) == 64
+    # On S3 nothing of it stays on this disk, not even the copy the checks read.
+    on_disk = [path for path in Path(settings.STORAGE_ROOT).rglob("*") if path.is_file()]
+    assert [path for path in on_disk if "attachments" in path.parts or "scratch" in path.parts] == (
+        [Path(settings.STORAGE_ROOT) / attachment.file_path] if backend == "local" else []
+    )
 
 
 def test_it_lists_attachments_oldest_first_to_every_member(
@@ -152,3 +162,16 @@ def test_it_answers_404_for_a_deleted_task(
     Task.objects.filter(pk=shared_task.pk).update(deleted_at="2026-01-01T00:00:00Z")
     assert api(alice).get(url(shared_task)).status_code == 404
     assert post(api(alice), shared_task, "notes.txt", NOTES).status_code == 404
+
+
+def test_it_refuses_with_503_and_keeps_nothing_when_the_store_is_down(
+    s3_down: Callable[[], None], alice: User, api: Callable[..., APIClient], shared_task: Task
+) -> None:
+    store = settings.S3_ENDPOINT_URL
+    s3_down()
+    response = post(api(alice), shared_task, "notes.txt", NOTES)
+    assert response.status_code == 503
+    assert response.json()["code"] == "storage_unavailable"
+    assert not Attachment.objects.exists()
+    settings.S3_ENDPOINT_URL = store
+    assert list(blobs.listing("attachments")) == []
