@@ -41,10 +41,11 @@ CMD ["gunicorn", "writers.asgi:application", "--config", "deploy/gunicorn.conf.p
 
 FROM cpu AS gpu
 USER root
-# CTranslate2 4.x wheels link against CUDA 12 cuBLAS and cuDNN 9, shipped as pip wheels.
-RUN /opt/venv/bin/pip install --no-cache-dir nvidia-cublas-cu12==12.9.1.4 nvidia-cudnn-cu12==9.13.0.50
-ENV LD_LIBRARY_PATH=/opt/venv/lib/python3.11/site-packages/nvidia/cublas/lib:/opt/venv/lib/python3.11/site-packages/nvidia/cudnn/lib \
-    MODEL_DEVICE=cuda \
+# CTranslate2 4.8 opens cuBLAS 12 and no cuDNN; transcription/engine.py loads the wheel's copy
+# (requirements-gpu.txt), so no LD_LIBRARY_PATH.
+COPY requirements-gpu.txt ./
+RUN /opt/venv/bin/pip install --no-cache-dir -r requirements-gpu.txt
+ENV MODEL_DEVICE=cuda \
     CUDA_DEVICE_ORDER=PCI_BUS_ID
 USER writers
 CMD ["python", "manage.py", "transcription_worker"]

@@ -71,11 +71,13 @@ SQLITE_TESTS := tasks_app/tests/test_api_tasks_create.py tasks_app/tests/test_ap
 test-sqlite: install-dev
 	$(PY) scripts/services.py --sqlite -- $(PY) -m pytest -q -p no:cacheprovider $(SQLITE_TESTS)
 
+GPU_SYSTEM_DEPS := initdb postgres createdb pg_ctl ffmpeg
 # Tests that need CUDA, on a host with an NVIDIA GPU and its driver and nothing else installed
 # (scripts/gpu-check.sh runs this and bench-gpu in one go). cuda_check stops at once, saying why,
 # where no CUDA device is visible, before the 580 MB of cuBLAS are installed and rather than pass
 # with every test deselected.
-test-gpu: system-deps install-dev
+test-gpu: install-dev
+	scripts/system-deps.sh $(GPU_SYSTEM_DEPS)
 	$(PY) manage.py cuda_check --devices-only
 	$(MAKE) --no-print-directory install-gpu
 	$(PY) manage.py cuda_check
@@ -92,7 +94,8 @@ bench: install-dev
 	$(PY) scripts/services.py -- $(PY) bench/run.py $(BENCH_ARGS)
 
 # The bench on GPU 0: its own section of bench/RESULTS.md, beside the CPU figures.
-bench-gpu: system-deps install-dev
+bench-gpu: install-dev
+	scripts/system-deps.sh $(GPU_SYSTEM_DEPS)
 	$(PY) manage.py cuda_check --devices-only
 	$(MAKE) --no-print-directory install-gpu
 	$(PY) scripts/services.py -- $(PY) bench/run.py --device cuda $(BENCH_ARGS)

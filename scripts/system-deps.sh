@@ -36,10 +36,13 @@ found() {
   return 1
 }
 
+# With arguments, only those programs: `make test-gpu` needs PostgreSQL and ffmpeg, not a browser.
+wanted=" $* "
 missing=()
 for entry in "${TOOLS[@]}"; do
   tool=${entry%%:*}
   package=${entry#*:}
+  [ $# -eq 0 ] || [[ "$wanted" == *" $tool "* ]] || continue
   found "$tool" && continue
   [[ " ${missing[*]} " == *" $package "* ]] || missing+=("$package")
 done

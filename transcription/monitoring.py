@@ -76,6 +76,17 @@ def gpu_name(index: int) -> str | None:
     return name.decode() if isinstance(name, bytes) else str(name)
 
 
+def driver_version() -> str | None:
+    nvml = _nvml()
+    if nvml is None:
+        return None
+    try:
+        version = nvml.nvmlSystemGetDriverVersion()
+    except nvml.NVMLError:
+        return None
+    return version.decode() if isinstance(version, bytes) else str(version)
+
+
 def read_gpu(index: int) -> GpuReading | None:
     nvml = _nvml()
     if nvml is None:

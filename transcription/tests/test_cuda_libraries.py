@@ -30,6 +30,11 @@ def test_it_installs_exactly_the_cuda_libraries_ctranslate2_opens() -> None:
     pins = (settings.BASE_DIR / "requirements-gpu.txt").read_text().split()
     assert [pin.split("==")[0] for pin in pins if "==" in pin] == ["nvidia-cublas-cu12"]
     assert engine.CUBLAS_LIBRARIES[-1] == "libcublas.so.12"
+    # The GPU image installs the same file, not pins of its own.
+    assert (
+        "pip install --no-cache-dir -r requirements-gpu.txt"
+        in (settings.BASE_DIR / "Dockerfile").read_text()
+    )
 
 
 def test_it_finds_the_cublas_wheel_on_the_import_path(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ def test_it_sees_the_gpu_through_cuda_and_nvml() -> None:
     assert engine.cuda_device_count() >= 1
     assert monitoring.gpu_count() == engine.cuda_device_count()
     assert monitoring.gpu_name(0)
+    assert re.fullmatch(r"\d+\.\d+(\.\d+)*", monitoring.driver_version() or "")
 
 
 def test_it_reads_memory_and_load_through_nvml() -> None:

@@ -31,6 +31,7 @@ def test_it_reads_no_gpu_without_nvml(without_nvml: None) -> None:
     assert monitoring.gpu_count() == 0
     assert monitoring.gpu_name(0) is None
     assert monitoring.read_gpu(0) is None
+    assert monitoring.driver_version() is None
 
 
 def test_it_logs_only_ram_without_nvml(
