@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tokens import issue_tokens
 from conftest import JFK_FLAC
+from tasks_app import blobs
 from tasks_app.models import Attempt, Kind, Status, Task
 from tasks_app.services import cancel_task, purge_audio
 from transcription.tests.conftest import assert_jfk, status_of, wait_for
@@ -49,11 +49,11 @@ def upload(user: User, path: Path, content_type: str, **fields: Any) -> dict[str
 
 
 def result_of(task: Task) -> dict[str, Any]:
-    return json.loads((settings.STORAGE_ROOT / task.result_path).read_text())
+    return blobs.read_json(task.result_path)
 
 
 def test_it_transcribes_a_video_and_keeps_its_metadata_thumbnail_and_sound(
-    owner: User, videos: dict[str, Path], queues: Any, drain: Any
+    backend: str, owner: User, videos: dict[str, Path], queues: Any, drain: Any
 ) -> None:
     body = upload(owner, videos["talk"], "video/mp4", normalized_audio="true")
     assert body["kind"] == Kind.VIDEO
@@ -79,7 +79,7 @@ def test_it_transcribes_a_video_and_keeps_its_metadata_thumbnail_and_sound(
     thumbnail = client.get(f"/api/v1/tasks/{task.pk}/thumbnail")
     assert thumbnail.status_code == 200
     assert thumbnail["Content-Type"] == "image/jpeg"
-    jpeg = b"".join(thumbnail.streaming_content)
+    jpeg = thumbnail.content
     assert jpeg[:3] == b"\xff\xd8\xff" and len(jpeg) == result["thumbnail"]["bytes"]
     assert (result["thumbnail"]["width"], result["thumbnail"]["height"]) == (320, 240)
 
@@ -87,8 +87,10 @@ def test_it_transcribes_a_video_and_keeps_its_metadata_thumbnail_and_sound(
     assert sound.status_code == 200 and sound["Content-Type"] == "audio/flac"
     flac = b"".join(sound.streaming_content)
     assert hashlib.sha256(flac).hexdigest() == result["normalized_audio"]["sha256"]
-    kept = settings.STORAGE_ROOT / f"results/{task.pk}_audio.flac"
-    with av.open(str(kept)) as container:
+    with (
+        blobs.local_copy(f"results/{task.pk}_audio.flac") as kept,
+        av.open(str(kept)) as container,
+    ):
         stream = container.streams.audio[0]
         assert (stream.codec_context.name, stream.sample_rate, stream.channels) == (
             "flac",
@@ -101,7 +103,7 @@ def test_it_transcribes_a_video_and_keeps_its_metadata_thumbnail_and_sound(
 
 
 def test_it_keeps_metadata_and_a_thumbnail_of_a_video_without_sound(
-    owner: User, videos: dict[str, Path], queues: Any, drain: Any
+    backend: str, owner: User, videos: dict[str, Path], queues: Any, drain: Any
 ) -> None:
     body = upload(owner, videos["silent"], "video/webm", normalized_audio="true")
 
@@ -116,7 +118,7 @@ def test_it_keeps_metadata_and_a_thumbnail_of_a_video_without_sound(
     assert result["video"]["video"]["codec"] == "vp8"
     assert result["segments"] == [] and result["normalized_audio"] is None
     assert task.thumbnail_path == f"results/{task.pk}_thumbnail.jpg"
-    assert (settings.STORAGE_ROOT / task.thumbnail_path).read_bytes()[:2] == b"\xff\xd8"
+    assert blobs.read_bytes(task.thumbnail_path)[:2] == b"\xff\xd8"
     client = client_for(owner)
     assert client.get(f"/api/v1/tasks/{task.pk}/audio").json()["code"] == "no_audio"
     assert client.get(f"/api/v1/tasks/{task.pk}").json()["urls"]["audio"] is None
