@@ -301,7 +301,10 @@ class Transcription:
         if not self.point(name, lambda: claim.complete(result, name)):
             self.stopped(claim)
             return
-        KeptResult.objects.filter(task_id=self.task_id).delete()
+        # A kept result was measured when it was made: it is stored, not counted again.
+        if KeptResult.objects.filter(task_id=self.task_id).delete()[0]:
+            logger.info("Task %s completed with the result kept for the store", self.task_id)
+            return
         run = result["run"]
         if not run.get("model"):
             logger.info("Task %s completed in %.2fs", self.task_id, run.get("wall_seconds") or 0)

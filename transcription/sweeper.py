@@ -4,8 +4,9 @@
 - IN_PROGRESS tasks whose RQ job is gone (Redis lost its data) are enqueued again.
 - PROCESSING tasks whose heartbeat stopped (worker killed, machine rebooted) get a new attempt,
   up to MAX_ATTEMPTS, and then FAIL with WORKER_LOST.
-- Temporary files that a killed writer left under uploads/ and results/ are removed once older
-  than the heartbeat grace, unless their writer still runs (transcription.leftovers).
+- Temporary files that a killed writer left under uploads/ and results/, and the scratch
+  directories of dead processes, are removed once older than the heartbeat grace, unless their
+  writer still runs (transcription.leftovers).
 Every change is a conditional UPDATE, so a sweeper racing a worker or another sweeper is safe.
 """
 

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from transcription.jobs import stored_name
 from transcription.models import KeptResult
 from transcription.runner import Transcription, transcribe_work
 from transcription.services import enqueue_task
+from transcription.sweeper import sweep
 from transcription.tests.conftest import assert_jfk, subprocess_env, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -229,6 +231,40 @@ def test_a_starting_worker_removes_the_copies_of_a_killed_process(
 
     assert not copy.parent.exists()
     assert mine.is_dir()
+
+
+def test_a_live_attempt_keeps_its_scratch_directory_fresh_for_other_hosts_sweepers(
+    s3: str, stored_task: Any, settings: Any
+) -> None:
+    settings.HEARTBEAT_SECONDS = 0.1
+    task = queued(stored_task())
+
+    def work(job: Transcription, task: Task) -> dict[str, Any]:
+        scratch = job.audio_path.parent
+        os.utime(scratch, (0, 0))
+        wait_for(lambda: scratch.stat().st_mtime > 0, 30)
+        return finish(job, task)
+
+    Transcription(str(task.pk), task.file_path, work).run()
+
+    assert Task.objects.get(pk=task.pk).status == Status.COMPLETED
+
+
+def test_the_sweeper_removes_another_hosts_abandoned_scratch_directory_by_age(
+    settings: Any, queues: Any
+) -> None:
+    settings.HEARTBEAT_GRACE_SECONDS = 30
+    made = []
+    for age in (0, 31):
+        directory = blobs.scratch_root() / f".copies.{os.getpid()}@other-host.{age:08x}.tmp"
+        directory.mkdir(parents=True)
+        (directory / "copy.flac").write_bytes(b"audio")
+        os.utime(directory, (time.time() - age, time.time() - age))
+        made.append(directory)
+
+    assert sweep().leftovers == 1
+
+    assert [directory.exists() for directory in made] == [True, False]
 
 
 def test_it_keeps_the_result_when_the_store_is_gone_at_the_end_and_stores_it_on_retry(
