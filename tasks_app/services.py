@@ -965,13 +965,6 @@ def upload_name(task: Task) -> str | None:
     return _kept(task.file_path)
 
 
-def upload_path(task: Task) -> Path | None:
-    """The stored upload as a file on this disk, on the local backend only (transcription's
-    speaker labelling until it reads through blobs.local_copy(upload_name(task)))."""
-    name = upload_name(task)
-    return blobs.path(name) if name else None
-
-
 def thumbnail_name(task: Task) -> str | None:
     """A video task's stored JPEG still, or None."""
     return _kept(task.thumbnail_path)
