@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -300,6 +301,39 @@ def test_it_keeps_the_result_when_the_store_is_gone_at_the_end_and_stores_it_on_
     assert blobs.read_json(task.result_path) == kept
     assert results_of(task) == [task.result_path]
     assert not KeptResult.objects.filter(task=task).exists()
+
+
+@pytest.mark.slow
+def test_the_same_attempt_stores_its_result_once_a_killed_store_is_back(
+    s3: str, stored_task: Any, settings: Any, tmp_path: Path
+) -> None:
+    from scripts.services import ObjectStoreServer
+
+    # A store of this test's own, killed and started again on the same ports and data.
+    store = ObjectStoreServer(tmp_path / "store").start()
+    settings.S3_ENDPOINT_URL = store.url
+    settings.STORE_RETRY_SECONDS = 120
+    restarted = threading.Thread(target=store.start)
+    try:
+        task = queued(stored_task())
+
+        def transcribe_then_kill_the_store(job: Transcription, task: Task) -> dict[str, Any]:
+            done = transcribe_work(job, task)
+            store.stop(signal.SIGKILL)
+            restarted.start()
+            return done
+
+        Transcription(str(task.pk), task.file_path, transcribe_then_kill_the_store).run()
+
+        task.refresh_from_db()
+        assert (task.status, task.attempts) == (Status.COMPLETED, 1)
+        assert blobs.read_json(task.result_path)["text"] == task.transcript_text
+        assert_jfk(task.transcript_text)
+        assert not KeptResult.objects.filter(task=task).exists()
+    finally:
+        if restarted.ident is not None:
+            restarted.join()
+        store.stop(signal.SIGKILL)
 
 
 def test_it_gives_the_task_back_when_the_input_cannot_be_fetched(
