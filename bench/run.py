@@ -20,7 +20,12 @@ one, queued throughput >= 0.95 of a plain loop over the engine.
   cut audio longer than 30 s) against the default decoder on both clips, speed as real-time
   factor and word error rate against the reference text.
 - Speaker labels: diarization error, CPU and memory on two espeak-ng voices, measured first
-  (bench/diarization.py says how).
+  (bench/diarization.py says how). Not on a GPU: speaker labelling runs on the CPU anyway.
+- On a GPU (`make bench-gpu`, `--device cuda`): the same rows with the model in float16 on
+  GPU 0, for the worker and this process alike, and VRAM as NVML reads it for the whole device:
+  before the model, with it loaded, and the peak of each sequential and batched run (sampled
+  every 10 ms). They go to the "On a GPU" section of bench/RESULTS.md; a CPU run keeps that
+  section and a GPU run keeps the CPU table.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +53,7 @@ AUDIO = Path(os.environ.get("WRITERS_SHARED_DIR", ROOT.parent / "shared")) / "au
 JFK = AUDIO / "jfk.flac"
 JFK_TEXT = (AUDIO / "jfk.txt").read_text().strip() if (AUDIO / "jfk.txt").exists() else ""
 RESULTS = ROOT / "bench" / "RESULTS.md"
+GPU_HEADING = "## On a GPU"
 POLL_SECONDS = 0.1
 
 
@@ -127,15 +134,49 @@ def epoch(timestamp: str) -> float:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
-def engine_run(path: Path, model: str, batched: bool = False) -> tuple[float, str]:
+def engine_run(
+    path: Path, model: str, batched: bool = False, batch_size: int = 8
+) -> tuple[float, str]:
     """Wall seconds and transcript of one engine call in this process."""
     from transcription import engine
 
     started = time.perf_counter()
     # The batched pipeline needs VAD to cut audio longer than one 30 s window.
-    options = engine.Options(model_name=model, batched=batched, vad_filter=batched)
+    options = engine.Options(
+        model_name=model, batched=batched, vad_filter=batched, batch_size=batch_size
+    )
     result = engine.transcribe(path, options)
     return time.perf_counter() - started, result["text"]
+
+
+class VramPeak(threading.Thread):
+    """The highest VRAM use NVML reports on GPU 0 while the `with` block runs, in MB."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_mb = 0
+        self._done = threading.Event()
+
+    def sample(self) -> None:
+        from transcription import monitoring
+
+        reading = monitoring.read_gpu(0)
+        if reading is not None:
+            self.peak_mb = max(self.peak_mb, reading.used_mb)
+
+    def run(self) -> None:
+        while not self._done.wait(0.01):
+            self.sample()
+
+    def __enter__(self) -> VramPeak:
+        self.sample()
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self.join()
+        self.sample()
 
 
 def start_worker() -> subprocess.Popen:
@@ -204,7 +245,11 @@ def machine() -> list[Row]:
     if device == "cuda":
         from transcription import monitoring
 
-        gpu = monitoring.gpu_name(0) or "CUDA"
+        reading = monitoring.read_gpu(0)
+        gpu = (monitoring.gpu_name(0) or "CUDA") + (f", {reading.total_mb} MB" if reading else "")
+        gpu += f", driver {monitoring.driver_version()}, cuBLAS " + (
+            "from requirements-gpu.txt" if engine.load_cuda_libraries() else "of the system"
+        )
     packages = ", ".join(
         f"{name} {importlib.metadata.version(name)}"
         for name in ("faster-whisper", "ctranslate2", "av", "Django", "rq")
@@ -224,21 +269,33 @@ def main() -> None:
     parser.add_argument("--long-runs", type=int, default=2, help="repetitions, long clip")
     parser.add_argument("--jobs", type=int, default=20, help="queued uploads for throughput")
     parser.add_argument("--long-seconds", type=float, default=180)
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default=os.environ.get("MODEL_DEVICE", "auto"),
+        help="where the model runs, here and in the worker (cuda: GPU 0, float16)",
+    )
+    parser.add_argument("--batch-size", type=int, default=8, help="batched pipeline's batch")
     parser.add_argument("--no-write", action="store_true", help="print only, keep RESULTS.md")
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         raise SystemExit("Run through `make bench` (scripts/services.py provides the servers).")
+    # Before Django reads its settings; the worker subprocess inherits it.
+    os.environ["MODEL_DEVICE"] = args.device
     setup_django(args.model)
-    # First: its memory growth is measured before this process loads any Whisper model.
-    from bench import diarization
-
-    speaker_rows = [Row(*line) for line in diarization.measure()]
     import django_rq
     from django.conf import settings
     from rq.suspension import resume, suspend
 
-    from transcription import engine
+    from transcription import engine, monitoring
     from transcription.tests.conftest import word_error_rate
+
+    on_gpu = engine.resolve_device()[0] == "cuda"
+    # First: its memory growth is measured before this process loads any Whisper model.
+    from bench import diarization
+
+    speaker_rows = [] if on_gpu else [Row(*line) for line in diarization.measure()]
+    vram_before = monitoring.read_gpu(0) if on_gpu else None
 
     workdir = Path(tempfile.mkdtemp(prefix="writers-bench-"))
     long, repeats = long_clip(workdir, args.long_seconds)
@@ -249,6 +306,19 @@ def main() -> None:
     # Before the worker starts, so the two processes do not share the CPU while measured.
     cold = cold_and_warm(args.model)
     api = Api()
+    if on_gpu:
+        engine.get_model(args.model)
+        loaded = monitoring.read_gpu(0)
+        if vram_before and loaded:
+            rows.append(
+                Row(
+                    "VRAM (whole GPU, NVML)",
+                    "before / with the model loaded",
+                    f"{vram_before.used_mb} MB / {loaded.used_mb} MB",
+                    f"of {loaded.total_mb} MB; {args.model} in "
+                    + engine.default_compute_type("cuda"),
+                )
+            )
     worker = start_worker()
     try:
         # Warm both sides: the worker's model and this process's.
@@ -328,37 +398,56 @@ def main() -> None:
     for label, path in clips.items():
         audio = engine.decode(path).shape[0] / 16000
         for batched in (False, True):
-            wall, text = engine_run(path, args.model, batched=batched)
+            with VramPeak() as vram:
+                wall, text = engine_run(path, args.model, batched, args.batch_size)
             wer = word_error_rate(references[label], text)
             rows.append(
                 Row(
                     f"sequential vs batched, {label} clip",
-                    "batched (batch 8, VAD)" if batched else "sequential",
+                    f"batched (batch {args.batch_size}, VAD)" if batched else "sequential",
                     f"{audio / wall:.1f}x real time, WER {wer:.3f}",
-                    f"{wall:.2f} s",
+                    f"{wall:.2f} s" + (f", VRAM peak {vram.peak_mb} MB" if on_gpu else ""),
                 )
             )
     shutil.rmtree(workdir, ignore_errors=True)
     rows += speaker_rows
     rows += machine()
+    where = (
+        f"{monitoring.gpu_name(0)} (cuda:0, {engine.default_compute_type('cuda')})"
+        if on_gpu
+        else f"{settings.MODEL_CPU_THREADS} CPU thread(s) per process"
+    )
     title = (
-        f"model {args.model}, {settings.MODEL_CPU_THREADS} CPU thread(s) per process, "
+        f"model {args.model}, {where}, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {time.monotonic() - started:.0f} s"
     )
     table = render(rows)
     print(f"\nWriters benchmark: {title}\n\n{table}")
     if not args.no_write:
-        command = "make bench" + (
-            f' BENCH_ARGS="{shlex.join(sys.argv[1:])}"' if sys.argv[1:] else ""
+        extra = [arg for arg in sys.argv[1:] if arg not in ("--device", "cuda")]
+        command = ("make bench-gpu" if on_gpu else "make bench") + (
+            f' BENCH_ARGS="{shlex.join(extra)}"' if extra else ""
         )
-        RESULTS.write_text(
-            "# Benchmark results\n\n"
-            f"Produced by `{command}` ({title}); every figure below comes from that one run. "
-            "How each is measured: the docstring of `bench/run.py`. The long clip is jfk.flac "
-            "repeated, which tempts a decoder conditioned on its previous text to skip repeats. "
-            "On a machine shared with other work, compare the rows of one run, not runs.\n\n"
-            f"{table}\n"
+        write_results(command, title, table, on_gpu)
+
+
+def write_results(command: str, title: str, table: str, on_gpu: bool) -> None:
+    """The CPU table, or the GPU section under GPU_HEADING, each keeping the other's figures."""
+    cpu, _, gpu = (RESULTS.read_text() if RESULTS.exists() else "").partition(GPU_HEADING)
+    produced = (
+        f"Produced by `{command}` ({title}); every figure below comes from that one run. "
+        "How each is measured: the docstring of `bench/run.py`."
+    )
+    if on_gpu:
+        gpu = f"\n\n{produced}\n\n{table}\n"
+    else:
+        cpu = (
+            f"# Benchmark results\n\n{produced} The long clip is jfk.flac repeated, which "
+            "tempts a decoder conditioned on its previous text to skip repeats. On a machine "
+            "shared with other work, compare the rows of one run, not runs.\n\n"
+            f"{table}\n\n"
         )
+    RESULTS.write_text(cpu.rstrip("\n") + "\n\n" + (GPU_HEADING + gpu if gpu else ""))
 
 
 def render(rows: list[Row]) -> str:
