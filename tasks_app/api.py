@@ -431,9 +431,9 @@ class TaskThumbnailView(TaskAPIView):
     )
     def get(self, request: Request, task_id: str) -> Response | HttpResponse:
         task = services.get_task_for_user(request.user, task_id)
-        name = services.thumbnail_name(task)
-        # A still is a few kilobytes: read whole, from the disk or the store alike.
-        image = blobs.read_bytes(name) if name else None
+        # A still is a few kilobytes: read whole, from the disk or the store alike (one
+        # request to the store: absent reads as None).
+        image = blobs.read_bytes(task.thumbnail_path) if task.thumbnail_path else None
         if image is None:
             return error_response("no_thumbnail", "This task has no thumbnail.", 404)
         response = HttpResponse(image, content_type="image/jpeg")

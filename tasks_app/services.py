@@ -965,11 +965,6 @@ def upload_name(task: Task) -> str | None:
     return _kept(task.file_path)
 
 
-def thumbnail_name(task: Task) -> str | None:
-    """A video task's stored JPEG still, or None."""
-    return _kept(task.thumbnail_path)
-
-
 def normalized_audio_name(task: Task) -> str | None:
     """A video task's sound track as 16 kHz mono FLAC, when it was asked for and is kept."""
     if task.kind != Kind.VIDEO or task.audio_purged_at is not None:

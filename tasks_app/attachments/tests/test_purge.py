@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
+from tasks_app import blobs
 from tasks_app.attachments.models import Attachment
 from tasks_app.models import Task
 from tasks_app.services import purge_deleted, purge_task, task_files
@@ -25,15 +26,16 @@ def test_task_files_names_the_attachments(
 
 
 def test_purging_a_task_removes_its_attachments(
-    alice: User, shared_task: Task, attach: Callable[..., Attachment]
+    backend: str, alice: User, shared_task: Task, attach: Callable[..., Attachment]
 ) -> None:
     attachment = attach(shared_task, alice)
-    stored = settings.STORAGE_ROOT / attachment.file_path
     Task.objects.filter(pk=shared_task.pk).update(deleted_at=timezone.now())
     shared_task.refresh_from_db()
     assert purge_task(shared_task) == 2  # the recording and the attachment
-    assert not stored.exists()
-    assert not stored.parent.exists()
+    assert not blobs.exists(attachment.file_path)
+    assert list(blobs.listing(f"attachments/{shared_task.pk}")) == []
+    # No empty folder is left on a disk either.
+    assert not (settings.STORAGE_ROOT / "attachments" / str(shared_task.pk)).exists()
     assert not Attachment.objects.exists()
 
 
