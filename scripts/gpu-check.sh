@@ -30,6 +30,8 @@ step() {
   date -u +"%Y-%m-%d %H:%M UTC"
   nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv 2>&1 \
     || echo "nvidia-smi failed: no NVIDIA driver here?"
+  # CTranslate2 opens libcublas.so.12: a CUDA 13 host without requirements-gpu.txt has only .so.13.
+  ldconfig -p 2>&1 | grep -E "libcublas|libcuda\.so" || echo "ldconfig: no system cuBLAS or libcuda"
   python3 --version
   uname -srm
 } >"$OUT/host.txt"
