@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,9 +23,9 @@ from tasks_app import blobs, services
 from tasks_app.models import Kind, Status, Task
 
 
-def stored_uploads() -> list[Path]:
-    folder = settings.STORAGE_ROOT / "uploads"
-    return sorted(folder.iterdir()) if folder.is_dir() else []
+def stored_uploads() -> list[str]:
+    """What is stored under uploads/, on the disk or in the bucket of the test's backend."""
+    return sorted(name for name, _ in blobs.listing("uploads"))
 
 
 class Boom(Exception):
@@ -34,6 +33,7 @@ class Boom(Exception):
 
 
 def test_it_leaves_no_row_file_or_job_when_saving_fails_after_the_file_is_written(
+    backend: str,
     alice: User,
     upload: Callable[..., SimpleUploadedFile],
     queues: dict[str, Any],
