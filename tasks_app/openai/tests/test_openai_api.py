@@ -167,6 +167,15 @@ def test_it_refuses_a_file_over_the_limit_with_413(
     assert_openai_error(response, 413, "file", "file_too_large")
 
 
+def test_it_answers_503_with_retry_after_while_the_file_store_is_down(
+    s3_down: Any, openai_client: APIClient, upload: Any
+) -> None:
+    s3_down()
+    # OpenAI's clients retry a 503 after Retry-After; nothing was stored meanwhile.
+    response = openai_client.post(TRANSCRIPTIONS, form(upload), format="multipart")
+    assert_openai_error(response, 503, "file", "storage_unavailable")
+    assert response["Retry-After"] == "30"
+    assert not Task.objects.exists()
 def test_it_limits_requests_per_user_with_429(
     openai_client: APIClient, upload: Any, queues: Any, settings: Any
 ) -> None:
