@@ -142,10 +142,14 @@ def _translated() -> Iterator[None]:
 @contextlib.contextmanager
 def s3_errors() -> Iterator[None]:
     """botocore's errors as ours: absent is FileNotFoundError, unreachable StoreUnavailable."""
+    from boto3.exceptions import S3UploadFailedError
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         yield
+    except S3UploadFailedError as error:
+        # upload_file's wrapping of a ClientError (a store draining on SIGTERM answers 500).
+        raise StoreUnavailable(f"The object store refused an upload: {error}") from error
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in ("404", "NoSuchKey", "NotFound"):

@@ -83,3 +83,26 @@ def test_it_turns_an_unreachable_store_into_store_unavailable(s3: str, settings:
         blobs.write_bytes("uploads/x.flac", b"x")
     with pytest.raises(blobs.StoreUnavailable):
         blobs.read_bytes("uploads/x.flac")
+
+
+def test_it_turns_a_store_answering_errors_into_store_unavailable(
+    s3: str, settings: Any, tmp_path: Path
+) -> None:
+    import signal
+
+    from scripts.services import ObjectStoreServer
+
+    store = ObjectStoreServer(tmp_path / "s3").start()
+    settings.S3_ENDPOINT_URL = store.url
+    source = tmp_path / "upload.flac"
+    source.write_bytes(b"x" * 1000)
+    blobs.put_file("uploads/before.flac", source)
+    # Stopping gracefully, SeaweedFS answers every request with a 500 for its 25 s of draining.
+    store.process.send_signal(signal.SIGTERM)
+    try:
+        with pytest.raises(blobs.StoreUnavailable):
+            blobs.put_file("uploads/during.flac", source)
+        with pytest.raises(blobs.StoreUnavailable), blobs.local_copy("uploads/before.flac"):
+            pass
+    finally:
+        store.stop(signal.SIGKILL)
