@@ -10,6 +10,7 @@ process, and never entering CTranslate2 in a process forked after a model was lo
 from __future__ import annotations
 
 import ctypes
+import gc
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -20,6 +21,7 @@ import shutil
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -408,8 +410,50 @@ def default_compute_type(device: str) -> str:
     return settings.MODEL_COMPUTE_TYPE or ("float16" if device == "cuda" else "int8")
 
 
-_models: dict[tuple[Any, ...], LoadedModel] = {}
+# Held models, least recently used first; at most model_cache_size() of them (MODEL_CACHE_SIZE).
+_models: OrderedDict[tuple[Any, ...], LoadedModel] = OrderedDict()
 _models_lock = threading.Lock()
+# VRAM a model took when this process loaded it, by its path: sizes the cache on a GPU.
+_footprints: dict[str, int] = {}
+# What a float16 model takes on a GPU beyond its model.bin (CUDA context, decoding buffers), and
+# the free VRAM kept out of the reckoning for the decoding itself.
+GPU_FOOTPRINT_FACTOR = 1.5
+GPU_MARGIN_BYTES = 1024 * monitoring.MB
+
+
+def model_footprint(path: str) -> int | None:
+    """Bytes of VRAM the model at `path` takes: measured at its last load here, else estimated
+    from its model.bin; None for a hub model not yet downloaded."""
+    if path in _footprints:
+        return _footprints[path]
+    weights = Path(path) / "model.bin"
+    return int(weights.stat().st_size * GPU_FOOTPRINT_FACTOR) if weights.is_file() else None
+
+
+def model_cache_size(device: str, index: int, path: str) -> int:
+    """How many models this process may hold when it loads the one at `path`: MODEL_CACHE_SIZE,
+    or by default one on the CPU and on a GPU as many of that model as fit in the VRAM it has
+    free plus what the held models take, less a margin; always at least one."""
+    if settings.MODEL_CACHE_SIZE > 0:
+        return settings.MODEL_CACHE_SIZE
+    footprint = model_footprint(path)
+    reading = monitoring.read_gpu(index) if device == "cuda" else None
+    if reading is None or not footprint:
+        return 1
+    held = sum(model_footprint(key[0]) or 0 for key in _models if key[1:3] == (device, index))
+    free = (reading.total_mb - reading.used_mb) * monitoring.MB + held - GPU_MARGIN_BYTES
+    return max(1, int(free // footprint))
+
+
+def _evict(keep: int) -> None:
+    """Drop the least recently used models until `keep` remain. CTranslate2 frees a model's
+    memory when its last reference goes: the caller must hold none (loaded_models() hands out a
+    list that the metrics drop at once)."""
+    while len(_models) > keep:
+        _key, evicted = _models.popitem(last=False)
+        logger.info("Unloaded model %s from %s (least recently used)", evicted.name, evicted.device)
+        del evicted
+    gc.collect()
 
 
 def get_model(name: str) -> LoadedModel:
@@ -417,11 +461,16 @@ def get_model(name: str) -> LoadedModel:
     location = resolve_model(name)
     device, index = resolve_device()
     compute_type = default_compute_type(device)
-    key = (str(location.path or name), device, index, compute_type, settings.MODEL_CPU_THREADS)
+    path = str(location.path or name)
+    key = (path, device, index, compute_type, settings.MODEL_CPU_THREADS)
     with _models_lock:
         if key in _models:
+            _models.move_to_end(key)
             return _models[key]
+        # Room first: on a GPU the new model must not meet the old ones in VRAM.
+        _evict(model_cache_size(device, index, path) - 1)
         started = time.monotonic()
+        before = monitoring.read_gpu(index) if device == "cuda" else None
         if device == "cuda":
             visible = cuda_device_count()
             if index >= visible:
@@ -434,7 +483,7 @@ def get_model(name: str) -> LoadedModel:
 
         try:
             whisper = WhisperModel(
-                str(location.path or name),
+                path,
                 device=device,
                 device_index=index,
                 compute_type=compute_type,
@@ -444,6 +493,9 @@ def get_model(name: str) -> LoadedModel:
         except (OSError, ValueError) as exc:
             # huggingface_hub's "not found offline" errors are OSErrors; a bad id a ValueError.
             raise ModelUnavailable(f"Model '{name}' could not be loaded: {exc}") from exc
+        after = monitoring.read_gpu(index) if before is not None else None
+        if before is not None and after is not None and after.used_mb > before.used_mb:
+            _footprints[path] = (after.used_mb - before.used_mb) * monitoring.MB
         loaded = LoadedModel(
             name=name,
             source=location.source,
@@ -468,13 +520,14 @@ def get_model(name: str) -> LoadedModel:
 
 
 def loaded_models() -> list[LoadedModel]:
+    """The held models, least recently used first."""
     with _models_lock:
         return list(_models.values())
 
 
 def unload_models() -> None:
     with _models_lock:
-        _models.clear()
+        _evict(0)
 
 
 def probe_duration(path: Path) -> float | None:
@@ -901,7 +954,8 @@ def transcribe(
     }
     kept = [] if split else resumable_segments(resume_from, options, loaded.name)
     seam = kept[-1]["end"] if kept else None
-    if options.batched:
+    batched = batched_for(options, duration, loaded.device)
+    if batched:
         from faster_whisper import BatchedInferencePipeline
 
         pipeline = BatchedInferencePipeline(model=loaded.whisper)
@@ -941,6 +995,7 @@ def transcribe(
             "wall_seconds": None,
             "real_time_factor": None,
             "resumed_at": seam,
+            "batched": batched,
         },
     }
     segment_tracks: list[list[dict[str, Any]]] = [result["segments"]] + [[] for _ in tracks[1:]]
@@ -989,6 +1044,18 @@ def transcribe(
     result["run"]["wall_seconds"] = round(wall, 3)
     result["run"]["real_time_factor"] = round(duration / wall, 2) if wall > 0 else None
     return result
+
+
+def batched_for(options: Options, duration: float, device: str) -> bool:
+    """Whether to decode with the batched pipeline: when the task asks, or for a recording
+    longer than BATCHED_LONG_SECONDS on a device listed in BATCHED_DEVICES, those where it was
+    measured faster at no cost in WER (bench/RESULTS.md, "Batched or sequential: the
+    decision"). The automatic choice keeps resume: the task's options are the same in every
+    attempt, so the next attempt chooses alike and `resumable_segments` keeps what it saved."""
+    if options.batched:
+        return True
+    longest = settings.BATCHED_LONG_SECONDS
+    return 0 < longest < duration and device in settings.BATCHED_DEVICES
 
 
 def resumable_segments(

@@ -8,10 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-import docx
 import pysubs2
-from docx.oxml import OxmlElement
-from docx.shared import RGBColor
 
 # Format → (content type, file extension).
 FORMATS: dict[str, tuple[str, str]] = {
@@ -143,6 +140,10 @@ def render_docx(result: dict[str, Any], title: str = "") -> bytes:
     """A Word document: the title, then a paragraph per segment with its time and speaker;
     segments in a right-to-left language (or, without one, whose text starts in such a script)
     run right to left."""
+    # python-docx loads lxml and its templates: only the processes that write a docx pay for it.
+    import docx
+    from docx.shared import RGBColor
+
     document = docx.Document()
     if title:
         document.core_properties.title = title
@@ -192,6 +193,8 @@ def is_right_to_left(text: str, language: str = "") -> bool:
 def _right_to_left(paragraph: Any) -> None:
     # python-docx has no switch for this: <w:bidi/> makes the paragraph run right to left and
     # <w:rtl/> each run's characters.
+    from docx.oxml import OxmlElement
+
     paragraph._p.get_or_add_pPr().append(OxmlElement("w:bidi"))
     for run in paragraph.runs:
         run._r.get_or_add_rPr().append(OxmlElement("w:rtl"))

@@ -358,6 +358,12 @@ MODEL_DEVICE = os.environ.get("MODEL_DEVICE", "auto")
 MODEL_DEVICE_INDEX = envint("MODEL_DEVICE_INDEX", 0)
 MODEL_COMPUTE_TYPE = os.environ.get("MODEL_COMPUTE_TYPE", "")
 MODEL_CPU_THREADS = envint("MODEL_CPU_THREADS", 1)
+# Models a worker holds, least recently used evicted; 0: one on a CPU, by free VRAM on a GPU.
+MODEL_CACHE_SIZE = envint("MODEL_CACHE_SIZE", 0)
+# A recording longer than this (seconds; 0: never) is decoded batched on the devices listed,
+# where make bench-batched measured it faster at no cost in WER (bench/RESULTS.md).
+BATCHED_LONG_SECONDS = envfloat("BATCHED_LONG_SECONDS", 60)
+BATCHED_DEVICES = envlist("BATCHED_DEVICES", "")
 WORKER_QUEUE = os.environ.get("WORKER_QUEUE", "media,default")
 WORKER_CONCURRENCY = envint("WORKER_CONCURRENCY", 0)
 WORKER_MAX_TASKS_PER_CHILD = envint("WORKER_MAX_TASKS_PER_CHILD", 0)
