@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from rq.timeouts import JobTimeoutException
 
 from accounts.models import User
@@ -31,7 +32,7 @@ from tasks_app.services import cancel_task, retry_task
 from transcription import leftovers
 from transcription.jobs import stored_name
 from transcription.models import KeptResult
-from transcription.runner import Transcription, transcribe_work
+from transcription.runner import Stopped, Transcription, transcribe_work
 from transcription.services import enqueue_task
 from transcription.sweeper import sweep
 from transcription.tests.conftest import assert_jfk, subprocess_env, wait_for
@@ -127,6 +128,29 @@ def test_each_result_write_takes_a_new_name_and_drops_the_one_it_replaces(
     assert [listed for _, listed in seen] == [[name] for name in names[:-1]]
     assert (task.status, results_of(task)) == (Status.COMPLETED, [task.result_path])
     assert blobs.read_json(task.result_path)["text"] == "one two three four"
+
+
+def test_a_late_write_of_an_attempt_that_lost_its_task_leaves_nothing_behind(
+    backend: str, stored_task: Any, settings: Any
+) -> None:
+    settings.HEARTBEAT_SECONDS = 0
+    task = queued(stored_task())
+    late: list[bool] = []
+
+    def work(job: Transcription, task: Task) -> dict[str, Any]:
+        job.on_segment(result(task, "mine", partial=True))
+        # The sweeper gave the task to a new attempt meanwhile.
+        Task.objects.filter(pk=task.pk).update(attempts=F("attempts") + 1)
+        late.append(job.save_partial(job.heartbeat.claim, result(task, "late", partial=True)))
+        raise Stopped
+
+    Transcription(str(task.pk), task.file_path, work).run()
+
+    task.refresh_from_db()
+    assert late == [False]
+    # The last result the row pointed at stays, for the new attempt to resume from.
+    assert task.transcript_text == "mine"
+    assert results_of(task) == [task.result_path]
 
 
 def result(task: Task, text: str, *, partial: bool) -> dict[str, Any]:
