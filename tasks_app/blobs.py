@@ -28,6 +28,7 @@ import functools
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -346,8 +347,6 @@ def check() -> str:
     """Prove the store takes a write now (for /health/ready): a tiny file written and removed,
     within S3_CONNECT_TIMEOUT_SECONDS and without retries on s3. Returns where the store is."""
     if is_local():
-        import tempfile
-
         with tempfile.NamedTemporaryFile(dir=settings.STORAGE_ROOT, prefix=".ready-") as probe:
             probe.write(b"ok")
             probe.flush()

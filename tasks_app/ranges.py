@@ -93,8 +93,8 @@ def file_response(request: HttpRequest | Request, name: str, content_type: str) 
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
-    for name, value in validators.items():
-        response[name] = value
+    for header_name, value in validators.items():
+        response[header_name] = value
     return response
 
 
