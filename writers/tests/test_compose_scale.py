@@ -35,7 +35,7 @@ SCALE = {
     "S3_ACCESS_KEY_ID": "change-me",
     "S3_SECRET_ACCESS_KEY": "change-me-too",
 }
-APP_SERVICES = ("migrate", "web", "worker-gpu0", "sweeper", "integrations", "schedules")
+APP_SERVICES = ("migrate", "web", "worker-gpu0", "clock")
 
 
 def resolve(

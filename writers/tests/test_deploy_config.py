@@ -47,7 +47,7 @@ def test_it_parses_the_compose_file_with_every_service():
         "migrate",
         "web",
         "worker-gpu0",
-        "sweeper",
+        "clock",
         "nginx",
         "prometheus",
         "alertmanager",
