@@ -3,7 +3,6 @@ the one-click analysis of a finished transcript."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
+from tasks_app import blobs
 from tasks_app.models import AnalysisStatus, Attempt, Kind, Status, Task
 from transcription.tests.samples import ENGLISH, PERSIAN, make_docx, make_pdf
 
@@ -33,7 +33,7 @@ def create(user: User, **data: Any) -> Any:
 
 def result_of(task_id: Any) -> dict[str, Any]:
     task = Task.objects.get(pk=task_id)
-    return json.loads((settings.STORAGE_ROOT / task.result_path).read_text())
+    return blobs.read_json(task.result_path)
 
 
 def test_it_analyses_pasted_english_text(owner: User, queues: Any, drain: Any) -> None:
@@ -157,16 +157,16 @@ def finished_transcript(owner: User, text: str) -> Task:
         transcript_text=text,
         result_path="results/speech_transcription.json",
     )
-    (settings.STORAGE_ROOT / "results").mkdir(exist_ok=True)
     result = {"task_id": str(task.pk), "partial": False, "text": text, "segments": []}
-    (settings.STORAGE_ROOT / task.result_path).write_text(json.dumps(result))
+    blobs.write_json(task.result_path, result)
     return task
 
 
 def test_it_adds_an_analysis_to_a_finished_transcript_in_one_click(
-    owner: User, queues: Any, drain: Any
+    backend: str, owner: User, queues: Any, drain: Any
 ) -> None:
     task = finished_transcript(owner, ENGLISH)
+    before = task.result_path
     client = client_for(owner)
     assert client.get(f"/api/v1/tasks/{task.pk}").json()["urls"]["analyze"]
 
@@ -185,6 +185,8 @@ def test_it_adds_an_analysis_to_a_finished_transcript_in_one_click(
     assert result["text"] == ENGLISH and result["partial"] is False
     assert result["analysis"]["language"] == "en"
     assert result["analysis"]["sentiment"]["label"] == "positive"
+    # Stored under a new name (a name never changes content); the one it replaced is gone.
+    assert task.result_path.startswith(f"results/{task.pk}/") and not blobs.exists(before)
     assert not Attempt.objects.filter(task=task).exists()
     again = client.post(f"/api/v1/tasks/{task.pk}/analyze")
     assert again.status_code == 202
