@@ -674,10 +674,14 @@ def members_of(workspace_ids: Iterable[Any]) -> list[Any]:
     )
 
 
-def tags_of(workspace_ids: Iterable[Any]) -> list[Tag]:
-    return list(
-        Tag.objects.filter(workspace_id__in=list(workspace_ids)).select_related("workspace")
-    )
+def tags_of(workspaces: Iterable[Workspace]) -> list[Tag]:
+    """The tags of these workspaces, each with its workspace: one of these objects (with the
+    reader's role on it), not a join."""
+    by_pk = {workspace.pk: workspace for workspace in workspaces}
+    tags = list(Tag.objects.filter(workspace_id__in=list(by_pk)))
+    for tag in tags:
+        tag.workspace = by_pk[tag.workspace_id]
+    return tags
 
 
 def get_task_to_change(user: Any, task_id: Any) -> Task:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -75,6 +76,8 @@ def _with_etas(tasks: list[Task]) -> list[Task]:
 def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) -> dict[str, Any]:
     workspaces = services.workspaces_of(request.user)
     writable = services.writable(workspaces)
+    # One read of the tags for the filter row, every card's chips and the bulk bar.
+    tags = services.tags_of(workspaces)
     filter_form = FilterForm(request.GET, workspaces=workspaces)
     page = Paginator(_filtered_tasks(request, filter_form), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -83,7 +86,7 @@ def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) 
         _with_etas(list(page.object_list)), filter_form.cleaned_data.get("q", "")
     )
     # Any active task the user can see, not only on this page, keeps the list refreshing.
-    polling = (
+    polling = any(task.is_active for task in page.object_list) or (
         Task.objects.visible_to(request.user)
         .filter(status__in=list(ACTIVE))
         .exclude(file_path="")
@@ -95,8 +98,11 @@ def _dashboard_context(request: HttpRequest, todo_form: TodoForm | None = None) 
         "filtered": filter_form.filtered,
         "polling": polling,
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
+        "workspace_tags": tags,
         "todo_form": todo_form or TodoForm(writable=writable),
-        "bulk_form": _bulk_form(writable),
+        # Built only if the template shows it: the list's refresh (every few seconds while
+        # tasks run) does not, and its members cost a query.
+        "bulk_form": SimpleLazyObject(lambda: _bulk_form(writable, tags=tags)),
         # The card names its workspace unless the list shows one workspace only.
         "show_workspace": len(workspaces) > 1 and not filter_form.cleaned_data.get("workspace"),
         "can_bulk": bool(writable),
@@ -419,13 +425,18 @@ def tasks_bulk(request: HttpRequest) -> HttpResponse:
     return _back(request, reverse("dashboard"))
 
 
-def _bulk_form(writable: list[Any], data: Any = None) -> BulkForm:
+def _bulk_form(writable: list[Any], data: Any = None, tags: list[Any] | None = None) -> BulkForm:
     """The bulk bar's choices: the members, tags and workspaces where the user may change
-    tasks."""
+    tasks (`tags`: those of these workspaces or more, when the caller has read them)."""
+    ids = {workspace.pk for workspace in writable}
     return BulkForm(
         data,
-        members=services.members_of(workspace.pk for workspace in writable),
-        tags=services.tags_of(workspace.pk for workspace in writable),
+        members=services.members_of(ids),
+        tags=[
+            tag
+            for tag in (services.tags_of(writable) if tags is None else tags)
+            if tag.workspace_id in ids
+        ],
         writable=writable,
     )
 

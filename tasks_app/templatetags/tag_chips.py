@@ -25,12 +25,17 @@ def _roles(request: HttpRequest) -> dict[int, str]:
     return request._tag_roles  # type: ignore[attr-defined]
 
 
-def _tags(request: HttpRequest) -> dict[int, list[Tag]]:
-    """The tags of each of the user's workspaces."""
+def _tags(context: template.Context) -> dict[int, list[Tag]]:
+    """The tags of each of the user's workspaces: those the view read (`workspace_tags`, the
+    dashboard's), or read here once per request."""
+    request = context["request"]
     if not hasattr(request, "_tag_lists"):
         tags: dict[int, list[Tag]] = defaultdict(list)
-        mine = Tag.objects.filter(workspace__memberships__user=request.user)
-        for tag in mine.select_related("workspace"):
+        read = context.get("workspace_tags")
+        if read is None:
+            mine = Tag.objects.filter(workspace__memberships__user=request.user)
+            read = mine.select_related("workspace")
+        for tag in read:
             tags[tag.workspace_id].append(tag)
         request._tag_lists = tags  # type: ignore[attr-defined]
     return request._tag_lists  # type: ignore[attr-defined]
@@ -45,7 +50,7 @@ def tag_chips(context: template.Context, task: Task) -> dict[str, Any]:
     can_change = role_allows(role, Role.EDITOR)
     carried = list(task.tags.all())
     on_task = {tag.pk for tag in carried}
-    options = _tags(request).get(task.workspace_id, []) if can_change else []
+    options = _tags(context).get(task.workspace_id, []) if can_change else []
     return {
         "tags": carried,
         "can_change": can_change,
@@ -56,7 +61,7 @@ def tag_chips(context: template.Context, task: Task) -> dict[str, Any]:
 @register.inclusion_tag("tasks_app/tags/_filter.html", takes_context=True)
 def tag_filter(context: template.Context, form: Any) -> dict[str, Any]:
     """The dashboard's row of tag chips to filter by (every tag ticked must be on a task)."""
-    tags = _tags(context["request"])
+    tags = _tags(context)
     data = form.data if form.is_bound else {}
     chosen = {str(value) for value in data.getlist("tag")} if data else set()
     # With one workspace chosen in the dashboard's filter, its tags (and any still ticked).

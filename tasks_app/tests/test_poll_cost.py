@@ -134,3 +134,44 @@ def test_it_renders_the_kept_transcript_in_the_readers_digits(
     assert "<time>00:04.5</time>" in poll(alice_client, task).content.decode()
     alice_client.cookies["django_language"] = "fa"
     assert "<time>۰۰:۰۴.۵</time>" in poll(alice_client, task).content.decode()
+
+
+@pytest.fixture
+def tagged_team_tasks(alice: User, team: Any, make_task: Callable[..., Task]) -> list[Task]:
+    from tasks_app.tags.models import Tag
+
+    urgent = Tag.objects.create(workspace=team, name="urgent")
+    tasks = [
+        make_task(alice, workspace=team, file=True, status=status)
+        for status in (Status.COMPLETED, Status.PENDING)
+    ]
+    for task in tasks:
+        task.tags.add(urgent)
+    return tasks
+
+
+def test_the_dashboards_refresh_reads_no_bulk_bar_and_the_tags_once(
+    alice_client: Client,
+    tagged_team_tasks: list[Task],
+    django_assert_num_queries: Any,
+) -> None:
+    alice_client.get("/dashboard", headers=HTMX)
+    # The token's session and user, the workspaces with the roles, the count, the page, its
+    # tags, and the workspaces' tags once (the cards' tag options). A waiting task on the page
+    # keeps the list polling without a query asking whether one exists; the bulk bar (its
+    # members and tags) is not part of the refreshed list.
+    with django_assert_num_queries(6):
+        body = alice_client.get("/dashboard", headers=HTMX).content.decode()
+    assert 'data-polling="true"' in body and "urgent" in body
+
+
+def test_the_dashboard_reads_the_tags_once_for_the_filter_the_cards_and_the_bulk_bar(
+    alice_client: Client,
+    tagged_team_tasks: list[Task],
+    django_assert_num_queries: Any,
+) -> None:
+    alice_client.get("/dashboard")
+    # As its refresh, with the bulk bar's members and the header's unread notifications.
+    with django_assert_num_queries(8):
+        body = alice_client.get("/dashboard").content.decode()
+    assert body.count(">urgent<") >= 3  # the filter row, a card's chip, the bulk bar's choice
