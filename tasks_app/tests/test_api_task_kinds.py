@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from conftest import JFK_FLAC
+from tasks_app import blobs
 from tasks_app.models import Kind, Status, Task
 from tasks_app.services import purge_deleted
 from transcription.tests.samples import ENGLISH, make_docx, make_pdf, make_video
@@ -174,15 +175,20 @@ def video_task(user: User, **fields: Any) -> Task:
 
 
 def test_only_the_owner_gets_the_thumbnail(
-    alice: User, bob: User, api: Callable[..., APIClient]
+    backend: str, alice: User, bob: User, api: Callable[..., APIClient]
 ) -> None:
     task = video_task(alice)
     task.thumbnail_path = f"results/{task.pk}_thumbnail.jpg"
     task.save()
-    (settings.STORAGE_ROOT / task.thumbnail_path).write_bytes(b"\xff\xd8\xff\xe0 jpeg")
+    blobs.write_bytes(task.thumbnail_path, b"\xff\xd8\xff\xe0 jpeg")
     url = f"{URL}/{task.pk}/thumbnail"
 
-    assert api(alice).get(url).status_code == 200
+    response = api(alice).get(url)
+    assert response.status_code == 200
+    assert response.content == b"\xff\xd8\xff\xe0 jpeg"
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Cache-Control"] == "private, max-age=3600"
+    assert response["X-Content-Type-Options"] == "nosniff"
     assert api(bob).get(url).status_code == 404
     assert api(None).get(url).status_code == 401
 
