@@ -150,3 +150,18 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+@pytest.fixture
+def store_down(settings: Any) -> Callable[[], None]:
+    """`store_down()` points the object store at a port nothing listens on: refused
+    connections, as from a stopped server (the S3 client is made per endpoint)."""
+    import socket
+
+    def down() -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        settings.S3_ENDPOINT_URL = f"http://127.0.0.1:{port}"
+
+    return down

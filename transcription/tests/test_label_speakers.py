@@ -4,7 +4,6 @@ system). Two espeak-ng voices, a male and a female one, take turns: synthetic, n
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
+from tasks_app import blobs
 from tasks_app.models import AnalysisStatus, Status, Task
 from tasks_app.transcripts import services as transcripts
 from transcription.services import enqueue_task
@@ -43,9 +43,10 @@ def transcribed(file_task: Any, two_voices: tuple[Path, Truth]) -> Any:
         ]
         result = {"task_id": str(task.pk), "partial": False, "duration": truth[-1][1]}
         result.update(text=" ".join(s["text"] for s in segments), segments=segments)
+        if not blobs.is_local():
+            blobs.put_file(task.file_path, path)
         task.result_path = f"results/{task.pk}_transcription.json"
-        (settings.STORAGE_ROOT / "results").mkdir(exist_ok=True)
-        (settings.STORAGE_ROOT / task.result_path).write_text(json.dumps(result))
+        blobs.write_json(task.result_path, result)
         task.status = Status.COMPLETED
         task.save(update_fields=["result_path", "status"])
         return task
@@ -70,7 +71,7 @@ def upload(user: User, path: Path, **options: Any) -> Task:
 
 def result_of(task: Task) -> dict[str, Any]:
     task.refresh_from_db()
-    return json.loads((settings.STORAGE_ROOT / task.result_path).read_text())
+    return blobs.read_json(task.result_path)
 
 
 def without_speakers(segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -100,7 +101,7 @@ def test_it_labels_speakers_asked_for_at_upload_and_changes_no_word(
 
 
 def test_it_labels_a_finished_transcript_as_a_revision_by_the_system(
-    owner: User, two_voices: tuple[Path, Truth], transcribed: Any, drain: Any
+    backend: str, owner: User, two_voices: tuple[Path, Truth], transcribed: Any, drain: Any
 ) -> None:
     truth = two_voices[1]
     task = transcribed()
@@ -169,6 +170,20 @@ def test_it_fails_with_a_reason_when_the_audio_went_missing(
     assert task.speakers_status == AnalysisStatus.FAILED
     assert "audio of this task was deleted" in task.speakers_error
     assert task.transcript_version == 0
+
+
+def test_it_fails_with_a_reason_when_the_store_is_away(
+    s3: str, owner: User, transcribed: Any, drain: Any, store_down: Any
+) -> None:
+    task = transcribed()
+    client_for(owner).post(f"/api/v1/tasks/{task.pk}/speakers", {"speakers": 2}, format="json")
+    store_down()
+
+    assert drain()
+
+    task.refresh_from_db()
+    assert task.speakers_status == AnalysisStatus.FAILED
+    assert "storage could not be reached" in task.speakers_error
 
 
 def test_it_says_why_labelling_at_upload_found_nobody_and_keeps_the_transcript(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -68,19 +67,6 @@ def results_of(task: Task) -> list[str]:
 
 def scratch_files() -> list[Path]:
     return [path for path in blobs.scratch_root().rglob("*") if path.is_file()]
-
-
-@pytest.fixture
-def store_down(settings: Any) -> Callable[[], None]:
-    """Point the store at a port nothing listens on (the S3 client is made per endpoint)."""
-
-    def down() -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        settings.S3_ENDPOINT_URL = f"http://127.0.0.1:{port}"
-
-    return down
 
 
 def test_it_transcribes_an_upload_that_is_only_in_the_bucket(
