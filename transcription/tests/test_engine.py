@@ -285,5 +285,3 @@ def test_it_decodes_in_the_language_it_is_given(speech: dict[str, Path], base_mo
     assert forced["language"] == "en"
     assert {"good", "morning"} <= said
     assert not {"guten", "morgen", "heute"} & said
-
-
