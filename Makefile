@@ -9,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu gpu-check bench-stall chaos fuzz load ci clean
+.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu bench-batched bench-memory gpu-check bench-stall chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -99,6 +99,16 @@ bench-gpu: install-dev
 	$(PY) manage.py cuda_check --devices-only
 	$(MAKE) --no-print-directory install-gpu
 	$(PY) scripts/services.py -- $(PY) bench/run.py --device cuda $(BENCH_ARGS)
+
+# Sequential vs batched decoding on minutes of mixed espeak-ng speech and jfk: speed, WER and the
+# verdict per device in bench/RESULTS.md. BATCHED_ARGS="--device cuda" on a GPU host.
+bench-batched: install-dev
+	$(PY) bench/batched.py $(BATCHED_ARGS)
+
+# make run's processes on a temporary STORAGE_ROOT, one task on `base`: PSS per process, the worker
+# against a bare engine, the rest against 250 MiB (bench/RESULTS.md's Memory section).
+bench-memory: install-dev
+	$(PY) bench/memory.py
 
 # Everything the GPU path owes in one go (install, test-gpu, bench-gpu), logs under $$OUT.
 gpu-check:
