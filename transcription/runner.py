@@ -35,6 +35,8 @@ CHECK_SECONDS = 1.0
 # A job stuck in native code this long past its deadline stops beating, so the sweeper can
 # hand the task to another worker even though this process never returns.
 STUCK_GRACE_SECONDS = 60.0
+# How long before the job's deadline a worker stops waiting for the object store.
+DEADLINE_MARGIN_SECONDS = 5.0
 STORE_DOWN_MESSAGE = (
     "The file storage could not be reached, so the file could not be read or the result could "
     "not be saved; retry later."
@@ -333,7 +335,11 @@ class Transcription:
         """Store the finished result under a new name. An unreachable store is tried again
         after 1, 2, 4, ... seconds for STORE_RETRY_SECONDS at most, and never past the job's
         deadline; then StoreUnavailable. None when the task stopped being ours meanwhile."""
-        give_up = min(time.monotonic() + settings.STORE_RETRY_SECONDS, self.deadline)
+        # Short of the deadline: RQ's timer, started a moment before ours, must not cut in
+        # between the last try and keeping the result.
+        give_up = min(
+            time.monotonic() + settings.STORE_RETRY_SECONDS, self.deadline - DEADLINE_MARGIN_SECONDS
+        )
         delay = 1.0
         while True:
             try:

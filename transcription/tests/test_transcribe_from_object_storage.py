@@ -313,6 +313,24 @@ def test_it_keeps_the_result_when_the_store_is_gone_at_the_end_and_stores_it_on_
     assert not KeptResult.objects.filter(task=task).exists()
 
 
+def test_it_stops_waiting_for_the_store_before_the_jobs_deadline(
+    s3: str, stored_task: Any, store_down: Any, settings: Any
+) -> None:
+    settings.STORE_RETRY_SECONDS = 3600
+    settings.JOB_TIMEOUT_SECONDS = 12
+    task = queued(stored_task())
+
+    def lose_the_store(job: Transcription, task: Task) -> dict[str, Any]:
+        store_down()
+        return finish(job, task)
+
+    Transcription(str(task.pk), task.file_path, lose_the_store).run()
+
+    task.refresh_from_db()
+    assert (task.status, task.error_code) == (Status.FAILED, ErrorCode.STORAGE_UNAVAILABLE)
+    assert KeptResult.objects.get(task=task).result["text"] == "done"
+
+
 @pytest.mark.slow
 def test_the_same_attempt_stores_its_result_once_a_killed_store_is_back(
     s3: str, stored_task: Any, settings: Any, tmp_path: Path
