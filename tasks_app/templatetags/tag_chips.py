@@ -1,6 +1,7 @@
 """Tag chips on task cards and pages, and the dashboard's tag filter: what they read, loaded
-once per request however many cards a page shows (the tags of the user's workspaces, and
-their roles when a card does not bring its own: a query each), never once per card."""
+once per request however many cards a page shows (the tags of the user's workspaces, which the
+dashboard's view reads for its bulk bar too, and the roles when a card does not bring its own:
+a query each), never once per card; a task page reads its one workspace's tags."""
 
 from __future__ import annotations
 
@@ -41,6 +42,14 @@ def _tags(context: template.Context) -> dict[int, list[Tag]]:
     return request._tag_lists  # type: ignore[attr-defined]
 
 
+def _options(context: template.Context, workspace_id: int) -> list[Tag]:
+    """The tags of a workspace to pick from: out of the page's list of every workspace's tags
+    (the dashboard's cards), or read alone for the one task of a task page or tag form."""
+    if context.get("workspace_tags") is not None:
+        return _tags(context).get(workspace_id, [])
+    return list(Tag.objects.filter(workspace_id=workspace_id))
+
+
 @register.simple_tag(takes_context=True)
 def tag_chips(context: template.Context, task: Task) -> dict[str, Any]:
     """For templates/tasks_app/tags/_chips.html: the task's tags, whether the user may change
@@ -50,7 +59,7 @@ def tag_chips(context: template.Context, task: Task) -> dict[str, Any]:
     can_change = role_allows(role, Role.EDITOR)
     carried = list(task.tags.all())
     on_task = {tag.pk for tag in carried}
-    options = _tags(context).get(task.workspace_id, []) if can_change else []
+    options = _options(context, task.workspace_id) if can_change else []
     return {
         "tags": carried,
         "can_change": can_change,

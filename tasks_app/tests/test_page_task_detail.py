@@ -206,3 +206,30 @@ def test_it_says_the_file_store_is_down_instead_of_failing(
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert "file store cannot be reached" in response.content.decode()
+
+
+def test_it_reads_the_tag_options_of_its_own_workspace_only(
+    alice_client: Client,
+    alice: User,
+    team: Any,
+    make_task: Callable[..., Task],
+    django_assert_num_queries: Any,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tasks_app.tags.models import Tag
+    from tasks_app.workspaces.services import personal_workspace
+
+    Tag.objects.create(workspace=team, name="on-air")
+    Tag.objects.create(workspace=personal_workspace(alice), name="private")
+    task = make_task(alice, workspace=team, file=True, status=Status.COMPLETED)
+    alice_client.get(url(task))
+    # The session and user, the task with its role, the unread notifications, the task's tags,
+    # its workspace's tags to pick from, its attachments and its comments.
+    with django_assert_num_queries(7), CaptureQueriesContext(connection) as queries:
+        body = alice_client.get(url(task)).content.decode()
+    assert '<option value="on-air">' in body and "private" not in body
+    # Not every tag of every workspace of the user's, joined through the memberships.
+    tag_reads = [q["sql"] for q in queries if 'FROM "tasks_app_tag"' in q["sql"]]
+    assert tag_reads and not any("tasks_app_membership" in sql for sql in tag_reads)
