@@ -432,8 +432,12 @@ def main() -> None:
 
 
 def write_results(command: str, title: str, table: str, on_gpu: bool) -> None:
-    """The CPU table, or the GPU section under GPU_HEADING, each keeping the other's figures."""
-    cpu, _, gpu = (RESULTS.read_text() if RESULTS.exists() else "").partition(GPU_HEADING)
+    """The CPU table, or the GPU section under GPU_HEADING, each keeping the other's figures
+    and bench/batched.py's section after them."""
+    from bench.batched import HEADING as DECISION
+
+    text, _, decision = (RESULTS.read_text() if RESULTS.exists() else "").partition(DECISION)
+    cpu, _, gpu = text.partition(GPU_HEADING)
     produced = (
         f"Produced by `{command}` ({title}); every figure below comes from that one run. "
         "How each is measured: the docstring of `bench/run.py`."
@@ -447,7 +451,8 @@ def write_results(command: str, title: str, table: str, on_gpu: bool) -> None:
             "shared with other work, compare the rows of one run, not runs.\n\n"
             f"{table}\n\n"
         )
-    RESULTS.write_text(cpu.rstrip("\n") + "\n\n" + (GPU_HEADING + gpu if gpu else ""))
+    parts = [cpu, GPU_HEADING + gpu if gpu else "", DECISION + decision if decision else ""]
+    RESULTS.write_text("\n\n".join(part.strip("\n") for part in parts if part) + "\n")
 
 
 def render(rows: list[Row]) -> str:
