@@ -86,3 +86,21 @@ def test_it_shows_times_in_the_current_zone(tasks: list[Task]) -> None:
     assert TaskSerializer(completed).data["queued_at"] == "2026-03-20T23:45:30.123456Z"
     with timezone.override("Asia/Tehran"):
         assert TaskSerializer(completed).data["queued_at"] == "2026-03-21T03:15:30.123456+03:30"
+
+
+def test_it_works_out_its_fields_from_the_model_once_and_gives_each_serializer_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    TaskSerializer().fields  # noqa: B018 (the first one works them out, if none did yet)
+    built: list[str] = []
+    build_field = serializers.ModelSerializer.build_field
+
+    def counted(self: Any, name: str, *args: Any) -> Any:
+        built.append(name)
+        return build_field(self, name, *args)
+
+    monkeypatch.setattr(serializers.ModelSerializer, "build_field", counted)
+    first, second = TaskSerializer().fields, TaskSerializer().fields
+    assert built == []
+    assert first.keys() == second.keys()
+    assert first["status"] is not second["status"] and first["status"].parent is not None
