@@ -228,6 +228,7 @@ def in_process(token: str, ids: list[str]) -> list[str]:
         ("API task list, 100 per page", "/api/v1/tasks?limit=100", bearer),
         ("API task detail", "/api/v1/tasks/{id}", bearer),
         ("dashboard page (list)", "/dashboard", {}),
+        ("task page (detail)", "/dashboard/tasks/{id}", {}),
         ("status poll (HTMX partial)", "/dashboard/tasks/{id}/status", {"HX-Request": "true"}),
         ("analytics overview, every workspace", "/api/v1/analytics/overview", bearer),
     ]
