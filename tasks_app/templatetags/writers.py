@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import jdatetime
@@ -41,6 +42,14 @@ def when(value: datetime | None) -> str:
     localized format, both in the site's time zone."""
     if value is None:
         return ""
+    return _when(value, get_language() or "", timezone.get_current_timezone_name())
+
+
+# Every card shows up to three moments and the dashboard's list refreshes every few seconds with
+# the same ones: Django's date format is the dearest part of a card's time, so format each moment
+# once per language and zone (the arguments are the key; the body reads them as active).
+@lru_cache(maxsize=4096)
+def _when(value: datetime, _language: str, _zone: str) -> str:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     if not _persian():
         return format_date(local, get_format("DATETIME_FORMAT"))

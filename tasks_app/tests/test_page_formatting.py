@@ -115,3 +115,28 @@ def test_it_writes_a_day_in_the_readers_calendar() -> None:
         assert local_day(day) == "2026-11-22"
     with translation.override("fa"):
         assert local_day(day) == "۱۴۰۵-۰۹-۰۱"
+
+
+def test_it_formats_each_moment_once_per_language_and_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tasks_app.templatetags import writers
+
+    moment = datetime(2026, 12, 1, 9, 30, 7, 1234, tzinfo=UTC)  # a moment no other test shows
+    formatted: list[datetime] = []
+    format_date = writers.format_date
+
+    def counted(value: datetime, format_string: str) -> str:
+        formatted.append(value)
+        return format_date(value, format_string)
+
+    monkeypatch.setattr(writers, "format_date", counted)
+    with translation.override("en"):
+        first = when(moment)
+        assert when(moment) == first and len(formatted) == 1
+        with timezone.override("Asia/Tehran"):
+            assert when(moment) != first and len(formatted) == 2
+    with translation.override("fa"):
+        assert when(moment) == "۱۰ آذر ۱۴۰۵، ساعت ۹:۳۰"
+    with translation.override("en"):
+        assert when(moment) == first and len(formatted) == 2
