@@ -65,3 +65,14 @@ def test_old_sessions_are_forgotten_when_the_user_signs_in_again(alice, settings
     AuthSession.objects.update(created_at=expired)
     tokens.issue_tokens(alice)
     assert AuthSession.objects.filter(user=alice).count() == 1
+
+
+def test_every_request_checks_its_token_in_one_query_without_sorting(alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    access = tokens.issue_tokens(alice)[0]
+    with CaptureQueriesContext(connection) as queries:
+        assert tokens.user_for_access_token(access) == alice
+    # The session by its id (unique) with its user: nothing to order.
+    assert len(queries) == 1 and "ORDER BY" not in queries[0]["sql"]
