@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tasks_app import blobs, bulk, ranges, services
-from tasks_app.models import Task
+from tasks_app.models import TERMINAL, Task
 from tasks_app.serializers import (
     MAX_LIMIT,
     BulkCreateSerializer,
@@ -45,13 +46,16 @@ from tasks_app.serializers import (
     TaskListSerializer,
     TaskSerializer,
     TaskUpdateSerializer,
+    TaskWaitQuerySerializer,
     TextResultSerializer,
     TranscriptResultSerializer,
     VideoResultSerializer,
 )
 from tasks_app.transcripts import services as transcripts
 from tasks_app.uploads import UploadRejected, display_filename, limit_upload_size
+from tasks_app.waiting import Wait, waiting_view
 from transcription.services import FORMATS, eta_for_tasks, render_download
+from writers.api import validated
 from writers.schema import RETRY_AFTER, ErrorSerializer, server_busy
 
 MEDIA_TYPES = ("audio/", "video/")
@@ -236,11 +240,35 @@ class TasksBulkUpdateView(TaskAPIView):
 
 
 class TaskDetailView(TaskAPIView):
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        # `?wait=N` waits on the event loop, holding no thread (tasks_app.waiting).
+        return waiting_view(super().as_view(**initkwargs))
+
     @extend_schema(
-        operation_id="tasks_retrieve", responses={200: TaskSerializer, **errors(403, 404)}
+        operation_id="tasks_retrieve",
+        parameters=[TaskWaitQuerySerializer],
+        responses={200: TaskSerializer, **errors(400, 403, 404)},
     )
     def get(self, request: Request, task_id: str) -> Response:
-        return self.task_response(services.get_task_for_user(request.user, task_id))
+        task = services.get_task_for_user(request.user, task_id)
+        seconds = validated(TaskWaitQuerySerializer, request.query_params).get("wait")
+        response = self.task_response(task)
+        if seconds and task.status not in TERMINAL:
+            arrived = task.status
+            answer = partial(self.answer_after_wait, task_id)
+            response.waiting = Wait(task.pk, seconds, lambda now: now != arrived, answer)
+        return response
+
+    def answer_after_wait(self, task_id: str, response: Response) -> HttpResponseBase:
+        """The task as it is now, by the same rules as the first look (a task deleted or taken
+        out of reach meanwhile is the same 404)."""
+        request = response.renderer_context["request"]
+        try:
+            answer = self.task_response(services.get_task_for_user(request.user, task_id))
+        except Exception as error:  # noqa: BLE001 (handle_exception re-raises what it cannot answer)
+            answer = self.handle_exception(error)
+        return self.finalize_response(request, answer)
 
     @extend_schema(
         operation_id="tasks_partial_update",

@@ -201,6 +201,29 @@ class BulkUpdateSerializer(serializers.Serializer):
     )
 
 
+MAX_WAIT_SECONDS = 60
+
+
+class TaskWaitQuerySerializer(serializers.Serializer):
+    wait = serializers.FloatField(
+        required=False,
+        help_text=(
+            f"Seconds (0 < wait <= {MAX_WAIT_SECONDS}) to hold the answer until the task's status "
+            "differs from the one it had when the request arrived; then, or after `wait` seconds, "
+            "the task as it is. Progress alone does not end the wait. A task already completed, "
+            f"failed or cancelled answers at once. More than {MAX_WAIT_SECONDS} is a 400."
+        ),
+    )
+
+    def validate_wait(self, value: float) -> float:
+        # Written this way round so NaN is refused too.
+        if not 0 < value <= MAX_WAIT_SECONDS:
+            raise serializers.ValidationError(
+                f"wait must be a number of seconds above 0 and at most {MAX_WAIT_SECONDS}."
+            )
+        return value
+
+
 class TaskListQuerySerializer(serializers.Serializer):
     # Bounded so an absurd offset is a 400, not an integer overflow in the database.
     skip = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1, default=0)

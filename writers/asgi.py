@@ -17,6 +17,7 @@ thread instead of two for each middleware, which under load cost more than the v
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -39,8 +40,10 @@ from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from writers.asgi_middleware import stream_in_batches  # noqa: E402 (it needs the apps loaded)
 from writers.limits import FORM_OVERHEAD_BYTES  # noqa: E402
 
-# The views that wait on the event loop; they need the async middleware chain.
+# The views that wait on the event loop; they need the async middleware chain: the OpenAI
+# endpoints, and a task's detail asked to `wait` (tasks_app.waiting).
 ASYNC_PATHS = ("/v1/audio/",)
+WAITING_DETAIL = re.compile(r"/api/v1/tasks/[^/]+")
 
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -106,8 +109,16 @@ class SyncChainHandler(ASGIHandler):
 sync_chain_application = SyncChainHandler()
 
 
+def waits_on_the_loop(scope: dict[str, Any]) -> bool:
+    path = scope["path"]
+    if path.startswith(ASYNC_PATHS):
+        return True
+    query = scope.get("query_string", b"")
+    return b"wait=" in query and WAITING_DETAIL.fullmatch(path) is not None
+
+
 async def route(scope: dict[str, Any], receive: Receive, send: Any) -> None:
-    waits = scope["type"] == "http" and scope["path"].startswith(ASYNC_PATHS)
+    waits = scope["type"] == "http" and waits_on_the_loop(scope)
     app = async_application if waits else sync_chain_application
     await app(scope, receive, send)
 

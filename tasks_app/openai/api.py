@@ -15,20 +15,16 @@ OpenAI compatibility, but decoding always uses faster-whisper's temperature fall
 
 from __future__ import annotations
 
-import asyncio
 import math
-import time
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -48,6 +44,7 @@ from tasks_app.uploads import (
     limit_upload_size,
     upload_extension,
 )
+from tasks_app.waiting import Wait, waiting_view
 from transcription.services import LANGUAGES, available_models, render
 from writers.api import STORE_RETRY_AFTER_SECONDS, STORE_UNAVAILABLE, store_unavailable_message
 from writers.schema import RETRY_AFTER, server_busy
@@ -56,7 +53,6 @@ DEFAULT_MODEL_ALIAS = "whisper-1"
 RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 GRANULARITIES = ("word", "segment")
 MEDIA_EXTENSIONS = AUDIO_EXTENSIONS + VIDEO_EXTENSIONS
-POLL_SECONDS = 0.5
 # Unix time of the first Writers release; OpenAI's model objects carry a creation time.
 MODELS_CREATED = 1767225600
 ERROR_TYPES = {
@@ -208,30 +204,14 @@ def audio_schema(mode: str) -> Any:
 
 class AudioView(OpenAIView):
     """Checks the request and creates the task in a thread, as any DRF view; then waits for the
-    task on the event loop, holding no thread, and answers from a thread again.
-
-    DRF views cannot be async, so `as_view` wraps the DRF view in an async Django view: the DRF
-    part answers 202 (authentication, throttling, CSRF and errors all DRF's) and marks the answer
-    with what to wait for (`Waiting`); the async part waits and has the same view instance
-    (`answer_after_wait`) turn the finished task into the final answer.
+    task on the event loop, holding no thread (tasks_app.waiting), and answers from a thread
+    again: the DRF part answers 202 and marks it with what to wait for; the same view instance
+    (`answer_after_wait`) turns the finished task into the final answer.
     """
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
-        create = super().as_view(**initkwargs)
-
-        async def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            response = await sync_to_async(create)(request, *args, **kwargs)
-            waiting = getattr(response, "waiting", None)
-            if waiting is None:
-                return response
-            await wait_until_terminal(waiting.task_id, settings.OPENAI_WAIT_SECONDS)
-            return await sync_to_async(answer_after_wait)(response)
-
-        # What DRF and the schema generator read off a view function.
-        view.cls = create.cls  # type: ignore[attr-defined]
-        view.initkwargs = create.initkwargs  # type: ignore[attr-defined]
-        return csrf_exempt(view)
+        return waiting_view(super().as_view(**initkwargs))
 
 
 class TranscriptionsView(AudioView):
@@ -300,8 +280,13 @@ def audio_request(request: Request, mode: Mode) -> Response | HttpResponse:
     )
     response = accepted(request, task)
     if "respond-async" not in request.headers.get("Prefer", ""):
-        response.waiting = Waiting(task.pk, response_format, granularities)
+        answer = partial(answer_after_wait, Waiting(task.pk, response_format, granularities))
+        response.waiting = Wait(task.pk, settings.OPENAI_WAIT_SECONDS, is_over, answer)
     return response
+
+
+def is_over(status: str | None) -> bool:
+    return status is None or status in TERMINAL
 
 
 @dataclass(frozen=True)
@@ -311,12 +296,11 @@ class Waiting:
     granularities: list[str]
 
 
-def answer_after_wait(response: Response) -> HttpResponseBase:
-    """The answer for the task `response.waiting` names, as it is now, made and rendered by the
-    DRF view that accepted it (its errors in OpenAI's shape, its headers)."""
+def answer_after_wait(waiting: Waiting, response: Response) -> HttpResponseBase:
+    """The answer for the task `waiting` names, as it is now, made and rendered by the DRF view
+    that accepted it (its errors in OpenAI's shape, its headers)."""
     view = response.renderer_context["view"]
     request = response.renderer_context["request"]
-    waiting = response.waiting
     try:
         answer = outcome(request, Task.objects.filter(pk=waiting.task_id).first(), waiting)
     except Exception as error:  # noqa: BLE001 (handle_exception re-raises what it cannot answer)
@@ -364,27 +348,6 @@ def _check_temperature(raw: Any) -> None:
         value = math.nan
     if not 0 <= value <= 1:
         raise invalid("temperature must be a number between 0 and 1.", "temperature")
-
-
-async def wait_until_terminal(task_id: uuid.UUID, seconds: float) -> None:
-    """Return once the task is terminal or `seconds` have passed. Between polls the request
-    holds no thread and no database connection: each poll is one short query in the request's
-    thread, then a sleep on the loop."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        status = await sync_to_async(task_status)(task_id)
-        if status is None or status in TERMINAL:
-            return
-        await asyncio.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
-
-
-def task_status(task_id: uuid.UUID) -> str | None:
-    status = Task.objects.filter(pk=task_id).values_list("status", flat=True).first()
-    # The connection goes back to the web's pool (writers/asgi.py) until the next poll, so
-    # waiting requests cannot take every connection; inside a transaction (tests) it stays.
-    if not connection.in_atomic_block:
-        connection.close()
-    return status
 
 
 def _task_error(task: Task) -> OpenAIError:

@@ -1,0 +1,136 @@
+"""GET /api/v1/tasks/{id}?wait=N: the answer comes when the task's status changes (or after N
+seconds, as the task is then), the wait holding no thread of the web."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.request import Request, urlopen
+
+import pytest
+from django.utils import timezone
+
+from accounts.tokens import issue_tokens
+from tasks_app.models import Status, Task
+from tasks_app.openai.tests.test_openai_wait import threads_inside_the_wait
+from transcription import worker
+
+WAITING = 4
+
+
+def detail(api_client: Any, task: Task, wait: str) -> Any:
+    return api_client.get(f"/api/v1/tasks/{task.pk}", {"wait": wait})
+
+
+def get_json(url: str, token: str, timeout: float = 90) -> tuple[int, dict[str, Any]]:
+    request = Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urlopen(request, timeout=timeout) as response:
+        return response.status, json.loads(response.read())
+
+
+@pytest.mark.django_db
+def test_it_answers_the_current_state_after_the_wait(api: Any, alice: Any, make_task: Any) -> None:
+    task = make_task(alice, status=Status.PENDING)
+    started = time.monotonic()
+    response = detail(api(alice), task, "1")
+    # Through the sync test client (WSGI) the same view runs, blocking for the wait.
+    assert time.monotonic() - started >= 1
+    assert response.status_code == 200
+    assert (response.json()["id"], response.json()["status"]) == (str(task.pk), "PENDING")
+
+
+@pytest.mark.django_db
+def test_it_answers_a_finished_task_at_once(api: Any, alice: Any, make_task: Any) -> None:
+    # Nothing is left to happen to it: waiting would only delay a script's loop.
+    task = make_task(alice, status=Status.COMPLETED)
+    started = time.monotonic()
+    response = detail(api(alice), task, "60")
+    assert time.monotonic() - started < 30
+    assert (response.status_code, response.json()["status"]) == (200, "COMPLETED")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("wait", ["0", "-1", "61", "nan", "soon"])
+def test_it_refuses_a_wait_out_of_range(api: Any, alice: Any, make_task: Any, wait: str) -> None:
+    task = make_task(alice, status=Status.PENDING)
+    response = detail(api(alice), task, wait)
+    assert response.status_code == 400
+    assert response.json()["wait"]
+    assert response.json()["detail"] == "Invalid input."
+
+
+@pytest.mark.django_db
+def test_it_hides_the_task_from_a_stranger_as_the_detail_does(
+    api: Any, alice: Any, charlie: Any, make_task: Any
+) -> None:
+    task = make_task(alice, status=Status.PENDING)
+    plain = api(charlie).get(f"/api/v1/tasks/{task.pk}")
+    waited = detail(api(charlie), task, "5")
+    assert (waited.status_code, waited.json()) == (404, plain.json())
+    assert detail(api(None), task, "5").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_when_a_real_worker_finishes_and_holds_no_thread_meanwhile(
+    asgi_server: str, alice: Any, jfk_flac: Path, queues: Any
+) -> None:
+    token = issue_tokens(alice)[0]
+    body = (
+        b'--w\r\nContent-Disposition: form-data; name="title"\r\n\r\nJFK\r\n'
+        b'--w\r\nContent-Disposition: form-data; name="file"; filename="jfk.flac"\r\n'
+        b"Content-Type: audio/flac\r\n\r\n" + jfk_flac.read_bytes() + b"\r\n--w--\r\n"
+    )
+    created = Request(
+        f"{asgi_server}/api/v1/tasks",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "multipart/form-data; boundary=w",
+        },
+    )
+    with urlopen(created, timeout=60) as response:
+        task_id = json.loads(response.read())["id"]
+    url = f"{asgi_server}/api/v1/tasks/{task_id}?wait=60"
+    while Task.objects.get(pk=task_id).status == Status.PENDING:
+        time.sleep(0.05)  # until the job is on the queue (enqueued on commit)
+
+    # Several scripts wait for the queued task; the web still answers others meanwhile.
+    answers: list[tuple[float, str]] = []
+
+    def wait_once() -> None:
+        status, data = get_json(url, token)
+        answers.append((time.monotonic(), data["status"]))
+
+    waiters = [threading.Thread(target=wait_once) for _ in range(WAITING)]
+    for waiter in waiters:
+        waiter.start()
+    time.sleep(1)
+    assert (
+        get_json(f"{asgi_server}/api/v1/tasks/{task_id}", token, 10)[1]["status"] == "IN_PROGRESS"
+    )
+    with urlopen(f"{asgi_server}/health", timeout=10) as health:
+        assert health.status == 200
+    assert threads_inside_the_wait() == []
+    assert answers == []
+
+    # A script that loops on ?wait= sees each change, the last one COMPLETED, long before the
+    # 60 seconds it allowed each time.
+    thread = threading.Thread(target=lambda: worker.work(burst=True), daemon=True)
+    thread.start()
+    seen: list[str] = []
+    while not seen or seen[-1] not in ("COMPLETED", "FAILED", "CANCELLED"):
+        before = time.monotonic()
+        seen.append(get_json(url, token)[1]["status"])
+        assert time.monotonic() - before < 55, seen
+    answered = timezone.now()
+    thread.join(120)
+    for waiter in waiters:
+        waiter.join(60)
+    assert seen[-1] == "COMPLETED"
+    assert len(answers) == WAITING and all(status != "IN_PROGRESS" for _, status in answers)
+    completed_at = Task.objects.get(pk=task_id).completed_at
+    # Within a poll (50 ms) and a request of the worker's write; generous for a loaded machine.
+    assert (answered - completed_at).total_seconds() < 2
