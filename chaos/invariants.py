@@ -10,8 +10,10 @@ application code under test. From that log and the files:
 - dup: a task moved to COMPLETED more than once, or with more than one completed attempt;
 - overwritten: a write that changed a terminal task's status, attempt, result or error;
 - orphans: a stored file under uploads/ or results/ (on either backend) that belongs to no task,
-  a half-written one, or a result document that its task no longer points at (results are
-  written under a new name each time and the previous one deleted: one left is a leak).
+  or a half-written one;
+- stale_results (a note, shown when not 0): a result document its task no longer points at,
+  which a store that went away before the replaced name could be deleted leaves until the task
+  is purged.
 """
 
 from __future__ import annotations
@@ -181,9 +183,11 @@ def check(outcome: Outcome, expected: dict[Any, str], reopened: Collection[Any] 
                 f"{pk}: {task.status} {task.error_code} (attempt {task.attempts}), "
                 f"expected {wanted}"
             )
-    orphans = orphan_files()
+    orphans, stale = orphan_files()
     outcome.orphans = len(orphans)
     outcome.problems += [f"orphan file {name}" for name in orphans]
+    if stale:
+        outcome.notes["stale_results"] = len(stale)
     return outcome
 
 
@@ -200,20 +204,22 @@ def _result_ok(task: Task) -> bool:
     )
 
 
-def orphan_files() -> list[str]:
-    """Stored files under uploads/ and results/ that no live task owns, temporary leftovers,
-    and result documents their task no longer points at."""
+def orphan_files() -> tuple[list[str], list[str]]:
+    """Stored files under uploads/ and results/ that no live task owns or that are temporary
+    leftovers (orphans), and result documents of a live task that it no longer points at
+    (stale: each result write takes a new name and deletes the one it replaced; a replaced one
+    the store would not delete stays until its task is purged, which removes its folder)."""
     known = {str(pk) for pk in Task.objects.values_list("pk", flat=True)}
     pointed = set(Task.objects.exclude(result_path="").values_list("result_path", flat=True))
-    found = []
+    orphans, stale = [], []
     for directory in ("uploads", "results"):
         for name, _changed in blobs.listing(directory):
             # uploads/<id>.flac, results/<id>_thumbnail.jpg, results/<id>/<n>.json
             first, *_rest = name.split("/")[1:]
             base = name.rsplit("/", 1)[-1]
             owner = first.split(".", 1)[0].split("_", 1)[0]
-            temporary = base.startswith(".") or base.endswith((".part", ".tmp"))
-            superseded = base.endswith(".json") and name not in pointed
-            if temporary or owner not in known or superseded:
-                found.append(name)
-    return sorted(found)
+            if base.startswith(".") or base.endswith((".part", ".tmp")) or owner not in known:
+                orphans.append(name)
+            elif base.endswith(".json") and name not in pointed:
+                stale.append(name)
+    return sorted(orphans), sorted(stale)
