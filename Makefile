@@ -9,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu bench-batched bench-memory gpu-check bench-stall chaos fuzz load ci clean
+.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu bench-batched bench-memory gpu-check bench-stall bench-latency chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -122,6 +122,11 @@ load: install-dev
 # /health and the status poll timed (bench/LOAD.md). STALL_ARGS=--compare adds the old sync workers.
 bench-stall: install-dev
 	$(PY) scripts/services.py -- $(PY) bench/stall.py $(STALL_ARGS)
+
+# Fixed cost per task: the 11 s clip upload -> ?wait= -> result, minus the bare engine
+# (bench/RESULTS.md's "Fixed cost per task"). LATENCY_ARGS="--runs 9" for more runs.
+bench-latency: install-dev
+	$(PY) scripts/services.py -- $(PY) bench/latency.py $(LATENCY_ARGS)
 
 # Chaos scenarios at full size on a PostgreSQL and Redis of their own (they crash, stop and wipe
 # them); `make test` runs a short form.
