@@ -111,7 +111,9 @@ CORS_ALLOW_CREDENTIALS = True
 PORT = envint("PORT", 8000)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Admin modules load with the URLs (writers/urls.py), not in every process: the worker, its
+    # supervisor and the clock would otherwise import every app's admin and services (18 MiB each).
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -10,6 +10,9 @@ handler403 = "writers.api.permission_denied"
 handler404 = "writers.api.not_found"
 handler500 = "writers.api.server_error"
 
+# INSTALLED_APPS has SimpleAdminConfig: the admin modules load here, in the web only.
+admin.autodiscover()
+
 urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     # Webhooks moved from accounts to tasks_app.integrations: old admin links still work.

@@ -10,16 +10,21 @@ import sys
 
 from django.conf import settings
 
-# Up to the worker's first model load: Django set up (which imports every app's admin, and so its
-# services), the command, the worker and the jobs module RQ imports for the first job.
+# `manage.py transcription_worker --child` as the supervisor starts it, up to the point where the
+# worker would load its model and take jobs (the jobs module RQ imports for the first job too).
 STARTUP = """
 import json, sys
 import django
 django.setup()
-from django.core.management import load_command_class
-load_command_class("transcription", "transcription_worker")
-import transcription.worker, transcription.jobs
-print(json.dumps(sorted(sys.modules)))
+from django.core.management import ManagementUtility
+from transcription import worker
+
+def work(*args, **kwargs):
+    import transcription.jobs
+    print(json.dumps(sorted(sys.modules)))
+
+worker.work = work
+ManagementUtility(["manage.py", "transcription_worker", "--child"]).execute()
 """
 HEAVY = (
     "openpyxl",
@@ -48,3 +53,7 @@ def test_it_starts_a_worker_without_the_heavy_libraries() -> None:
     modules = json.loads(found.stdout.splitlines()[-1])
 
     assert [name for name in HEAVY if name in modules] == []
+    # The admin modules and the views (and through them every app's services) load with the
+    # web's URLs only: not through admin's autodiscovery, nor the system checks.
+    ours = [name for name in modules if name.split(".")[0] in ("accounts", "tasks_app", "writers")]
+    assert [name for name in ours if name.endswith((".admin", ".views", ".urls"))] == []

@@ -31,6 +31,8 @@ def keep_running(name: str, loop: Callable[[], Any], stop: threading.Event) -> N
 
 
 class Command(BaseCommand):
+    # The checks import every URL and so every view: tens of MiB a long-lived process never uses.
+    requires_system_checks: list[str] = []
     help = (
         "The background clock in one process: the sweeper and the integrations tick, each in a "
         "thread, and the schedules' worker with RQ's scheduler in the main thread (it takes "

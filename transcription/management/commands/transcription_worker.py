@@ -13,6 +13,8 @@ logger = logging.getLogger("transcription.worker")
 
 
 class Command(BaseCommand):
+    # The checks import every URL and so every view: tens of MiB a long-lived process never uses.
+    requires_system_checks: list[str] = []
     help = (
         "Run transcription workers: a supervisor keeping --concurrency worker processes alive "
         "(one per GPU, or one per CPU core), each keeping its model loaded between jobs."
