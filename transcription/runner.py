@@ -303,6 +303,7 @@ class Transcription:
         if not self.point(name, lambda: claim.complete(result, name)):
             self.stopped(claim)
             return
+        forget_superseded(self.task_id, name)
         # A kept result was measured when it was made: it is stored, not counted again.
         if KeptResult.objects.filter(task_id=self.task_id).delete()[0]:
             logger.info("Task %s completed with the result kept for the store", self.task_id)
@@ -406,6 +407,17 @@ class Transcription:
                 status,
                 attempts,
             )
+
+
+def forget_superseded(task_id: str, kept: str) -> None:
+    """Once a task is finished, its results the row no longer points at go: ones an earlier
+    delete left behind because the store was away at that moment (`forget`)."""
+    try:
+        for name, _changed in blobs.listing(f"results/{task_id}"):
+            if name != kept and name.endswith(".json") and not Path(name).name.startswith("."):
+                forget(name)
+    except OSError:
+        logger.warning("Task %s: its replaced results could not be listed", task_id)
 
 
 def forget(name: str) -> None:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks_app', '0012_storage_unavailable_error_code'),
+        ('tasks_app', '0011_storage_unavailable_error_code'),
         ('transcription', '0001_initial'),
     ]
 

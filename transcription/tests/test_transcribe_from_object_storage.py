@@ -116,6 +116,22 @@ def test_each_result_write_takes_a_new_name_and_drops_the_one_it_replaces(
     assert blobs.read_json(task.result_path)["text"] == "one two three four"
 
 
+def test_a_finished_task_drops_the_results_an_earlier_delete_left_behind(
+    backend: str, stored_task: Any
+) -> None:
+    task = queued(stored_task())
+    # A replaced result the store would not delete at the time (it was away a moment).
+    left = f"results/{task.pk}/001-1.json"
+    blobs.write_json(left, {"task_id": str(task.pk), "text": "old", "partial": True})
+
+    Transcription(
+        str(task.pk), task.file_path, lambda job, task: result(task, "done", partial=False)
+    ).run()
+
+    task.refresh_from_db()
+    assert (task.status, results_of(task)) == (Status.COMPLETED, [task.result_path])
+
+
 def test_a_late_write_of_an_attempt_that_lost_its_task_leaves_nothing_behind(
     backend: str, stored_task: Any, settings: Any
 ) -> None:
