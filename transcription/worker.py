@@ -10,6 +10,7 @@ keeps its model across jobs, and parallelism comes from several such processes s
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -203,6 +204,12 @@ def work(
     # now, not a heartbeat grace later.
     leftovers.remove(older_than=0, other_hosts=False)
     preload(settings.MODEL_NAME)
+    if threading.current_thread() is threading.main_thread():
+        # faster-whisper's decode_audio runs a full gc.collect() for every file: ~0.1 s a task
+        # spent walking Django, the engine and the model, which live as long as the process.
+        # Frozen, they are skipped (issue 18's fixed cost per task). Tests' workers run in
+        # threads of the test process and leave its objects alone.
+        gc.freeze()
     presence = Presence(worker.name, engine.device_label(), queues)
     with signals_to_main_thread():
         presence.start()
