@@ -35,6 +35,8 @@ HEAVY = (
     "langdetect",
     "networkx",
     "nh3",
+    "markdown",
+    "markdown_it",
     "faster_whisper",
     "ctranslate2",
 )
