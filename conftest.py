@@ -133,8 +133,10 @@ def s3_down(s3: str, settings: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def _test_model(settings: Any) -> None:
-    """tiny.en is the fast English model the tests transcribe with."""
+    """tiny.en is the fast English model the tests transcribe with, sequentially: tests that
+    stop a job midway need its per-window partials (the batched default: test_engine_batched)."""
     settings.MODEL_NAME = "tiny.en"
+    settings.BATCHED_LONG_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -100,9 +100,12 @@ def measure(model: str, device: str, clips: list[str]) -> list[Run]:
             result = engine.transcribe(path, engine.Options(model_name=model, batched=batched))
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu
             wer = speech_clips.word_error_rate(reference, result["text"])
+            # Kept beside the clip, to read what each decoder made of it.
+            mode = "batched" if batched else "sequential"
+            (speech_clips.CACHE / f"{clip}-{mode}.txt").write_text(result["text"] + "\n")
             runs.append(Run(clip, batched, audio_seconds, wall, wer, load, cpu))
             print(
-                f"{clip:8} {'batched' if batched else 'sequential':10} {wall:7.1f} s "
+                f"{clip:8} {mode:10} {wall:7.1f} s "
                 f"(CPU {cpu:6.1f} s) "
                 f"{audio_seconds / wall:5.1f}x real time  WER {wer:.3f}  load {load:.2f}  "
                 f"languages {','.join(result['languages'])}",

@@ -365,7 +365,7 @@ MODEL_CACHE_SIZE = envint("MODEL_CACHE_SIZE", 0)
 # A recording longer than this (seconds; 0: never) is decoded batched on the devices listed,
 # where make bench-batched measured it faster at no cost in WER (bench/RESULTS.md).
 BATCHED_LONG_SECONDS = envfloat("BATCHED_LONG_SECONDS", 60)
-BATCHED_DEVICES = envlist("BATCHED_DEVICES", "")
+BATCHED_DEVICES = envlist("BATCHED_DEVICES", "cpu")
 WORKER_QUEUE = os.environ.get("WORKER_QUEUE", "media,default")
 WORKER_CONCURRENCY = envint("WORKER_CONCURRENCY", 0)
 WORKER_MAX_TASKS_PER_CHILD = envint("WORKER_MAX_TASKS_PER_CHILD", 0)

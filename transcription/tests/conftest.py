@@ -146,6 +146,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         STORAGE_ROOT=str(settings.STORAGE_ROOT),
         MODEL_NAME="tiny.en",
         MODEL_DEVICE="cpu",
+        BATCHED_LONG_SECONDS="0",
         ENABLE_RESOURCE_MONITORING="0",
     )
     env.update(extra)
