@@ -69,6 +69,9 @@ def setup_django(model: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "writers.settings")
     os.environ["MODEL_NAME"] = model
+    # The sequential decoder throughout, in this process and the worker, as these rows always
+    # measured it; batched against sequential for long audio is `make bench-batched`.
+    os.environ["BATCHED_LONG_SECONDS"] = "0"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("WORKER_LOG_LEVEL", "WARNING")
     os.environ.setdefault("ENABLE_RESOURCE_MONITORING", "0")

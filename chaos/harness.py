@@ -43,6 +43,9 @@ FAST_ENV = {
     "MODEL_NAME": "tiny.en",
     "MODEL_DEVICE": "cpu",
     "MODEL_CPU_THREADS": "1",
+    # resume_after_kill measures the sequential decoder's per-window partials (README: batched
+    # decoding for long audio hands them over a batch at a time).
+    "BATCHED_LONG_SECONDS": "0",
     "ENABLE_RESOURCE_MONITORING": "0",
     "WORKER_LOG_LEVEL": "WARNING",
     "LOG_LEVEL": "WARNING",
