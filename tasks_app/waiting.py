@@ -63,22 +63,90 @@ def waiting_view(view: Any) -> Any:
 async def wait_for_status(
     task_id: uuid.UUID, seconds: float, is_over: Callable[[str | None], bool]
 ) -> str | None:
-    """The task's status once `is_over` says so or `seconds` have passed. Between polls the
-    request holds no thread and no database connection: each poll is one short query in the
-    request's thread, then a sleep on the loop."""
+    """The task's status once `is_over` says so or `seconds` have passed. Meanwhile the request
+    holds no thread and no database connection: it sleeps on the loop, and one watcher per event
+    loop looks at every waited-for task in one query each POLL_SECONDS, so many waiting requests
+    cost the database no more than one (the status poll and /health stay fast, bench/LOAD.md)."""
     deadline = time.monotonic() + seconds
-    while True:
-        status = await sync_to_async(task_status)(task_id)
-        left = deadline - time.monotonic()
-        if is_over(status) or left <= 0:
-            return status
-        await asyncio.sleep(min(POLL_SECONDS, left))
+    status = await sync_to_async(task_status)(task_id)
+    if is_over(status):
+        return status
+    watch = _Watch.of_this_loop()
+    woken = watch.add(task_id)
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                await asyncio.wait_for(woken.wait(), left)
+            except TimeoutError:
+                break
+            woken.clear()
+            status = watch.statuses.get(task_id, status)
+            if is_over(status):
+                return status
+        return watch.statuses.get(task_id, status)
+    finally:
+        watch.remove(task_id, woken)
+
+
+class _Watch:
+    """The tasks waited for on one event loop, looked at together while any are."""
+
+    _by_loop: dict[asyncio.AbstractEventLoop, _Watch] = {}
+
+    def __init__(self) -> None:
+        self.waiting: dict[uuid.UUID, set[asyncio.Event]] = {}
+        self.statuses: dict[uuid.UUID, str | None] = {}
+        self.looking: asyncio.Task[None] | None = None
+
+    @classmethod
+    def of_this_loop(cls) -> _Watch:
+        return cls._by_loop.setdefault(asyncio.get_running_loop(), cls())
+
+    def add(self, task_id: uuid.UUID) -> asyncio.Event:
+        woken = asyncio.Event()
+        self.waiting.setdefault(task_id, set()).add(woken)
+        if self.looking is None or self.looking.done():
+            self.looking = asyncio.ensure_future(self.look())
+        return woken
+
+    def remove(self, task_id: uuid.UUID, woken: asyncio.Event) -> None:
+        events = self.waiting.get(task_id, set())
+        events.discard(woken)
+        if not events:
+            self.waiting.pop(task_id, None)
+            self.statuses.pop(task_id, None)
+        if not self.waiting and self.looking is not None:
+            # Nothing to look at: the loop may end (async_to_sync's does). The next waiter
+            # starts a new look.
+            self.looking.cancel()
+            self.looking = None
+
+    async def look(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.waiting:
+                await asyncio.sleep(POLL_SECONDS)
+                ids = list(self.waiting)
+                found = await sync_to_async(task_statuses)(ids)
+                for task_id in ids:
+                    self.statuses[task_id] = found.get(task_id)
+                    for woken in self.waiting.get(task_id, ()):
+                        woken.set()
+        finally:
+            # Gone with its last waiter (or an error: the waiters then answer at their time).
+            if self._by_loop.get(loop) is self and not self.waiting:
+                del self._by_loop[loop]
 
 
 def task_status(task_id: uuid.UUID) -> str | None:
-    status = Task.objects.filter(pk=task_id).values_list("status", flat=True).first()
-    # The connection goes back to the web's pool (writers/asgi.py) until the next poll, so
+    return task_statuses([task_id]).get(task_id)
+
+
+def task_statuses(task_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The statuses of those of `task_ids` that exist, in one query."""
+    found = dict(Task.objects.filter(pk__in=task_ids).values_list("pk", "status"))
+    # The connection goes back to the web's pool (writers/asgi.py) until the next look, so
     # waiting requests cannot take every connection; inside a transaction (tests) it stays.
     if not connection.in_atomic_block:
         connection.close()
-    return status
+    return found
