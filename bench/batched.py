@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import speech_clips  # noqa: E402 (after the path above)
+from bench.results import read_section, write_section  # noqa: E402
 
 AUDIO = Path(os.environ.get("WRITERS_SHARED_DIR", ROOT.parent / "shared")) / "audio"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Batched or sequential: the decision"
 WER_TOLERANCE = 0.01
 
@@ -164,20 +164,13 @@ The figures were taken on a machine shared with other work: the load average is 
 
 def write_results(section: str, device: str) -> None:
     """RESULTS.md's decision section with this device's paragraph replaced, others kept."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    before, _, rest = text.partition(HEADING)
-    old, after = rest, ""
-    if "\n## " in rest:
-        old, after = rest.split("\n## ", 1)
-        after = "\n## " + after
     kept = [
         "### " + part.strip()
-        for part in old.split("\n### ")[1:]
+        for part in read_section(HEADING).split("\n### ")[1:]
         if not part.startswith(device.upper())
     ]
     devices = sorted([*kept, section], key=lambda part: part.split("\n", 1)[0])
-    body = INTRO + "\n" + "\n\n".join(devices) + "\n"
-    RESULTS.write_text(before.rstrip("\n") + "\n\n" + body + after)
+    write_section(HEADING, INTRO + "\n" + "\n\n".join(devices) + "\n")
 
 
 def main() -> None:

@@ -36,9 +36,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import write_section  # noqa: E402
 from bench.run import JFK, engine_run, epoch, setup_django, start_worker  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 NOTES = """\
 What was cut (issue 18 item 6): a script no longer polls: `?wait=` answers within one 50 ms look
 of the worker's write (was: the client's poll interval; the OpenAI endpoints looked every 0.5 s),
@@ -227,19 +227,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     if not args.no_write:
-        write_section(table)
-
-
-def write_section(table: str) -> None:
-    """Replace this bench's section of RESULTS.md (or add it), leaving the others as they are."""
-    text = RESULTS.read_text() if RESULTS.exists() else ""
-    start = text.find(HEADING)
-    if start < 0:
-        RESULTS.write_text(text.rstrip("\n") + "\n\n" + table)
-        return
-    end = text.find("\n## ", start + len(HEADING))
-    rest = text[end + 1 :] if end >= 0 else ""
-    RESULTS.write_text(text[:start] + table + ("\n" + rest if rest else ""))
+        write_section(HEADING, table)
 
 
 if __name__ == "__main__":

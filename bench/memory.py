@@ -37,9 +37,12 @@ import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.results import write_section  # noqa: E402
+
 AUDIO = Path(os.environ.get("WRITERS_SHARED_DIR", ROOT.parent / "shared")) / "audio"
 JFK = AUDIO / "jfk.flac"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Memory"
 MIB = 1024 * 1024
 SETTLE_SECONDS = 10
@@ -283,19 +286,7 @@ def main() -> None:
         "`bench/memory.py`.\n\n" + "\n".join(summary) + "\n\n" + "\n".join(table) + "\n"
     )
     print(text)
-    write_results(text)
-
-
-def write_results(section: str) -> None:
-    """Replace the Memory section of bench/RESULTS.md (or add it at the end), keeping the rest."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    head, found, tail = current.partition(HEADING)
-    rest = ""
-    if found:
-        _mine, separator, following = tail.partition("\n## ")
-        rest = separator.lstrip("\n") + following if separator else ""
-    parts = [head.rstrip("\n"), section.strip("\n"), rest.strip("\n")]
-    RESULTS.write_text("\n\n".join(part for part in parts if part) + "\n")
+    write_section(HEADING, text)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,6 @@ ROOT = Path(__file__).resolve().parent.parent
 AUDIO = Path(os.environ.get("WRITERS_SHARED_DIR", ROOT.parent / "shared")) / "audio"
 JFK = AUDIO / "jfk.flac"
 JFK_TEXT = (AUDIO / "jfk.txt").read_text().strip() if (AUDIO / "jfk.txt").exists() else ""
-RESULTS = ROOT / "bench" / "RESULTS.md"
 GPU_HEADING = "## On a GPU"
 POLL_SECONDS = 0.1
 
@@ -435,27 +434,24 @@ def main() -> None:
 
 
 def write_results(command: str, title: str, table: str, on_gpu: bool) -> None:
-    """The CPU table, or the GPU section under GPU_HEADING, each keeping the other's figures
-    and bench/batched.py's section after them."""
-    from bench.batched import HEADING as DECISION
+    """The CPU table (the text before RESULTS.md's first section) or the GPU section, keeping
+    every other bench's figures."""
+    from bench.results import write_section
 
-    text, _, decision = (RESULTS.read_text() if RESULTS.exists() else "").partition(DECISION)
-    cpu, _, gpu = text.partition(GPU_HEADING)
     produced = (
         f"Produced by `{command}` ({title}); every figure below comes from that one run. "
         "How each is measured: the docstring of `bench/run.py`."
     )
     if on_gpu:
-        gpu = f"\n\n{produced}\n\n{table}\n"
-    else:
-        cpu = (
-            f"# Benchmark results\n\n{produced} The long clip is jfk.flac repeated, which "
-            "tempts a decoder conditioned on its previous text to skip repeats. On a machine "
-            "shared with other work, compare the rows of one run, not runs.\n\n"
-            f"{table}\n\n"
-        )
-    parts = [cpu, GPU_HEADING + gpu if gpu else "", DECISION + decision if decision else ""]
-    RESULTS.write_text("\n\n".join(part.strip("\n") for part in parts if part) + "\n")
+        write_section(GPU_HEADING, f"{GPU_HEADING}\n\n{produced}\n\n{table}\n")
+        return
+    write_section(
+        None,
+        f"# Benchmark results\n\n{produced} The long clip is jfk.flac repeated, which "
+        "tempts a decoder conditioned on its previous text to skip repeats. On a machine "
+        "shared with other work, compare the rows of one run, not runs.\n\n"
+        f"{table}\n",
+    )
 
 
 def render(rows: list[Row]) -> str:

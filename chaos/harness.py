@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from scripts.services import ObjectStoreServer, RedisServer, free_port, wait_for_port
+from scripts.services import ObjectStoreServer, RedisServer, free_port, stop_groups, wait_for_port
 from tasks_app import blobs
 from tasks_app.models import TERMINAL, Attempt, Kind, Status, Task
 from transcription import leftovers
@@ -181,17 +180,7 @@ class Harness:
             self._keeper.join(5)
         with self._lock:
             processes = self._children + self._others
-        for process in processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGCONT)
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_groups(processes, 15)
 
 
 @contextlib.contextmanager

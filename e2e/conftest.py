@@ -99,6 +99,16 @@ def site(live_server: Any, settings: Any) -> str:
     return str(live_server.url)
 
 
+def sign_in(page: Page, site: str, user: User, language: str = "en") -> None:
+    """Sign `user` in (an access token cookie, as the login page sets) reading in `language`."""
+    page.context.add_cookies(
+        [
+            {"name": "access_token", "value": issue_tokens(user)[0], "url": site},
+            {"name": "django_language", "value": language, "url": site},
+        ]
+    )
+
+
 @pytest.fixture
 def visit(page: Page, site: str) -> Callable[..., Page]:
     """What most browser tests start with: `visit(path, user, language, size)` signs `user` in
@@ -109,10 +119,10 @@ def visit(page: Page, site: str) -> Callable[..., Page]:
         path: str, user: User | None = None, language: str = "en", size: str = "desktop"
     ) -> Page:
         page.set_viewport_size(SIZES[size])
-        cookies = [{"name": "django_language", "value": language, "url": site}]
         if user is not None:
-            cookies.append({"name": "access_token", "value": issue_tokens(user)[0], "url": site})
-        page.context.add_cookies(cookies)
+            sign_in(page, site, user, language)
+        else:
+            page.context.add_cookies([{"name": "django_language", "value": language, "url": site}])
         page.goto(site + path)
         return page
 

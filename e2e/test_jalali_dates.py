@@ -13,22 +13,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
+from e2e.conftest import sign_in
 from tasks_app.models import Kind, Task
 
 pytestmark = pytest.mark.browser
 
 OPEN_CALENDAR = "انتخاب تاریخ از تقویم"
-
-
-def sign_in(page: Page, site: str, user: User, language: str) -> None:
-    access = issue_tokens(user)[0]
-    page.context.add_cookies(
-        [
-            {"name": "access_token", "value": access, "url": site},
-            {"name": "django_language", "value": language, "url": site},
-        ]
-    )
 
 
 @pytest.fixture

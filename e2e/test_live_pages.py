@@ -9,15 +9,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
+from e2e.conftest import sign_in
 from tasks_app.models import Kind, Status, Task
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, site: str, user: User) -> None:
-    access = issue_tokens(user)[0]
-    page.context.add_cookies([{"name": "access_token", "value": access, "url": site}])
 
 
 @pytest.fixture

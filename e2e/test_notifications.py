@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
+from e2e.conftest import sign_in
 from tasks_app.integrations.models import Notification
 from tasks_app.models import Task
 
@@ -19,15 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AGO = {"en": "3 hours ago", "fa": "۳ ساعت پیش"}
 MARK_READ = {"en": "Mark all read", "fa": "همه خوانده شد"}
-
-
-def sign_in(page: Page, site: str, user: User, language: str) -> None:
-    page.context.add_cookies(
-        [
-            {"name": "access_token", "value": issue_tokens(user)[0], "url": site},
-            {"name": "django_language", "value": language, "url": site},
-        ]
-    )
 
 
 def notify(user: User, title: str, hours_ago: float = 0) -> Notification:

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, Response, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
+from e2e.conftest import sign_in
 from tasks_app import blobs
 from tasks_app.models import Kind, Status, Task
 
@@ -81,15 +81,6 @@ def stored_task(user: User, media: dict[str, Path], kind: str = Kind.TRANSCRIPTI
     blobs.write_json(task.result_path, {**result, "text": task.transcript_text})
     task.save()
     return task
-
-
-def sign_in(page: Page, site: str, user: User, language: str) -> None:
-    page.context.add_cookies(
-        [
-            {"name": "access_token", "value": issue_tokens(user)[0], "url": site},
-            {"name": "django_language", "value": language, "url": site},
-        ]
-    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,7 +14,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
+from e2e.conftest import sign_in
 from tasks_app.models import AnalysisStatus, Kind, Status, Task
 from tasks_app.uploads import ACCEPTED_EXTENSIONS
 from transcription.tests.samples import ENGLISH, PERSIAN
@@ -27,11 +27,6 @@ DROP_FILE = """([data, name, type]) => {
   transfer.items.add(new File([bytes], name, {type}));
   return transfer;
 }"""
-
-
-def sign_in(page: Page, site: str, user: User) -> None:
-    access = issue_tokens(user)[0]
-    page.context.add_cookies([{"name": "access_token", "value": access, "url": site}])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
+from e2e.conftest import sign_in
 from tasks_app.models import Kind, Status, Task
 
 pytestmark = pytest.mark.browser
@@ -44,15 +44,6 @@ TEXT = {
         "labels": ("ایجاد", "تکمیل", "زمان پردازش", "ضریب بی‌درنگ"),
     },
 }
-
-
-def sign_in(page: Page, site: str, user: User, language: str) -> None:
-    page.context.add_cookies(
-        [
-            {"name": "access_token", "value": issue_tokens(user)[0], "url": site},
-            {"name": "django_language", "value": language, "url": site},
-        ]
-    )
 
 
 def write_result(task: Task, *, partial: bool) -> None:

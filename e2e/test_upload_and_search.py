@@ -15,7 +15,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
+from e2e.conftest import sign_in
 from tasks_app.models import Kind, Status, Task
 
 pytestmark = pytest.mark.browser
@@ -23,15 +23,6 @@ pytestmark = pytest.mark.browser
 TASK_URL = re.compile(r"/dashboard/tasks/[0-9a-f-]{36}$")
 START = {"en": "Start", "fa": "شروع"}
 ADVANCED = {"en": "Advanced", "fa": "پیشرفته"}
-
-
-def sign_in(page: Page, site: str, user: User, language: str = "en") -> None:
-    page.context.add_cookies(
-        [
-            {"name": "access_token", "value": issue_tokens(user)[0], "url": site},
-            {"name": "django_language", "value": language, "url": site},
-        ]
-    )
 
 
 def audio(path: Path, name: str) -> dict[str, object]:

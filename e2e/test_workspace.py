@@ -21,8 +21,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tokens import issue_tokens
 from conftest import JFK_FLAC
+from e2e.conftest import sign_in
 from tasks_app.models import Kind, Status, Task
 from tasks_app.transcripts.tests.conftest import TRANSCRIPT
 
@@ -64,15 +64,6 @@ def transcribed(user: User) -> Task:
     task.transcript_text = result["text"]
     task.save()
     return task
-
-
-def sign_in(page: Page, site: str, user: User, language: str) -> None:
-    page.context.add_cookies(
-        [
-            {"name": "access_token", "value": issue_tokens(user)[0], "url": site},
-            {"name": "django_language", "value": language, "url": site},
-        ]
-    )
 
 
 def current_time(page: Page) -> float:

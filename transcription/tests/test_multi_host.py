@@ -27,7 +27,7 @@ from django.conf import settings
 from accounts.models import User
 from accounts.tokens import issue_tokens
 from conftest import JFK_FLAC, JFK_TEXT
-from scripts.services import free_port, wait_for_port
+from scripts.services import free_port, stop_groups, wait_for_port
 from tasks_app import blobs
 from tasks_app.models import Attempt, ErrorCode, Status, Task
 from transcription.models import WorkerProcess
@@ -93,16 +93,7 @@ class Host:
         self.processes.clear()
 
     def stop(self) -> None:
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_groups(self.processes, 20)
         self.processes.clear()
 
     def stored_files(self) -> list[str]:

@@ -176,6 +176,8 @@ def test_it_answers_503_with_retry_after_while_the_file_store_is_down(
     assert_openai_error(response, 503, "file", "storage_unavailable")
     assert response["Retry-After"] == "30"
     assert not Task.objects.exists()
+
+
 def test_it_limits_requests_per_user_with_429(
     openai_client: APIClient, upload: Any, queues: Any, settings: Any
 ) -> None:
