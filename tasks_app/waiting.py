@@ -56,6 +56,7 @@ def waiting_view(view: Any) -> Any:
 
     # What DRF and the schema generator read off a view function.
     waiting.cls = view.cls  # type: ignore[attr-defined]
+    waiting.view_class = view.view_class  # type: ignore[attr-defined]
     waiting.initkwargs = view.initkwargs  # type: ignore[attr-defined]
     return csrf_exempt(waiting)
 
