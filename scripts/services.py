@@ -36,6 +36,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: held open together while chosen, so none is given twice."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+
+
 def wait_for_port(
     port: int, timeout: float = 30.0, process: subprocess.Popen | None = None
 ) -> None:
@@ -154,7 +163,7 @@ class ObjectStoreServer:
     def __init__(self, directory: Path, bucket: str = "writers") -> None:
         self.directory = directory
         self.bucket = bucket
-        self.ports = {name: free_port() for name in PORTS}
+        self.ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
         self.process: subprocess.Popen | None = None
 
     @property
@@ -171,7 +180,7 @@ class ObjectStoreServer:
             "S3_REGION": "us-east-1",
         }
 
-    def start(self) -> ObjectStoreServer:
+    def start(self, tries: int = 3) -> ObjectStoreServer:
         data = self.directory / "data"
         data.mkdir(parents=True, exist_ok=True)
         config = self.directory / "s3.json"
@@ -191,7 +200,17 @@ class ObjectStoreServer:
             stderr=open(self.directory / "weed.log", "ab"),
             cwd=self.directory,
         )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except RuntimeError:
+            # A port taken between choosing it and weed binding it (weed exits 255): once more
+            # on other ports, which only a first start may do (a restart keeps its ports).
+            first = not (data / ".started").exists()
+            if tries <= 1 or not first or self.process is None or self.process.poll() is None:
+                raise
+            self.ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
+            return self.start(tries - 1)
+        (data / ".started").touch()
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:
