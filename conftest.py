@@ -132,6 +132,25 @@ def s3_down(s3: str, settings: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _no_browser_loop(request: Any) -> Iterator[None]:
+    """Playwright's sync API (the session's browser of e2e/) leaves its event loop marked as
+    running in the main thread, after which Django's test client cannot call an async view
+    (asgiref's AsyncToSync refuses). Tests outside e2e/ never drive the browser: the mark is
+    lifted for them and put back after."""
+    import asyncio
+
+    if request.node.nodeid.startswith("e2e/"):
+        yield
+        return
+    loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(loop)
+
+
+@pytest.fixture(autouse=True)
 def _test_model(settings: Any) -> None:
     """tiny.en is the fast English model the tests transcribe with, sequentially: tests that
     stop a job midway need its per-window partials (the batched default: test_engine_batched)."""

@@ -17,7 +17,8 @@ from e2e.conftest import sign_in
 from tasks_app import blobs
 from tasks_app.models import Kind, Status, Task
 
-pytestmark = pytest.mark.browser
+# A browser on the bucket in two languages, 40 s or more: run by `make test-slow`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SECONDS = 60
 

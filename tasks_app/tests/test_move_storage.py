@@ -22,7 +22,8 @@ from accounts.models import User
 from tasks_app import blobs
 from tasks_app.models import Task, normalized_audio_relpath, thumbnail_relpath
 
-pytestmark = pytest.mark.django_db
+# About 70 s on two cores (real multipart copies both ways): run by `make test-slow`.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # Past boto3's 8 MiB multipart threshold: this one goes up in parts.
 BIG = bytes(range(256)) * 36_000

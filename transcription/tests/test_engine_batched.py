@@ -17,6 +17,9 @@ from conftest import JFK_TEXT
 from transcription import engine
 from transcription.tests.conftest import looped_jfk, word_error_rate
 
+# the base model on minutes of audio, about 20 s: run by `make test-slow`.
+pytestmark = pytest.mark.slow
+
 # BATCHED_DEVICES as shipped (the CPU's verdict); "long" from 30 s here, not 60, so that three
 # times jfk.flac (33 s, tiny.en) is long and cheap. The other tests turn the choice off.
 batched_on_cpu = override_settings(MODEL_DEVICE="cpu", BATCHED_LONG_SECONDS=30)

@@ -21,6 +21,9 @@ from django.conf import settings
 
 from scripts.services import PORTS, free_port, wait_for_port
 
+# Docker Compose's binary on every profile and a real SeaweedFS, 20 s: run by make test-slow.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(settings.BASE_DIR)
 DOCKER_COMPOSE = Path(compose.__file__).parent / "docker-compose"
 START = ROOT / "deploy" / "objectstore" / "start.sh"
