@@ -1,12 +1,12 @@
 """Requests that wait for a task on the event loop, holding no thread: the OpenAI endpoints (until
 the task ends) and `GET /api/v1/tasks/{id}?wait=N` (until its status changes).
 
-DRF views cannot be async, so `waiting_view` wraps a DRF view function in an async Django view:
-the DRF part answers at once (authentication, throttling, access rules and errors all DRF's) and
-may mark its answer with a `Wait`; the async part then waits on the loop and has `Wait.answer`
-turn the task as it is then into the final answer, in a thread again. Under ASGI these paths take
-the async middleware chain (writers/asgi.py ASYNC_PATHS, waits_on_the_loop); under WSGI (the test
-client) the same view runs through async_to_sync and simply blocks.
+DRF views cannot be async, so `waiting_view` wraps a DRF view function: the DRF part answers at
+once (authentication, throttling, access rules and errors all DRF's) and may mark its answer with
+a `Wait`; the wrapper's async twin then waits on the loop and has `Wait.answer` turn the task as
+it is then into the final answer, in a thread again. Under ASGI the requests that wait take the
+async middleware chain and that twin (writers/asgi.py); under WSGI (the test client) the sync
+wrapper runs the same wait through async_to_sync and simply blocks.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection
 from django.http import HttpRequest, HttpResponseBase
-from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 
 from tasks_app.models import Task
@@ -43,10 +42,23 @@ class Wait:
 
 
 def waiting_view(view: Any) -> Any:
-    """`view` (a DRF `as_view()` function) made async: an answer carrying `waiting` (a Wait) is
-    replaced, after the wait, by what `waiting.answer` makes of it."""
+    """`view` (a DRF `as_view()` function) whose answer may carry `waiting` (a Wait): replaced,
+    after the wait, by what `waiting.answer` makes of it.
 
-    async def waiting(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    The view stays sync, so the many requests that do not wait (a script polling a task's detail)
+    take no trip through an event loop; it blocks only where there is no loop to wait on (WSGI,
+    the test client). Its `on_the_loop` twin is what the ASGI entry point runs for the requests
+    that wait (writers/asgi.py, `waits_on_the_loop`)."""
+
+    def waiting(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        wait: Wait | None = getattr(response, "waiting", None)
+        if wait is None:
+            return response
+        async_to_sync(wait_for_status)(wait.task_id, wait.seconds, wait.is_over)
+        return wait.answer(response)
+
+    async def on_the_loop(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = await sync_to_async(view)(request, *args, **kwargs)
         wait: Wait | None = getattr(response, "waiting", None)
         if wait is None:
@@ -54,11 +66,14 @@ def waiting_view(view: Any) -> Any:
         await wait_for_status(wait.task_id, wait.seconds, wait.is_over)
         return await sync_to_async(wait.answer)(response)
 
-    # What DRF and the schema generator read off a view function.
-    waiting.cls = view.cls  # type: ignore[attr-defined]
-    waiting.view_class = view.view_class  # type: ignore[attr-defined]
-    waiting.initkwargs = view.initkwargs  # type: ignore[attr-defined]
-    return csrf_exempt(waiting)
+    for made in (waiting, on_the_loop):
+        # What DRF and the schema generator read off a view function.
+        made.cls = view.cls  # type: ignore[attr-defined]
+        made.view_class = view.view_class  # type: ignore[attr-defined]
+        made.initkwargs = view.initkwargs  # type: ignore[attr-defined]
+        made.csrf_exempt = True  # type: ignore[attr-defined]
+    waiting.on_the_loop = on_the_loop  # type: ignore[attr-defined]
+    return waiting
 
 
 async def wait_for_status(

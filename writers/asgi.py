@@ -32,10 +32,11 @@ os.umask(0o077)
 from django.conf import settings  # noqa: E402 (after the environment it reads)
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-async_application = get_asgi_application()
+get_asgi_application()  # sets Django up; the handlers below need the apps loaded
 
 from asgiref.sync import sync_to_async  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+from django.urls import ResolverMatch  # noqa: E402
 
 from writers.asgi_middleware import stream_in_batches  # noqa: E402 (it needs the apps loaded)
 from writers.limits import FORM_OVERHEAD_BYTES  # noqa: E402
@@ -107,6 +108,19 @@ class SyncChainHandler(ASGIHandler):
 
 
 sync_chain_application = SyncChainHandler()
+
+
+class WaitingHandler(ASGIHandler):
+    """Django's ASGI handler (async middleware chain) that runs a view's `on_the_loop` twin where
+    it has one (tasks_app.waiting): the same route, waiting on the loop instead of in a thread."""
+
+    def resolve_request(self, request: Any) -> ResolverMatch:
+        match = super().resolve_request(request)
+        match.func = getattr(match.func, "on_the_loop", match.func)
+        return match
+
+
+async_application = WaitingHandler()
 
 
 def waits_on_the_loop(scope: dict[str, Any]) -> bool:

@@ -134,3 +134,23 @@ def test_it_answers_when_a_real_worker_finishes_and_holds_no_thread_meanwhile(
     completed_at = Task.objects.get(pk=task_id).completed_at
     # Within a poll (50 ms) and a request of the worker's write; generous for a loaded machine.
     assert (answered - completed_at).total_seconds() < 2
+
+
+def test_it_keeps_the_plain_detail_sync_and_waits_on_the_loop_only_when_asked() -> None:
+    """A script polling the detail pays no trip through an event loop; only `?wait=` takes the
+    async chain, where the route's view is its `on_the_loop` twin (writers/asgi.py)."""
+    import inspect
+    import uuid
+
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from writers.asgi import WaitingHandler, waits_on_the_loop
+
+    path = f"/api/v1/tasks/{uuid.uuid4()}"
+    plain = resolve(path).func
+    assert not inspect.iscoroutinefunction(plain)
+    request = RequestFactory().get(path, {"wait": "5"})
+    assert inspect.iscoroutinefunction(WaitingHandler().resolve_request(request).func)
+    assert waits_on_the_loop({"path": path, "query_string": b"wait=5"})
+    assert not waits_on_the_loop({"path": path, "query_string": b""})
