@@ -9,9 +9,10 @@ size: shared pages split among the processes sharing them, so PSS adds up) and R
 - Worker: the worker process that ran the task, against a bare engine: a fresh process that loads
   `base` with faster-whisper directly (int8, one thread, as the worker) and transcribes the same
   file. Target: worker RSS <= bare engine RSS + 100 MiB.
-- Non-worker processes: the web (gunicorn's master and workers), the worker supervisor, the clock
-  (with the scheduler process RQ forks), the embedded Redis, and the `sh -c` of each Procfile
-  line. Target: <= 250 MiB PSS together.
+- Non-worker processes: the web (gunicorn's master and workers, and each worker's warm probe
+  server, tasks_app.probe.serve, once an upload started it), the worker supervisor (a script
+  without Django, transcription/supervisor.py), the clock (RQ's scheduler is a thread of it), the
+  embedded Redis, and the `sh -c` of each Procfile line. Target: <= 250 MiB PSS together.
 - Before: the three processes the clock replaces (`sweeper`, `integrations_tick`,
   `schedules_worker`), started in the same run once the clock has stopped, for comparison.
 
@@ -105,6 +106,10 @@ def label(process: psutil.Process) -> str:
     joined = " ".join(command)
     if command and Path(command[0]).name in ("sh", "dash", "bash"):
         return "sh -c"
+    if "transcription/supervisor.py" in joined.split(" -- ")[0]:
+        return "supervisor"
+    if "tasks_app.probe --serve" in joined:
+        return "probe server"
     if "gunicorn" in joined:
         return "gunicorn"
     if "redis-server" in joined:
@@ -272,7 +277,7 @@ def main() -> None:
         f"| non-worker processes together | PSS {mib(total_others)} "
         f"| <= 250 MiB: {verdict(total_others <= 250 * MIB)} |",
         f"| of which the web ({len(web)} processes) | PSS {mib(sum(row[3] for row in web))} | |",
-        f"| of which the clock (with RQ's scheduler fork) | PSS {mib(clock)} | |",
+        f"| of which the clock | PSS {mib(clock)} | |",
         "| before: sweeper + integrations_tick + schedules_worker "
         f"| PSS {mib(sum(row[3] for row in before))} | |",
         f"| all of `make run` | PSS {mib(sum(row[3] for row in rows))} | |",

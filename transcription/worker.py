@@ -3,8 +3,8 @@
 RQ's default worker forks a work horse per job; once CTranslate2 has loaded a model, a forked
 child hangs inside it (ENGINE-FACTS.md). So each worker process is an RQ `SimpleWorker` that
 keeps its model across jobs, and parallelism comes from several such processes started fresh
-(subprocess, never fork) by `supervise()`, which restarts dead ones and recycles them after
-`--max-jobs`.
+(subprocess, never fork) by the supervisor (`supervise()` execs transcription/supervisor.py),
+which restarts dead ones and recycles them after `--max-jobs`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import django_rq
@@ -31,7 +28,7 @@ from django.utils import timezone
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import SimpleWorker
 
-from transcription import engine, leftovers, monitoring
+from transcription import engine, leftovers, monitoring, supervisor
 from transcription.models import PRESENCE_SECONDS, WorkerProcess
 from writers import metrics
 
@@ -40,8 +37,6 @@ logger = logging.getLogger(__name__)
 # The job checks its own deadline between segments and fails cleanly with TIMEOUT; RQ's
 # timer is the backstop for a job stuck in Python code, so it fires a little later.
 TIMER_GRACE_SECONDS = 30
-# A child that dies sooner than this after starting is restarted after a pause, not at once.
-CRASH_LOOP_SECONDS = 10
 
 
 @contextlib.contextmanager
@@ -220,29 +215,6 @@ def work(
         connections.close_all()
 
 
-def cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-@dataclass
-class Slot:
-    """One supervised child process and the GPU it is pinned to (None on CPU)."""
-
-    gpu: int | None
-    process: subprocess.Popen | None = None
-    started: float = 0.0
-    restart_at: float = 0.0
-    crashes: int = 0
-
-
-def plan_slots(concurrency: int, gpus: Sequence[int]) -> list[Slot]:
-    """Children round-robin over `gpus`; without GPUs, one CPU child per core by default."""
-    if gpus:
-        count = concurrency or len(gpus)
-        return [Slot(gpu=gpus[i % len(gpus)]) for i in range(count)]
-    return [Slot(gpu=None) for _ in range(concurrency or cpu_count())]
-
-
 def child_command(queues: Sequence[str], max_jobs: int | None) -> list[str]:
     command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "transcription_worker"]
     command += ["--child", "--queues", ",".join(queues)]
@@ -251,72 +223,17 @@ def child_command(queues: Sequence[str], max_jobs: int | None) -> list[str]:
     return command
 
 
-def child_env(slot: Slot) -> dict[str, str]:
-    env = dict(os.environ)
-    if slot.gpu is None:
-        env["MODEL_DEVICE"] = "cpu"
-    else:
-        # CUDA numbers devices fastest first unless told otherwise; PCI bus order matches NVML,
-        # so the GPU index in logs and the card the model runs on are the same.
-        env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
-        env["MODEL_DEVICE"] = "cuda"
-        env["MODEL_DEVICE_INDEX"] = str(slot.gpu)
-    return env
-
-
 def supervise(
     queues: Sequence[str],
     concurrency: int,
     gpus: Sequence[int],
     max_jobs: int | None,
-) -> int:
-    """Keep `concurrency` worker children running until SIGTERM/SIGINT, then stop them warmly."""
-    slots = plan_slots(concurrency, gpus)
-    stopping = threading.Event()
-
-    def request_stop(signum: int, frame: Any) -> None:
-        if stopping.is_set():
-            for slot in slots:
-                if slot.process and slot.process.poll() is None:
-                    slot.process.kill()
-        stopping.set()
-        for slot in slots:
-            if slot.process and slot.process.poll() is None:
-                slot.process.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    command = child_command(queues, max_jobs)
-    logger.info(
-        "Supervising %d worker process(es) on %s for queues %s",
-        len(slots),
-        ", ".join(f"GPU {g}" for g in gpus) if gpus else "CPU",
-        ",".join(queues),
+) -> None:
+    """Become the supervisor of `concurrency` worker children (transcription.supervisor): this
+    process is replaced by one that holds no Django, and keeps its pid."""
+    command = supervisor.arguments(
+        child_command(queues, max_jobs), concurrency, gpus, settings.WORKER_LOG_LEVEL
     )
-    while not stopping.is_set():
-        now = time.monotonic()
-        for number, slot in enumerate(slots):
-            if slot.process is not None:
-                code = slot.process.poll()
-                if code is None:
-                    continue
-                lived = now - slot.started
-                slot.crashes = slot.crashes + 1 if code != 0 and lived < CRASH_LOOP_SECONDS else 0
-                slot.restart_at = now + min(2**slot.crashes, 60) if slot.crashes else now
-                logger.log(
-                    logging.INFO if code == 0 else logging.WARNING,
-                    "Worker %d (pid %d) exited with %s after %.0fs; restarting",
-                    number,
-                    slot.process.pid,
-                    code,
-                    lived,
-                )
-                slot.process = None
-            if now >= slot.restart_at:
-                slot.process = subprocess.Popen(command, env=child_env(slot))
-                slot.started = now
-        stopping.wait(0.5)
-    for slot in slots:
-        if slot.process is not None:
-            slot.process.wait()
-    return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)

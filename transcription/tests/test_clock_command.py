@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import django_rq
+import psutil
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -75,6 +76,8 @@ def test_it_sweeps_ticks_and_releases_schedules_in_one_process(
         execution = wait_for(done.first, timeout=30)
         assert (execution.due_at, execution.missed) == (due, False)
         assert process.poll() is None
+        # RQ's scheduler ran as a thread of the clock, not a forked copy of it (issue 18).
+        assert psutil.Process(process.pid).children() == []
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(30)

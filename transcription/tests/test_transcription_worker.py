@@ -12,14 +12,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from django.conf import settings
 from rq.exceptions import StopRequested
 
 from tasks_app.models import Attempt, Status, Task
+from transcription import supervisor as transcription_supervisor
 from transcription import worker
 from transcription.models import WorkerProcess
 from transcription.services import enqueue_task
+from transcription.supervisor import Slot, child_env, cpu_count, plan_slots
 from transcription.sweeper import sweep
 from transcription.tests.conftest import status_of, subprocess_env, wait_for
 from writers import metrics
@@ -117,11 +120,11 @@ def test_it_runs_a_burst_worker_in_process_and_exits(file_task: Any, start_worke
 
 
 def test_it_plans_one_process_per_core_or_round_robin_over_gpus() -> None:
-    assert [slot.gpu for slot in worker.plan_slots(0, [])] == [None] * worker.cpu_count()
-    assert [slot.gpu for slot in worker.plan_slots(0, [0, 1])] == [0, 1]
-    assert [slot.gpu for slot in worker.plan_slots(3, [2, 5])] == [2, 5, 2]
-    assert worker.child_env(worker.Slot(gpu=None))["MODEL_DEVICE"] == "cpu"
-    assert worker.child_env(worker.Slot(gpu=5))["MODEL_DEVICE_INDEX"] == "5"
+    assert [slot.gpu for slot in plan_slots(0, [])] == [None] * cpu_count()
+    assert [slot.gpu for slot in plan_slots(0, [0, 1])] == [0, 1]
+    assert [slot.gpu for slot in plan_slots(3, [2, 5])] == [2, 5, 2]
+    assert child_env(Slot(gpu=None))["MODEL_DEVICE"] == "cpu"
+    assert child_env(Slot(gpu=5))["MODEL_DEVICE_INDEX"] == "5"
 
 
 def test_it_stops_idle_worker_processes_promptly_on_sigterm(start_worker: Any) -> None:
@@ -131,6 +134,11 @@ def test_it_stops_idle_worker_processes_promptly_on_sigterm(start_worker: Any) -
     readings = {worker.pop("name"): worker for worker in metrics.live_workers()}
     assert set(readings) == set(WorkerProcess.objects.values_list("name", flat=True))
     assert all(r["model"] == "tiny.en" and int(r["ram_bytes"]) > 0 for r in readings.values())
+    # The command became the supervisor script, which holds no Django (a Django process is
+    # 70 MiB and more): it only starts and watches the children (issue 18).
+    lean = psutil.Process(supervisor.pid)
+    assert lean.cmdline()[1:3] == ["-P", transcription_supervisor.__file__]
+    assert lean.memory_info().rss < 40 * 1024 * 1024
 
     supervisor.send_signal(signal.SIGTERM)
 
