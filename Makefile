@@ -55,8 +55,11 @@ test: system-deps install-dev lint
 	$(PY) scripts/services.py -- $(MAKE) --no-print-directory migrations-check test-inner
 	$(MAKE) --no-print-directory test-sqlite
 
+# Two pytest processes (pytest-xdist; scripts/pytest_workers.py gives each its own Redis
+# databases): the suite is mostly one busy thread, and the machines have two cores.
+TEST_PROCESSES ?= 2
 test-inner:
-	$(PY) -m pytest -m "not gpu and not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not gpu and not slow" -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # The slowest tests (worker kills, cancels, resume): real models and
 # processes that take tens of seconds each.

@@ -36,6 +36,8 @@ OUTER = (
     "HTTPS",
     "SECRET_KEY",
     "REDIS_URL",
+    "REDIS_CACHE_DB",
+    "REDIS_QUEUE_DB",
     "DATABASE_URL",
     "STORAGE_ROOT",
     "PORT",
