@@ -7,16 +7,29 @@ LANG only and a private TMPDIR, and kills it after a timeout) that confines itse
 reads a byte (`enter_sandbox`). It prints one JSON object: `{"ok": true, …}` with what it found
 (`extract` adds the whole `text`) or `{"ok": false, "code": …, "message": …}`. It imports no
 Django so it starts fast.
+
+Starting Python and importing PyAV costs about 0.2 s, most of an upload's probe (issue 18's fixed
+cost per task). So `run_sandboxed` keeps one warm server per process (`--serve FD`, `serve`):
+started like the probe, with PyAV imported and no thread, it forks one child per request that
+runs what a fresh `python ARGS` would, confined the same way (it calls `enter_sandbox` itself).
+Forking is safe here: the server holds no model and no thread (ENGINE-FACTS.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
 import re
 import resource
+import runpy
+import selectors
+import signal
+import socket
 import sys
+import tempfile
+import traceback
 import zipfile
 from typing import Any
 
@@ -412,7 +425,138 @@ def _leave_the_network() -> None:
         )
 
 
+def serve(control: socket.socket) -> int:
+    """Serve requests from `control` (a SOCK_SEQPACKET socket) until its other end closes.
+
+    A request is one message: JSON `{"argv": ["-m" MODULE | "-c" CODE, ARGS…], "tmp": DIR}`
+    with three descriptors: a stream socket for the status, and the write ends of the child's
+    stdout and stderr. The server forks a child that runs it with TMPDIR=DIR; on the status
+    socket it writes `PID\n` at once, then `EXIT CODE\n` (subprocess's returncode) when the
+    child has ended. When the requester closes the status socket first, the child is killed.
+    """
+    import av  # noqa: F401 (loaded once here, it is loaded in every child)
+
+    wake_read, wake_write = os.pipe()
+    for fd in (wake_read, wake_write):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(wake_write)
+    # A handler of its own, so that SIGCHLD reaches the wake-up pipe.
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    selector = selectors.DefaultSelector()
+    selector.register(control, selectors.EVENT_READ)
+    selector.register(wake_read, selectors.EVENT_READ)
+    statuses: dict[int, socket.socket] = {}
+
+    def release(pid: int, line: bytes | None) -> None:
+        status = statuses.pop(pid, None)
+        if status is None:
+            return
+        selector.unregister(status)
+        if line is not None:
+            # The requester may be gone.
+            with contextlib.suppress(OSError):
+                status.sendall(line)
+        status.close()
+
+    while True:
+        for key, _events in selector.select():
+            if key.fileobj is control:
+                message, fds, _flags, _address = socket.recv_fds(control, 1 << 16, 3)
+                if not message:
+                    return 0
+                inherited = [control, selector, *statuses.values()]
+                pid = _fork_child(json.loads(message), fds, inherited, (wake_read, wake_write))
+                status = socket.socket(fileno=fds[0])
+                statuses[pid] = status
+                selector.register(status, selectors.EVENT_READ, pid)
+                try:
+                    status.sendall(f"{pid}\n".encode())
+                except OSError:
+                    os.kill(pid, signal.SIGKILL)
+            elif key.fileobj == wake_read:
+                while _drain(wake_read):
+                    pass
+            elif key.data in statuses:
+                # The requester closed (gave up, or died): nobody waits for this child.
+                with contextlib.suppress(OSError):
+                    os.kill(key.data, signal.SIGKILL)
+                release(key.data, None)
+        _reap(release)
+
+
+def _fork_child(
+    request: dict[str, Any], fds: list[int], inherited: list[Any], pipe: tuple[int, int]
+) -> int:
+    pid = os.fork()
+    if pid:
+        os.close(fds[1])
+        os.close(fds[2])
+        return pid
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for thing in inherited:
+            thing.close()
+        for fd in pipe:
+            os.close(fd)
+        os.close(fds[0])
+        os.dup2(fds[1], 1)
+        os.dup2(fds[2], 2)
+        os.close(fds[1])
+        os.close(fds[2])
+        code = _run_request(request)
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _run_request(request: dict[str, Any]) -> int:
+    """What `python ARGV` would do in this process: the exit status."""
+    os.environ["TMPDIR"] = request["tmp"]
+    tempfile.tempdir = None
+    option, target, *rest = request["argv"]
+    try:
+        if option == "-m":
+            sys.argv = [target, *rest]
+            runpy.run_module(target, run_name="__main__", alter_sys=True)
+        else:
+            sys.argv = ["-c", *rest]
+            exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})  # noqa: S102
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            return stop.code or 0
+        print(stop.code, file=sys.stderr)
+        return 1
+    except BaseException:  # noqa: BLE001 (as Python itself: a traceback and status 1)
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def _reap(release: Any) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        release(pid, f"EXIT {os.waitstatus_to_exitcode(status)}\n".encode())
+
+
+def _drain(fd: int) -> bool:
+    try:
+        return bool(os.read(fd, 4096))
+    except BlockingIOError:
+        return False
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) > 2 and argv[1] == "--serve":
+        return serve(socket.socket(fileno=int(argv[2])))
     enter_sandbox()
     kind = argv[3] if len(argv) > 3 else "audio"
     print(json.dumps(run(argv[1], float(argv[2]), kind), ensure_ascii=False))

@@ -6,6 +6,7 @@ hand the uploaded file to `tasks_app.services.create_task`, which calls `store_u
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -13,10 +14,14 @@ import logging
 import math
 import os
 import re
+import selectors
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -322,27 +327,123 @@ def run_probe(path: Path, mode: str = "audio") -> dict[str, Any]:
 
 
 def run_sandboxed(arguments: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
-    """`python ARGUMENTS` for code that confines itself with `probe.enter_sandbox()`, started
-    with an environment of PATH and LANG only (no SECRET_KEY, no database or Redis URL) and a
-    TMPDIR of its own (0700), removed afterwards with whatever was left in it. Killed after
-    `timeout` seconds (subprocess.TimeoutExpired)."""
+    """What `python ARGUMENTS` prints and returns, for code that confines itself with
+    `probe.enter_sandbox()`: run in a child of this process's warm probe server
+    (`tasks_app.probe.serve`: PyAV already imported, so no Python start-up and import per
+    upload), which has an environment of PATH and LANG only (no SECRET_KEY, no database or Redis
+    URL), plus a TMPDIR of its own (0700), removed afterwards with whatever was left in it.
+    Killed after `timeout` seconds (subprocess.TimeoutExpired)."""
     with tempfile.TemporaryDirectory(prefix="writers-probe-", ignore_cleanup_errors=True) as tmp:
-        environment = {
-            "PATH": os.environ.get("PATH", os.defpath),
-            "LANG": "C.UTF-8",
-            "TMPDIR": tmp,
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-        completed = subprocess.run(
-            [sys.executable, *arguments],
-            env=environment,
-            capture_output=True,
-            timeout=timeout,
-            cwd=Path(__file__).resolve().parent.parent,
-            check=False,
-        )
+        completed = _run_warm(arguments, tmp, timeout)
     _log_sandbox_notes(completed.stderr)
     return completed
+
+
+# Waiting for a killed child's exit status; the kernel needs milliseconds.
+KILLED_WAIT_SECONDS = 5
+_server_lock = threading.Lock()
+_server: socket.socket | None = None
+
+
+def _start_server() -> socket.socket:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    with theirs:
+        # It ends when this process closes its end (or exits): nothing to stop.
+        subprocess.Popen(
+            [sys.executable, "-m", "tasks_app.probe", "--serve", str(theirs.fileno())],
+            env={
+                "PATH": os.environ.get("PATH", os.defpath),
+                "LANG": "C.UTF-8",
+                "PYTHONDONTWRITEBYTECODE": "1",
+            },
+            cwd=Path(__file__).resolve().parent.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            pass_fds=(theirs.fileno(),),
+        )
+    return ours
+
+
+def _send_request(message: bytes, fds: list[int]) -> None:
+    global _server
+    for attempt in range(2):
+        with _server_lock:
+            if _server is None:
+                _server = _start_server()
+            server = _server
+        try:
+            socket.send_fds(server, [message], fds)
+            return
+        except OSError:
+            # The server died (killed, out of memory): a new one, once.
+            with _server_lock:
+                if _server is server:
+                    _server = None
+                    server.close()
+            if attempt:
+                raise
+
+
+def _run_warm(arguments: list[str], tmp: str, timeout: float) -> subprocess.CompletedProcess[bytes]:
+    deadline = time.monotonic() + timeout
+    command = [sys.executable, *arguments]
+    status, their_status = socket.socketpair()
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    try:
+        message = json.dumps({"argv": arguments, "tmp": tmp}).encode()
+        _send_request(message, [their_status.fileno(), out_write, err_write])
+    finally:
+        their_status.close()
+        os.close(out_write)
+        os.close(err_write)
+    received: dict[Any, bytearray] = {
+        status: bytearray(),
+        out_read: bytearray(),
+        err_read: bytearray(),
+    }
+    with status, selectors.DefaultSelector() as selector:
+        for source in received:
+            selector.register(source, selectors.EVENT_READ)
+        try:
+            killed = False
+            while selector.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0 and not killed:
+                    pid = _status_lines(received[status])[:1]
+                    if pid:
+                        with contextlib.suppress(OSError):
+                            os.kill(int(pid[0]), signal.SIGKILL)
+                    killed = True
+                    deadline = time.monotonic() + KILLED_WAIT_SECONDS
+                    continue
+                if left <= 0:
+                    break
+                for key, _events in selector.select(left):
+                    chunk = (
+                        status.recv(1 << 16)
+                        if key.fileobj is status
+                        else os.read(key.fileobj, 1 << 16)
+                    )
+                    if chunk:
+                        received[key.fileobj] += chunk
+                    else:
+                        selector.unregister(key.fileobj)
+        finally:
+            os.close(out_read)
+            os.close(err_read)
+    stdout, stderr = bytes(received[out_read]), bytes(received[err_read])
+    if killed:
+        raise subprocess.TimeoutExpired(command, timeout, output=stdout, stderr=stderr)
+    ended = [line for line in _status_lines(received[status]) if line.startswith("EXIT ")]
+    # No exit status: the server died with its child.
+    code = int(ended[0].split()[1]) if ended else -signal.SIGKILL
+    return subprocess.CompletedProcess(command, code, stdout, stderr)
+
+
+def _status_lines(data: bytearray) -> list[str]:
+    """The complete lines the server wrote on a status socket (`PID`, then `EXIT CODE`)."""
+    return data.decode().split("\n")[:-1]
 
 
 _logged_notes: set[str] = set()

@@ -7,27 +7,56 @@ a `Wait`; the wrapper's async twin then waits on the loop and has `Wait.answer` 
 it is then into the final answer, in a thread again. Under ASGI the requests that wait take the
 async middleware chain and that twin (writers/asgi.py); under WSGI (the test client) the sync
 wrapper runs the same wait through async_to_sync and simply blocks.
+
+A worker that ends a task `announce`s it on Redis (pub/sub) once its transaction commits, and
+the waiting requests of each event loop look at once; the poll stays, so an announcement lost
+(Redis away, a publish between a waiter's first look and its subscription) costs only one poll.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import django_rq
 from asgiref.sync import async_to_sync, sync_to_async
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponseBase
-from rest_framework.response import Response
+from redis.exceptions import RedisError
 
 from tasks_app.models import Task
+
+if TYPE_CHECKING:
+    # Not at run time: the worker imports `announce` and needs no DRF.
+    from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
 
 # How often a waiting request looks at its task's status: one short indexed query, so a
 # script learns of a finished task within this of the worker writing it (issue 18: within 0.1 s).
 POLL_SECONDS = 0.05
+# Where workers announce a task's new status (its id); the waiting requests subscribe.
+CHANNEL = "writers:task-status"
+
+
+def announce(task_id: Any) -> None:
+    """Wake the requests waiting for `task_id` once the current transaction commits (at once
+    outside one): they look at its status now instead of at their next poll."""
+    transaction.on_commit(lambda: _publish(str(task_id)))
+
+
+def _publish(task_id: str) -> None:
+    try:
+        django_rq.get_connection().publish(CHANNEL, task_id)
+    except RedisError:
+        logger.debug("Could not announce task %s; its waiters poll", task_id, exc_info=True)
 
 
 @dataclass(frozen=True)
@@ -113,6 +142,8 @@ class _Watch:
         self.waiting: dict[uuid.UUID, set[asyncio.Event]] = {}
         self.statuses: dict[uuid.UUID, str | None] = {}
         self.looking: asyncio.Task[None] | None = None
+        # Set when a task waited for here was announced: look now.
+        self.nudged = asyncio.Event()
 
     @classmethod
     def of_this_loop(cls) -> _Watch:
@@ -139,9 +170,12 @@ class _Watch:
 
     async def look(self) -> None:
         loop = asyncio.get_running_loop()
+        listening = asyncio.ensure_future(self.listen())
         try:
             while self.waiting:
-                await asyncio.sleep(POLL_SECONDS)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.nudged.wait(), POLL_SECONDS)
+                self.nudged.clear()
                 ids = list(self.waiting)
                 found = await sync_to_async(task_statuses)(ids)
                 for task_id in ids:
@@ -149,9 +183,31 @@ class _Watch:
                     for woken in self.waiting.get(task_id, ()):
                         woken.set()
         finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
             # Gone with its last waiter (or an error: the waiters then answer at their time).
             if self._by_loop.get(loop) is self and not self.waiting:
                 del self._by_loop[loop]
+
+    async def listen(self) -> None:
+        """Nudge the look when a task waited for here is announced, while the look runs."""
+        import redis.asyncio  # the web's alone: the workers import this module to announce
+
+        client = redis.asyncio.from_url(
+            settings.RQ_QUEUES["default"]["URL"], socket_connect_timeout=2
+        )
+        try:
+            async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                await pubsub.subscribe(CHANNEL)
+                async for message in pubsub.listen():
+                    with contextlib.suppress(ValueError, AttributeError):
+                        if uuid.UUID(message["data"].decode()) in self.waiting:
+                            self.nudged.set()
+        except (RedisError, OSError):
+            logger.debug("Not subscribed to task announcements; polling only", exc_info=True)
+        finally:
+            await client.aclose()
 
 
 def task_status(task_id: uuid.UUID) -> str | None:

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from tasks_app.models import AnalysisStatus, Attempt, Status, Task
+from tasks_app.waiting import announce
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Claim:
             Attempt.objects.create(
                 task_id=task_id, number=number, worker=worker[:200], device=device[:200]
             )
+            announce(task_id)
         return cls(uuid.UUID(str(task_id)), number, previous, previous_text)
 
     def _mine(self) -> Any:
@@ -131,6 +133,7 @@ class Claim:
             )
             if done:
                 self.end(Attempt.Outcome.COMPLETED, progress=100)
+                announce(self.task_id)
         return done
 
     def fail(self, code: str, message: str, text: str, path: str) -> bool:
@@ -143,6 +146,7 @@ class Claim:
             )
             if failed:
                 self.end(Attempt.Outcome.FAILED, code=code, message=message)
+                announce(self.task_id)
         return failed
 
     def keep_partial(self, text: str, path: str) -> bool:
@@ -173,6 +177,7 @@ class Claim:
             )
             if moved:
                 self.end(Attempt.Outcome.FAILED, code=code, message=message)
+                announce(self.task_id)
         return moved
 
     def end(self, outcome: str, *, code: str = "", message: str = "", progress: Any = None) -> None:

@@ -154,3 +154,36 @@ def test_it_keeps_the_plain_detail_sync_and_waits_on_the_loop_only_when_asked() 
     assert inspect.iscoroutinefunction(WaitingHandler().resolve_request(request).func)
     assert waits_on_the_loop({"path": path, "query_string": b"wait=5"})
     assert not waits_on_the_loop({"path": path, "query_string": b""})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_ending_the_task_wakes_the_wait_before_its_next_poll(
+    alice: Any, make_task: Any, queues: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asgiref.sync import async_to_sync
+
+    from tasks_app import waiting
+    from transcription.attempts import Claim
+
+    # Only the worker's announcement (Redis pub/sub) can end this wait in time.
+    monkeypatch.setattr(waiting, "POLL_SECONDS", 30)
+    task = make_task(alice, status=Status.IN_PROGRESS)
+    claim = Claim.take(task.pk, "worker", "cpu")
+    assert claim is not None
+    seen: list[tuple[float, str | None]] = []
+
+    def wait() -> None:
+        status = async_to_sync(waiting.wait_for_status)(
+            task.pk, 20, lambda status: status != Status.PROCESSING
+        )
+        seen.append((time.monotonic(), status))
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(1)  # it looked once, and subscribed
+    result = {"duration": 11.0, "text": "And so", "language": "en", "language_probability": 1.0}
+    assert claim.complete(result, "results/x.json")
+    completed = time.monotonic()
+    waiter.join(30)
+    assert seen and seen[0][1] == Status.COMPLETED
+    assert seen[0][0] - completed < 5

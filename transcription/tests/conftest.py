@@ -147,6 +147,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         MODEL_NAME="tiny.en",
         MODEL_DEVICE="cpu",
         BATCHED_LONG_SECONDS="0",
+        CHUNK_MIN_SECONDS="0",
         ENABLE_RESOURCE_MONITORING="0",
     )
     env.update(extra)
@@ -166,3 +167,27 @@ def store_down(settings: Any) -> Callable[[], None]:
         settings.S3_ENDPOINT_URL = f"http://127.0.0.1:{port}"
 
     return down
+
+
+def worker_readings(name: str, client: Any) -> tuple[list[Any], dict[str, Any]]:
+    """A worker `name` present on this process's device with a model loaded: the /metrics samples
+    labelled with it and the /health/ready answer, as a scrape and a probe see them."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from transcription import engine, worker
+
+    engine.get_model("tiny.en")
+    presence = worker.Presence(name, engine.device_label(), ["media"])
+    presence.start()
+    try:
+        scraped = client.get("/metrics").content.decode()
+        ready = client.get("/health/ready").json()
+    finally:
+        presence.stop()
+    samples = [
+        sample
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+        if sample.labels.get("worker") == name
+    ]
+    return samples, ready

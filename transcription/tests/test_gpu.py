@@ -19,12 +19,17 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from prometheus_client.parser import text_string_to_metric_families
 
 from tasks_app.models import Attempt, Status
-from transcription import engine, monitoring, worker
+from transcription import engine, monitoring
 from transcription.services import enqueue_task
-from transcription.tests.conftest import assert_jfk, status_of, subprocess_env, wait_for
+from transcription.tests.conftest import (
+    assert_jfk,
+    status_of,
+    subprocess_env,
+    wait_for,
+    worker_readings,
+)
 
 pytestmark = pytest.mark.gpu
 
@@ -112,21 +117,8 @@ def test_it_publishes_vram_to_metrics_and_readiness(
     on_gpu: None, queues: Any, settings: Any, client: Client
 ) -> None:
     settings.METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    engine.get_model("tiny.en")
-    presence = worker.Presence("gpu-host.1", engine.device_label(), ["media"])
-    presence.start()
-    try:
-        scraped = client.get("/metrics").content.decode()
-        ready = client.get("/health/ready").json()
-    finally:
-        presence.stop()
-
-    samples = {
-        sample.name: sample
-        for family in text_string_to_metric_families(scraped)
-        for sample in family.samples
-        if sample.labels.get("worker") == "gpu-host.1"
-    }
+    found, ready = worker_readings("gpu-host.1", client)
+    samples = {sample.name: sample for sample in found}
     reading = monitoring.read_gpu(0)
     assert reading is not None
     total = samples["writers_worker_vram_total_bytes"]

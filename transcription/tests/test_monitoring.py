@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from prometheus_client.parser import text_string_to_metric_families
 
-from transcription import engine, monitoring, worker
+from transcription import monitoring
+from transcription.tests.conftest import worker_readings
 
 
 @pytest.fixture
@@ -54,21 +54,7 @@ def test_it_reports_a_cpu_worker_without_gpu_readings(
 ) -> None:
     settings.MODEL_DEVICE = "cpu"
     settings.METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    engine.get_model("tiny.en")
-    presence = worker.Presence("cpu-host.1", engine.device_label(), ["media"])
-    presence.start()
-    try:
-        scraped = client.get("/metrics").content.decode()
-        ready = client.get("/health/ready").json()
-    finally:
-        presence.stop()
-
-    samples = [
-        sample
-        for family in text_string_to_metric_families(scraped)
-        for sample in family.samples
-        if sample.labels.get("worker") == "cpu-host.1"
-    ]
+    samples, ready = worker_readings("cpu-host.1", client)
     names = {sample.name for sample in samples}
     assert {"writers_worker_ram_bytes", "writers_worker_heartbeat_age_seconds"} <= names
     assert not [name for name in names if "vram" in name or "gpu" in name]
