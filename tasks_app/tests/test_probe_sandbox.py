@@ -8,13 +8,16 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from tasks_app import probe, uploads
@@ -119,3 +122,41 @@ def test_it_logs_once_what_the_machine_does_not_allow(caplog: pytest.LogCaptureF
     uploads._log_sandbox_notes(note + b"\nTraceback: not a note\n")
     uploads._log_sandbox_notes(note)
     assert [r.getMessage() for r in caplog.records] == [note.decode()]
+
+
+def test_each_probe_is_a_fresh_child_of_one_warm_server() -> None:
+    # No Python start-up and PyAV import per upload (issue 18's fixed cost per task).
+    script = "import os, sys; print(os.getppid(), os.getpid(), 'av' in sys.modules)"
+    first, second = (
+        uploads.run_sandboxed(["-c", script], timeout=60).stdout.split() for _ in range(2)
+    )
+    assert first[0] == second[0] != str(os.getpid()).encode()
+    assert first[1] != second[1]
+    assert first[2] == second[2] == b"True"
+
+
+def test_a_probe_killed_at_its_timeout_leaves_the_server_serving() -> None:
+    with pytest.raises(subprocess.TimeoutExpired):
+        uploads.run_sandboxed(["-c", "import time; time.sleep(60)"], timeout=0.5)
+    completed = uploads.run_sandboxed(["-c", "import sys; print('next'); sys.exit(3)"], timeout=60)
+    assert (completed.returncode, completed.stdout) == (3, b"next\n")
+
+
+def test_a_server_that_died_is_started_again() -> None:
+    script = "import os; print(os.getppid())"
+    server = int(uploads.run_sandboxed(["-c", script], timeout=60).stdout)
+    os.kill(server, signal.SIGKILL)
+    wait_until_gone(server)
+    again = int(uploads.run_sandboxed(["-c", script], timeout=60).stdout)
+    assert again != server
+
+
+def wait_until_gone(pid: int) -> None:
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            return
+        time.sleep(0.05)
