@@ -16,6 +16,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from tasks_app.models import Kind, Status, Task, seconds_left_at_measured_speed
+from transcription import fairness
 
 # What the web needs to know of the engine and the result formats, offered here so tasks_app
 # reaches transcription through this one module (neither import loads faster-whisper).
@@ -93,6 +94,9 @@ def enqueue_task(task_id: uuid.UUID | str) -> bool:
         logger.warning("Redis unreachable; task %s stays PENDING until the sweeper", task.pk)
         Task.objects.transition(task.pk, [Status.IN_PROGRESS], Status.PENDING, queued_at=None)
         return False
+    # Workers reorder before each dequeue; this covers one that did so an instant ago and is
+    # about to pop, and keeps the list in the order the ETA shows.
+    fairness.reorder(queue)
     return True
 
 
@@ -196,11 +200,12 @@ def forget_eta_schedule() -> None:
 
 
 def queue_schedule() -> dict[uuid.UUID, Eta]:
-    """Every waiting or running task's ETA, in three queries.
+    """Every waiting or running task's ETA, in three queries (four when some wait).
 
-    Workers take tasks first in, first out; each takes the next task when it finishes its
-    current one. A running task ends at the pace its attempt has shown so far; a waiting one
-    takes as long as its model was last measured to need.
+    Workers take waiting tasks in fair order (transcription.fairness; first in, first out with
+    FAIR_QUEUES off); each takes the next task when it finishes its current one. A running task
+    ends at the pace its attempt has shown so far; a waiting one takes as long as its model was
+    last measured to need.
     """
     from transcription.engine import WINDOW_SECONDS
     from transcription.models import ModelSpeed, WorkerProcess
@@ -211,7 +216,9 @@ def queue_schedule() -> dict[uuid.UUID, Eta]:
         .exclude(file_path="")
         .filter(status__in=[Status.PENDING, Status.IN_PROGRESS, Status.PROCESSING])
         .order_by("queued_at", "created_at")
-        .values_list("pk", "status", "model_name", "duration_seconds", "progress", "started_at")
+        .values_list(
+            "pk", "status", "model_name", "duration_seconds", "progress", "started_at", "user_id"
+        )
     )
     speeds: dict[str, list[float]] = {}
     for model_name, rtf in ModelSpeed.objects.values_list("model_name", "real_time_factor"):
@@ -225,12 +232,20 @@ def queue_schedule() -> dict[uuid.UUID, Eta]:
 
     now = timezone.now()
     running = [row for row in active if row[1] == Status.PROCESSING]
-    # IN_PROGRESS tasks are on the queue in queued_at order; PENDING ones join after them.
+    # IN_PROGRESS tasks are on the queue in queued_at order; PENDING ones join it later (the
+    # sweeper), in their fair place.
     waiting = [row for row in active if row[1] == Status.IN_PROGRESS]
     waiting += [row for row in active if row[1] == Status.PENDING]
+    if settings.FAIR_QUEUES and waiting:
+        rows = {row[0]: row for row in waiting}
+        order = fairness.fair_order(
+            [fairness.Waiting(row[0], row[6], row[3]) for row in waiting],
+            fairness.service_of({row[6] for row in waiting}),
+        )
+        waiting = [rows[item.key] for item in order]
     free_at: list[datetime] = []
     etas: dict[uuid.UUID, Eta] = {}
-    for pk, _status, model_name, duration, progress, started_at in running:
+    for pk, _status, model_name, duration, progress, started_at, _owner in running:
         finish = _running_finish(
             progress,
             started_at or now,
@@ -242,7 +257,7 @@ def queue_schedule() -> dict[uuid.UUID, Eta]:
     # Running tasks beyond the live worker count mean workers died; do not double count them.
     free_at = sorted(free_at)[:workers] if workers else []
     free_at += [now] * (workers - len(free_at))
-    for position, (pk, _status, model_name, duration, _processed, _started) in enumerate(
+    for position, (pk, _status, model_name, duration, _processed, _started, _owner) in enumerate(
         waiting, start=1
     ):
         if not free_at:

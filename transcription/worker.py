@@ -28,7 +28,7 @@ from django.utils import timezone
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import SimpleWorker
 
-from transcription import engine, leftovers, monitoring, supervisor
+from transcription import engine, fairness, leftovers, monitoring, supervisor
 from transcription.models import PRESENCE_SECONDS, WorkerProcess
 from writers import metrics
 
@@ -88,6 +88,14 @@ class TranscriptionWorker(SimpleWorker):
     def subscribe(self) -> None:
         with signals_to_main_thread():
             super().subscribe()
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> Any:
+        # The head of each queue becomes the job fairness picks; RQ then pops it as usual.
+        for queue in self.queues:
+            fairness.reorder(queue)
+        return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
 
     def execute_job(self, job: Any, queue: Any) -> None:
         WorkerProcess.objects.filter(name=self.name).update(

@@ -367,6 +367,8 @@ MODEL_CACHE_SIZE = envint("MODEL_CACHE_SIZE", 0)
 BATCHED_LONG_SECONDS = envfloat("BATCHED_LONG_SECONDS", 60)
 BATCHED_DEVICES = envlist("BATCHED_DEVICES", "cpu")
 WORKER_QUEUE = os.environ.get("WORKER_QUEUE", "media,default")
+# Workers take the next job round robin among users (transcription.fairness); off: FIFO.
+FAIR_QUEUES = envbool("FAIR_QUEUES", True)
 WORKER_CONCURRENCY = envint("WORKER_CONCURRENCY", 0)
 WORKER_MAX_TASKS_PER_CHILD = envint("WORKER_MAX_TASKS_PER_CHILD", 0)
 WORKER_LOG_LEVEL = os.environ.get("WORKER_LOG_LEVEL", "INFO")

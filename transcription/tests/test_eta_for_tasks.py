@@ -21,7 +21,8 @@ def make(alice: Any) -> Any:
         fields.setdefault("model_name", "tiny.en")
         if status != Status.PENDING:
             fields.setdefault("queued_at", now - timedelta(seconds=seconds_ago))
-        return Task.objects.create(user=alice, title=status, status=status, **fields)
+        fields.setdefault("user", alice)
+        return Task.objects.create(title=status, status=status, **fields)
 
     return create
 
@@ -63,7 +64,9 @@ def test_it_estimates_queue_position_start_and_finish(
     todo = Task.objects.create(user=running.user, title="todo")
     tasks = [running, first, second, pending, done, todo]
 
-    with django_assert_num_queries(3):
+    # The tasks, model speeds, live workers, and the waiting owners' running and latest starts
+    # (fair order).
+    with django_assert_num_queries(4):
         etas = eta_for_tasks(tasks)
 
     assert [etas[t.pk].queue_position for t in tasks] == [0, 1, 2, 3, None, None]
@@ -84,10 +87,40 @@ def test_it_uses_a_constant_number_of_queries(make: Any, django_assert_num_queri
     add_workers(1)
     tasks = [make(Status.IN_PROGRESS, 100 - n, duration_seconds=30) for n in range(20)]
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         etas = eta_for_tasks(tasks)
 
     assert sorted(eta.queue_position for eta in etas.values()) == list(range(1, 21))
+
+
+def test_it_shows_a_short_clip_its_fair_place_behind_another_users_backlog(
+    make: Any, bob: Any
+) -> None:
+    add_workers(2)
+    for _ in range(2):
+        make(Status.PROCESSING, 200, duration_seconds=180, started_at=timezone.now())
+    backlog = [make(Status.IN_PROGRESS, 100 - n, duration_seconds=180) for n in range(10)]
+    clip = make(Status.IN_PROGRESS, 1, duration_seconds=11, user=bob)
+
+    etas = eta_for_tasks([clip, *backlog])
+
+    assert etas[clip.pk].queue_position == 1
+    assert [etas[task.pk].queue_position for task in backlog] == list(range(2, 12))
+    # The next worker to free up takes it.
+    assert etas[clip.pk].estimated_start == min(
+        etas[task.pk].estimated_start for task in [clip, *backlog]
+    )
+
+
+def test_it_shows_first_in_first_out_places_with_fair_queues_off(
+    make: Any, bob: Any, settings: Any
+) -> None:
+    settings.FAIR_QUEUES = False
+    add_workers(2)
+    backlog = [make(Status.IN_PROGRESS, 100 - n, duration_seconds=180) for n in range(10)]
+    clip = make(Status.IN_PROGRESS, 1, duration_seconds=11, user=bob)
+
+    assert eta_for_tasks([clip, *backlog])[clip.pk].queue_position == 11
 
 
 def test_it_assumes_a_default_speed_for_unmeasured_models(make: Any) -> None:
@@ -151,7 +184,7 @@ def test_it_works_the_schedule_out_again_for_a_task_not_in_it(
     first = make(Status.IN_PROGRESS, 40, duration_seconds=60)
     eta_for_tasks([first])
     uploaded = make(Status.PENDING)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert eta_for_tasks([uploaded])[uploaded.pk].queue_position == 2
 
 
