@@ -9,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu bench-batched bench-memory gpu-check bench-stall bench-latency chaos fuzz load ci clean
+.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu bench-batched bench-chunks bench-memory gpu-check bench-stall bench-latency chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -107,6 +107,11 @@ bench-gpu: install-dev
 # verdict per device in bench/RESULTS.md. BATCHED_ARGS="--device cuda" on a GPU host.
 bench-batched: install-dev
 	$(PY) bench/batched.py $(BATCHED_ARGS)
+
+# One 3-minute upload on one worker, then on two idle ones that share it in pieces (issue 18
+# item 2): both times, the ratio (target <= 0.6) and WERs in bench/RESULTS.md.
+bench-chunks: install-dev
+	$(PY) scripts/services.py -- $(PY) bench/chunks.py $(CHUNKS_ARGS)
 
 # make run's processes on a temporary STORAGE_ROOT, one task on `base`: PSS per process, the worker
 # against a bare engine, the rest against 250 MiB (bench/RESULTS.md's Memory section).

@@ -153,9 +153,11 @@ def _no_browser_loop(request: Any) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _test_model(settings: Any) -> None:
     """tiny.en is the fast English model the tests transcribe with, sequentially: tests that
-    stop a job midway need its per-window partials (the batched default: test_engine_batched)."""
+    stop a job midway need its per-window partials (the batched default: test_engine_batched).
+    Recordings are transcribed whole, never in pieces over idle workers (test_pieces)."""
     settings.MODEL_NAME = "tiny.en"
     settings.BATCHED_LONG_SECONDS = 0
+    settings.CHUNK_MIN_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import gc
 import hashlib
 import importlib.metadata
 import importlib.util
+import itertools
 import logging
 import math
 import os
@@ -624,6 +625,34 @@ def speech_regions(audio: Any) -> list[tuple[float, float]]:
     ]
 
 
+def speech_cuts(path: Path, pieces: int) -> list[tuple[float, float]]:
+    """`pieces` stretches (start, end) covering the recording in order, each cut in the middle
+    of a pause (between two of speech_regions), so no speech crosses a cut: the longest pause
+    within a quarter piece of each even share of the length (between sentences rather than
+    within one), else the nearest; fewer stretches when it has fewer pauses. Decodes the file
+    once."""
+    audio = decode(path)
+    duration = round(len(audio) / SAMPLE_RATE, 3)
+    regions = speech_regions(audio)
+    # (middle, length) of every pause.
+    pauses = [
+        (round((end + start) / 2, 3), start - end)
+        for (_, end), (start, _) in itertools.pairwise(regions)
+    ]
+    reach = duration / pieces / 4
+    cuts: list[float] = []
+    for share in range(1, pieces):
+        target = duration * share / pieces
+        later = [pause for pause in pauses if not cuts or pause[0] > cuts[-1]]
+        near = [pause for pause in later if abs(pause[0] - target) <= reach]
+        if near:
+            cuts.append(max(near, key=lambda pause: pause[1])[0])
+        elif later:
+            cuts.append(min(later, key=lambda pause: abs(pause[0] - target))[0])
+    bounds = [0.0, *cuts, duration]
+    return list(itertools.pairwise(bounds))
+
+
 def label_speakers(audio: Any, result: dict[str, Any], count: int) -> None:
     """Add a "speaker" to each of `result`'s segments (transcription.speakers) and say how it
     went in `result["speaker_labels"]`: labels are a bonus, a failure never costs the
@@ -908,7 +937,7 @@ def _plan(loaded: LoadedModel, audio: Any, options: Options, language: str | Non
     return [Stretch(0.0, duration, language)]
 
 
-def _languages(segments: list[dict[str, Any]]) -> list[str]:
+def languages_of(segments: list[dict[str, Any]]) -> list[str]:
     """The languages spoken, in order of first appearance."""
     return list(dict.fromkeys(s["language"] for s in segments if s.get("language")))
 
@@ -928,6 +957,7 @@ def transcribe(
     task_id: str = "",
     on_segment: Callable[[dict[str, Any]], None] | None = None,
     resume_from: dict[str, Any] | None = None,
+    clip: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """Transcribe one file and return the result document (docs/CONTRACTS.md).
 
@@ -937,8 +967,16 @@ def transcribe(
     its segments are kept and decoding starts where the last of them ended. A recording split
     into its two channels (one speaker each) is transcribed channel after channel, merged by
     time, and never resumed: a new attempt starts it again.
+
+    `clip=(start, end)` transcribes only that stretch of the recording (a piece of a long one,
+    transcription.pieces): `duration` and progress are the stretch's, segment and word times
+    the recording's.
     """
     tracks, stereo = _channels(Path(audio_path), options.channels)
+    offset = 0.0
+    if clip is not None:
+        offset, until = clip
+        tracks = [audio[int(offset * SAMPLE_RATE) : int(until * SAMPLE_RATE)] for audio in tracks]
     split = len(tracks) > 1
     duration = len(tracks[0]) / SAMPLE_RATE
     loaded = get_model(options.model_name or settings.MODEL_NAME)
@@ -952,7 +990,7 @@ def transcribe(
         "initial_prompt": options.initial_prompt or None,
         "hotwords": options.hotwords or None,
     }
-    kept = [] if split else resumable_segments(resume_from, options, loaded.name)
+    kept = [] if split or clip else resumable_segments(resume_from, options, loaded.name)
     seam = kept[-1]["end"] if kept else None
     batched = batched_for(options, duration, loaded.device)
     if batched:
@@ -996,6 +1034,7 @@ def transcribe(
             "real_time_factor": None,
             "resumed_at": seam,
             "batched": batched,
+            "clip": list(clip) if clip else None,
         },
     }
     segment_tracks: list[list[dict[str, Any]]] = [result["segments"]] + [[] for _ in tracks[1:]]
@@ -1019,14 +1058,16 @@ def transcribe(
             result["language_probability"] = round(heard[dominant][1], 4)
             for segment in segments:
                 index = len(segment_tracks[channel])
-                data = _segment_dict(segment, index, begin, info.language, stretch.end)
+                data = _segment_dict(
+                    segment, index, offset + begin, info.language, offset + stretch.end
+                )
                 if split:
                     data["speaker"], data["channel"] = f"Speaker {channel + 1}", channel
                 segment_tracks[channel].append(data)
                 if split:
                     result["segments"] = _merged(segment_tracks)
                 result["text"] = " ".join(s["text"] for s in result["segments"])
-                result["languages"] = _languages(result["segments"])
+                result["languages"] = languages_of(result["segments"])
                 end = min(begin + segment.end, duration)
                 result["processed_seconds"] = (channel * duration + end) / len(tracks)
                 if on_segment is not None:
@@ -1038,7 +1079,7 @@ def transcribe(
         label_speakers(tracks[0], result, options.speakers)
     result["partial"] = False
     result["text"] = " ".join(s["text"] for s in result["segments"])
-    result["languages"] = _languages(result["segments"])
+    result["languages"] = languages_of(result["segments"])
     result["processed_seconds"] = duration
     result["confidence"] = confidence(result["segments"])
     result["run"]["wall_seconds"] = round(wall, 3)
@@ -1064,13 +1105,15 @@ def resumable_segments(
     """The segments of `previous` (the result an earlier attempt saved) that a new attempt can
     keep: only from the same model and options, and never in batched mode, whose windows do not
     follow the sequential decoder's, nor of a recording split by channel (decoded one channel
-    after the other, so its segments do not end at one seam). A complete result counts too: a
+    after the other, so its segments do not end at one seam) or cut into pieces (its pieces
+    resume instead, transcription.pieces). A complete result counts too: a
     worker killed between writing its final file and recording completion has nothing left to
     decode."""
     if not previous or options.batched:
         return []
     run = previous.get("run") or {}
-    if run.get("channels") == "split":
+    # A stitched partial (transcription.pieces) has gaps where pieces were unfinished.
+    if run.get("channels") == "split" or run.get("pieces"):
         return []
     if run.get("model") != model or run.get("options") != asdict(options):
         return []

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from tasks_app.models import Task
-from transcription import labelling, processing
+from transcription import labelling, pieces, processing
 from transcription.runner import Transcription
 from transcription.services import enqueue_task
 from writers.logging import task_context
@@ -63,7 +63,15 @@ def stored_name(task_id: str, file_path: str) -> str:
 
 @QueuedJob
 def transcribe_audio(task_id: str, audio_file_path: str) -> None:
-    Transcription(task_id, stored_name(task_id, audio_file_path)).run()
+    # Whole, or in pieces over the idle workers when long (transcription.pieces).
+    Transcription(task_id, stored_name(task_id, audio_file_path), pieces.transcribe_work).run()
+
+
+@QueuedJob
+def transcribe_piece(task_id: str, piece_id: int) -> None:
+    """Transcribe one piece of a long recording for its task's own job, which stitches them
+    (transcription.pieces)."""
+    pieces.transcribe_piece(task_id, piece_id)
 
 
 @QueuedJob

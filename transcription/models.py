@@ -85,3 +85,49 @@ class KeptResult(models.Model):
 
     def __str__(self) -> str:
         return f"Result of task {self.task_id} kept for the store"
+
+
+class Piece(models.Model):
+    """One stretch of a long recording cut at a pause (transcription.pieces): transcribed by
+    whichever worker claims it, stitched back by its task's own job. Rows outlive an attempt:
+    a later attempt whose `fingerprint` matches keeps the done ones (resume)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    task = models.ForeignKey("tasks_app.Task", on_delete=models.CASCADE, related_name="pieces")
+    attempt = models.PositiveIntegerField()
+    index = models.PositiveSmallIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # How many times it was claimed: a claim's work counts only while this is still its number.
+    tries = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    beat_at = models.DateTimeField(null=True, blank=True)
+    # Percent of the piece decoded, 0-100.
+    progress = models.FloatField(default=0)
+    # The piece's result (engine.transcribe with its clip), partial while it runs.
+    result = models.JSONField(null=True, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    # Model, options and bounds: a piece is reused only by an attempt that would decode it alike.
+    fingerprint = models.CharField(max_length=64)
+    error_code = models.CharField(max_length=40, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "index"], name="piece_task_index"),
+        ]
+        ordering = ["task", "index"]
+
+    def __str__(self) -> str:
+        return f"Piece {self.index} ({self.start:.1f}-{self.end:.1f} s) of task {self.task_id}"
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start

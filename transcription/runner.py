@@ -312,14 +312,16 @@ class Transcription:
         if not run.get("model"):
             logger.info("Task %s completed in %.2fs", self.task_id, run.get("wall_seconds") or 0)
             return
-        if run["wall_seconds"]:
-            # Whole 30-second windows are what costs time; estimates use the same unit.
+        if run["wall_seconds"] and not run.get("pieces"):
+            # Whole 30-second windows are what costs time; estimates use the same unit. A
+            # recording in pieces went at several workers' pace: each piece recorded its own.
             ModelSpeed.record(
                 f"{socket.gethostname()}:{device}",
                 run["model"],
                 run["device"],
                 max(result["duration"], engine.WINDOW_SECONDS) / run["wall_seconds"],
             )
+        if run["wall_seconds"]:
             metrics.observe_job(
                 run["model"], run["device"], run["wall_seconds"], run["real_time_factor"] or 0
             )

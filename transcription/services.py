@@ -284,3 +284,35 @@ def _running_finish(
         return now + timedelta(seconds=left)
     expected = started_at + timedelta(seconds=expected_seconds)
     return expected if expected > now else None
+
+
+PIECE_JOB = "transcription.jobs.transcribe_piece"
+
+
+def piece_job_id(task_id: uuid.UUID | str, attempt: int, index: int) -> str:
+    return f"task-{task_id}-piece-{attempt}-{index}"
+
+
+def enqueue_pieces(task_id: uuid.UUID | str, attempt: int, indexes: Iterable[int]) -> bool:
+    """Put a job on `media` for each of the task's pieces `indexes` of `attempt`
+    (transcription.pieces), for idle workers to take; False when Redis is unreachable (the
+    task's own job then transcribes them itself)."""
+    from transcription.models import Piece
+
+    pieces = Piece.objects.filter(task_id=task_id, attempt=attempt, index__in=list(indexes))
+    queue = django_rq.get_queue(QUEUE_FOR_KIND[Kind.TRANSCRIPTION])
+    try:
+        for piece_id, index in pieces.values_list("pk", "index"):
+            queue.enqueue(
+                PIECE_JOB,
+                task_id=str(task_id),
+                piece_id=piece_id,
+                job_id=piece_job_id(task_id, attempt, index),
+                job_timeout=settings.JOB_TIMEOUT_SECONDS,
+                result_ttl=3600,
+                failure_ttl=7 * 86400,
+            )
+    except RedisError:
+        logger.warning("Redis unreachable; the pieces of task %s stay with its own job", task_id)
+        return False
+    return True

@@ -366,6 +366,9 @@ MODEL_CACHE_SIZE = envint("MODEL_CACHE_SIZE", 0)
 # where make bench-batched measured it faster at no cost in WER (bench/RESULTS.md).
 BATCHED_LONG_SECONDS = envfloat("BATCHED_LONG_SECONDS", 60)
 BATCHED_DEVICES = envlist("BATCHED_DEVICES", "cpu")
+# A recording longer than this (seconds; 0: never) is cut at pauses into pieces that idle
+# workers transcribe side by side (transcription.pieces); no piece is shorter than half of it.
+CHUNK_MIN_SECONDS = envfloat("CHUNK_MIN_SECONDS", 120)
 WORKER_QUEUE = os.environ.get("WORKER_QUEUE", "media,default")
 # Workers take the next job round robin among users (transcription.fairness); off: FIFO.
 FAIR_QUEUES = envbool("FAIR_QUEUES", True)
