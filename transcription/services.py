@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -170,14 +171,28 @@ def eta_for_tasks(tasks: Iterable[Task]) -> dict[uuid.UUID, Eta]:
         # Nothing waits or runs among them (a page of finished tasks): no queue to read.
         return {task.pk: NO_ETA for task in tasks}
     global _schedule
-    computed_at, schedule = _schedule
-    fresh = time.monotonic() - computed_at < settings.ETA_CACHE_SECONDS
-    if not (fresh and active <= schedule.keys() and _agrees(tasks, schedule)):
-        schedule = queue_schedule()
-        _schedule = (time.monotonic(), schedule)
+    cached = _schedule
+    if not _serves(cached, tasks, active):
+        # One thread of the process works it out and the others wait for it: when each worked
+        # out its own, a busy process's requests all found it stale at once, and their
+        # computations, competing for the GIL, kept it stale (bench/LOAD.md: under wrk nearly
+        # every dashboard request of a busy process read the whole queue again).
+        with _schedule_lock:
+            cached = _schedule
+            if not _serves(cached, tasks, active):
+                cached = _schedule = (time.monotonic(), queue_schedule())
+    schedule = cached[1]
     return {
         task.pk: schedule.get(task.pk, NO_ETA) if task.pk in active else NO_ETA for task in tasks
     }
+
+
+def _serves(
+    cached: tuple[float, dict[uuid.UUID, Eta]], tasks: list[Task], active: set[uuid.UUID]
+) -> bool:
+    computed_at, schedule = cached
+    fresh = time.monotonic() - computed_at < settings.ETA_CACHE_SECONDS
+    return fresh and active <= schedule.keys() and _agrees(tasks, schedule)
 
 
 def _agrees(tasks: list[Task], schedule: dict[uuid.UUID, Eta]) -> bool:
@@ -192,6 +207,7 @@ def _agrees(tasks: list[Task], schedule: dict[uuid.UUID, Eta]) -> bool:
 
 # (monotonic time computed, schedule) of this process; replaced whole, so threads may share it.
 _schedule: tuple[float, dict[uuid.UUID, Eta]] = (float("-inf"), {})
+_schedule_lock = threading.Lock()
 
 
 def forget_eta_schedule() -> None:

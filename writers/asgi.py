@@ -96,15 +96,37 @@ def limit_body(app: App) -> App:
 
 
 class SyncChainHandler(ASGIHandler):
-    """Django's ASGI handler with the middleware chain built sync and called in one thread."""
+    """Django's ASGI handler with the middleware chain built sync and called in one thread.
+
+    It also spreads clients over the web processes: an answer given while other requests of
+    this process are in their views closes its connection (`Connection: close`), so that the
+    client's next request is accepted by whichever process is free. Without it, a client that
+    keeps its connections open (nginx's upstream keepalive, wrk, browsers) stays with the
+    process that accepted them, and asyncio accepts every pending connection at once: under
+    `make load` all 8 of wrk's connections sat in one or two of the five processes, which
+    served them one GIL at a time while the others idled (bench/LOAD.md). A lone request keeps
+    its connection.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Requests of this process inside the middleware chain now (one event loop per process).
+        self.in_views = 0
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
         self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
 
     async def run_get_response(self, request: Any) -> Any:
+        self.in_views += 1
+        try:
+            response = await super().run_get_response(request)
+        finally:
+            self.in_views -= 1
+        if self.in_views:
+            response["Connection"] = "close"
         # What StreamInThreadMiddleware does in the async chain (downloads, static files).
-        return stream_in_batches(await super().run_get_response(request))
+        return stream_in_batches(response)
 
 
 sync_chain_application = SyncChainHandler()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import socket
 import threading
@@ -15,7 +16,8 @@ from urllib.request import Request, urlopen
 import pytest
 from asgiref.sync import iscoroutinefunction
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
 
 from accounts.tokens import issue_tokens
 from writers.asgi_middleware import (
@@ -133,3 +135,54 @@ def test_the_cache_shares_one_redis_pool_between_threads() -> None:
         thread.start()
         thread.join()
     assert pools[0] is pools[1]
+
+
+# A view held open until the test lets it go, and a quick one (ROOT_URLCONF = this module).
+held_open, let_go = threading.Event(), threading.Event()
+
+
+def held_view(request: HttpRequest) -> HttpResponse:
+    held_open.set()
+    let_go.wait(10)
+    return HttpResponse("held")
+
+
+urlpatterns = [
+    path("held", held_view),
+    path("quick", lambda request: HttpResponse("quick")),
+]
+
+
+def test_it_sends_a_client_elsewhere_while_this_process_serves_another(
+    asgi_server: str, settings: Any
+) -> None:
+    # A kept-alive connection stays with the process that accepted it: while that process is
+    # busy the client's next request is better accepted by another one.
+    settings.ROOT_URLCONF = __name__
+    address = urlsplit(asgi_server)
+    client = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    client.request("GET", "/quick")
+    alone = client.getresponse()
+    assert (alone.read(), alone.getheader("Connection")) == (b"quick", None)
+    answers: list[tuple[bytes, str | None]] = []
+    held_open.clear()
+    let_go.clear()
+
+    def held_request() -> None:
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        connection.request("GET", "/held")
+        response = connection.getresponse()
+        answers.append((response.read(), response.getheader("Connection")))
+        connection.close()
+
+    other = threading.Thread(target=held_request)
+    other.start()
+    assert held_open.wait(10)
+    client.request("GET", "/quick")  # the same connection, kept alive
+    busy = client.getresponse()
+    assert (busy.read(), busy.getheader("Connection")) == (b"quick", "close")
+    let_go.set()
+    other.join(10)
+    # Alone by the time it answered: its connection may stay.
+    assert answers == [(b"held", None)]
+    client.close()
