@@ -61,12 +61,14 @@ def test_it_starts_another_users_clip_as_soon_as_a_worker_frees_up(
     start = request.getfixturevalue("start_worker")
     start("--concurrency", str(WORKERS), MODEL_CPU_THREADS="1")
     wait_for(lambda: WorkerProcess.objects.alive().count() == WORKERS, timeout=120)
-    recording = looped_jfk(tmp_path, 3)
-    backlog = [file_task(recording, duration_seconds=33) for _ in range(10)]
+    # Alice's first two recordings keep both workers busy for seconds (jfk three times over),
+    # long enough for Bob's upload and a look at its place; her other eight are short.
+    long = looped_jfk(tmp_path, 3)
+    backlog = [file_task(long, duration_seconds=33) for _ in range(WORKERS)]
+    backlog += [file_task(jfk_flac, duration_seconds=11) for _ in range(10 - WORKERS)]
     for task in backlog:
         enqueue_task(task.pk)
-    # Both workers on Alice's backlog, one of them just starting a recording.
-    wait_for(lambda: Task.objects.exclude(started_at=None).count() > WORKERS, step=0.01)
+    wait_for(lambda: Task.objects.filter(status=Status.PROCESSING).count() == WORKERS, step=0.01)
 
     client = client_for(bob)
     with jfk_flac.open("rb") as audio:
@@ -86,7 +88,7 @@ def test_it_starts_another_users_clip_as_soon_as_a_worker_frees_up(
     clip = Task.objects.get(pk=created.json()["id"])
     waited = Task.objects.filter(user=owner, started_at__gt=clip.queued_at)
     overtook = waited.filter(started_at__lt=clip.started_at)
-    # First in, first out would have run every one of these before the clip.
-    assert waited.count() >= 4
-    # At most a job a worker popped in the instant between the clip's queueing and its push.
-    assert overtook.count() <= 1, list(overtook.values_list("started_at", flat=True))
+    # Both workers were on Alice's long recordings when the clip came: her eight short ones were
+    # still waiting, and first in, first out would have run every one of them before it.
+    assert waited.count() == 10 - WORKERS
+    assert not overtook.exists(), list(overtook.values_list("started_at", flat=True))
