@@ -40,16 +40,19 @@ from bench.results import write_section  # noqa: E402
 from bench.run import JFK, engine_run, epoch, setup_django, start_worker  # noqa: E402
 
 NOTES = """\
-What was cut (issue 18 item 6): a script no longer polls: `?wait=` answers within one 50 ms look
-of the worker's write (was: the client's poll interval; the OpenAI endpoints looked every 0.5 s),
-and the worker freezes its start-up objects (`gc.freeze()`), so the full `gc.collect()`
-faster-whisper runs on every decode no longer walks Django and the model (110-120 ms a task on
-this machine, 0 after). Not cut: the upload's probe starts a fresh sandboxed Python that imports
-PyAV (most of the upload row; a pre-forked probe would save it, tasks_app/uploads.py), the
-worker's claim and completion (about 20 queries and the job metrics to Redis), and the result's
-separate GET. On a machine shared with other work every row here is several times its quiet
-value (the engine row shows by how much): compare the rows of one run, and read the verdict
-with the load average."""
+What was cut (issue 18 item 6): a script no longer polls: `?wait=` answers when the worker
+announces the change (Redis pub/sub after its commit; the 50 ms look stays for a lost
+announcement) (was: the client's poll interval; the OpenAI endpoints looked every 0.5 s); the
+worker freezes its start-up objects (`gc.freeze()`), so the full `gc.collect()` faster-whisper
+runs on every decode no longer walks Django and the model (110-120 ms a task on this machine, 0
+after); an upload is probed in a fresh child of a warm probe server with PyAV loaded instead of a
+new sandboxed Python (the upload row: 249 ms before, same machine). Not cut: the worker's claim
+and completion (about 20 queries, the job metrics to Redis, and decoding the file to samples,
+which the worker's engine time does not include but the bare engine's does: the second fixed-cost
+row counts it as Writers' cost), the web's own work on an upload (authentication, the form, the
+row, the store), and the result's separate GET. On a machine shared with other work every row
+here is several times its quiet value (the engine row shows by how much): compare the rows of one
+run, and read the verdict with the load average."""
 HEADING = "## Fixed cost per task"
 POLL_SECONDS = 0.25
 TARGET_SECONDS = 0.15

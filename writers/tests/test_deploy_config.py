@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 from pathlib import Path
@@ -247,3 +249,15 @@ def test_it_lets_nginx_read_the_files_the_web_hands_over():
     assert f"--uid {uid}" in (DEPLOY / "nginx" / "writers-user.sh").read_text()
     template = (DEPLOY / "nginx" / "templates" / "writers.conf.template").read_text()
     assert re.search(r"location /protected/ \{\s*internal;\s*alias \$\{STORAGE_ROOT\}/;", template)
+
+
+def test_the_web_master_loads_and_freezes_the_app_before_its_workers_fork():
+    # Shared pages instead of a copy per worker (issue 18's "Lighter processes").
+    conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert conf["preload_app"] is True
+    gc.unfreeze()
+    try:
+        conf["when_ready"](None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
