@@ -18,21 +18,33 @@ writers.asgi) with DEBUG off. Each endpoint gets a 3-second warm-up run before t
 one, so the figures are steady state rather than each worker's first imports.
 wrk shares the machine's cores with gunicorn and PostgreSQL, so on a small machine
 the figures are a floor, not what a separate client would see.
+
+Then (issue 18 item 7, `--transcribing N`, 2 by default, 0 to skip) the status poll and `/health`
+again under a lighter load (wrk with TRANSCRIBING_CONNECTIONS connections), first with no worker
+and then while `manage.py transcription_worker --concurrency N` transcribes real speech
+(jfk.flac four times over, 44 s, with `--worker-model`) in a loop: a feeder uploads a new copy
+through the API whenever fewer than N of its uploads wait, so every worker is always busy. The
+CPU each side used during each row says what share the web got. Target: p99 < 100 ms. Written
+to its own section of bench/LOAD.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -254,7 +266,10 @@ WEB_ARGS = ("writers.asgi:application", "-c", "deploy/gunicorn.conf.py")
 def start_gunicorn(port: int, log: Path, web_args: tuple[str, ...] = WEB_ARGS) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", *web_args]
-        + ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+        + ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"]
+        # Not replaced every 2000 requests as deployed: /health's row alone makes thousands a
+        # second, and the next rows measured the new workers' imports (p95 0.8 s).
+        + ["--max-requests", "0"],
         cwd=ROOT,
         env=dict(os.environ),
         stdout=log.open("wb"),
@@ -385,6 +400,210 @@ def uploads(port: int, token: str, path: Path, count: int, gunicorn: Any) -> dic
     }
 
 
+TRANSCRIBING_HEADING = "## The status poll and /health while transcriptions run"
+TRANSCRIBING_CONNECTIONS = 2
+SPEECH_REPEATS = 4
+
+
+def speech_clip(path: Path) -> Path:
+    """jfk.flac SPEECH_REPEATS times over: real speech long enough that a worker spends seconds
+    on each task and the feeder's uploads stay a small part of the web's work."""
+    from bench.run import JFK
+
+    inputs = [arg for _ in range(SPEECH_REPEATS) for arg in ("-i", str(JFK))]
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", *inputs, "-filter_complex"]
+        + [f"concat=n={SPEECH_REPEATS}:v=0:a=1", str(path)],
+        check=True,
+    )
+    return path
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and all its descendants: the live ones' own, and those of the
+    ones that ended (a probe, a replaced worker) as counted in their parent's children times."""
+    try:
+        parent = psutil.Process(pid)
+        family = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def post_upload(port: int, token: str, body: bytes) -> str | None:
+    """POST a multipart body to /api/v1/tasks; the task's id when accepted."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        connection.request(
+            "POST",
+            "/api/v1/tasks",
+            body=body,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "multipart/form-data; boundary=b0undary",
+            },
+        )
+        response = connection.getresponse()
+        answer = response.read()
+    finally:
+        connection.close()
+    return json.loads(answer)["id"] if response.status == 202 else None
+
+
+@contextlib.contextmanager
+def transcribing(
+    port: int, token: str, workdir: Path, workers: int, model: str, nice: int
+) -> Iterator[dict[str, Any]]:
+    """`workers` real workers kept busy transcribing uploads of real speech (see the module's
+    docstring) until the block ends; yields the worker supervisor's pid and the uploads made."""
+    from django.db import connection
+
+    from tasks_app.models import Status, Task
+
+    clip = speech_clip(workdir / "speech.flac").read_bytes()
+    body = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="title"\r\n\r\ntranscribing\r\n'
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="speech.flac"'
+        b"\r\nContent-Type: audio/flac\r\n\r\n" + clip + b"\r\n--b0undary--\r\n"
+    )
+    command = [sys.executable, "manage.py", "transcription_worker", "--concurrency", str(workers)]
+    environment = {**os.environ, "MODEL_NAME": model, "WORKER_LOG_LEVEL": "WARNING"}
+    log = (workdir / "workers.log").open("wb")
+    supervisor = subprocess.Popen(
+        ["nice", "-n", str(nice), *command] if nice else command,
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    autogroup = Path(f"/proc/{supervisor.pid}/autogroup")
+    if nice and autogroup.exists():
+        # With the kernel's autogroups, a session's processes share one slice against other
+        # sessions whatever their nice: the workers' session (their own) gets the nice too.
+        autogroup.write_text(str(nice))
+    created: list[str] = []
+    stop = threading.Event()
+
+    def waiting() -> int:
+        return Task.objects.filter(
+            pk__in=created, status__in=[Status.PENDING, Status.IN_PROGRESS]
+        ).count()
+
+    def feed() -> None:
+        try:
+            while not stop.is_set():
+                if waiting() < workers:
+                    if task_id := post_upload(port, token, body):
+                        created.append(task_id)
+                else:
+                    stop.wait(0.2)
+        finally:
+            connection.close()
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        # Every worker has loaded its model and finished a task: the rows measure steady work.
+        deadline = time.monotonic() + 300
+        while Task.objects.filter(pk__in=created, status=Status.COMPLETED).count() < workers:
+            if time.monotonic() > deadline or supervisor.poll() is not None:
+                raise RuntimeError(f"the workers did not transcribe: see {workdir}/workers.log")
+            time.sleep(0.5)
+        yield {"pid": supervisor.pid, "created": created}
+    finally:
+        stop.set()
+        feeder.join(60)
+        uploads = Task.objects.filter(pk__in=list(created))
+        spans = [
+            (completed - started).total_seconds()
+            for started, completed in uploads.filter(status=Status.COMPLETED).values_list(
+                "started_at", "completed_at"
+            )
+        ]
+        print(
+            "transcribing uploads by status:",
+            dict(Counter(uploads.values_list("status", flat=True))),
+            "seconds from start to completion:",
+            sorted(round(span, 1) for span in spans),
+            flush=True,
+        )
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(supervisor.pid, signal.SIGTERM)
+        supervisor.wait(60)
+        log.close()
+
+
+def transcribed(created: list[str], since: datetime) -> int:
+    from tasks_app.models import Status, Task
+
+    return Task.objects.filter(
+        pk__in=list(created), status=Status.COMPLETED, completed_at__gte=since
+    ).count()
+
+
+def timed_rows(
+    port: int, runs: list[tuple[str, str, dict[str, str]]], ids: list[str], args: Any, pids: dict
+) -> list[dict[str, Any]]:
+    """One wrk row per endpoint at TRANSCRIBING_CONNECTIONS, with the CPU seconds each of
+    `pids`' process trees used during it."""
+    rows = []
+    for label, template, headers in runs:
+        wrk(port, template, headers, ids, TRANSCRIBING_CONNECTIONS, WARMUP_SECONDS)
+        before = {name: tree_cpu(pid) for name, pid in pids.items()}
+        figures = wrk(port, template, headers, ids, TRANSCRIBING_CONNECTIONS, args.duration)
+        used = {name: tree_cpu(pid) - before[name] for name, pid in pids.items()}
+        rows.append({"label": label, **figures, "cpu": used, "seconds": figures["seconds"]})
+        print(rows[-1], flush=True)
+    return rows
+
+
+def transcribing_section(
+    quiet: list[dict[str, Any]], busy: list[dict[str, Any]], args: Any, done: int
+) -> str:
+    cores = psutil.cpu_count()
+
+    def row(state: str, figures: dict[str, Any]) -> str:
+        share = {name: f"{used / figures['seconds']:.2f}" for name, used in figures["cpu"].items()}
+        return (
+            f"| {figures['label']} | {state} | {figures['rate']:.0f} | {figures['p50']:.1f} "
+            f"| {figures['p95']:.1f} | {figures['p99']:.1f} | {figures['errors']} "
+            f"| {share.get('web', '-')} | {share.get('workers', '-')} |"
+        )
+
+    table = [
+        "| endpoint | workers | req/s | p50 ms | p95 ms | p99 ms | errors | web cores "
+        "| workers cores |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for calm, loaded in zip(quiet, busy, strict=True):
+        table += [row("none", calm), row(f"{args.transcribing} transcribing", loaded)]
+    nice = f", under `nice -n {args.worker_nice}`" if args.worker_nice else ""
+    verdicts = ", ".join(
+        f"{figures['label']} p99 {figures['p99']:.0f} ms "
+        f"({'met' if figures['p99'] < 100 else 'missed'})"
+        for figures in busy
+    )
+    return (
+        f"{TRANSCRIBING_HEADING}\n\n"
+        f"`make load` (issue 18 item 7): wrk {TRANSCRIBING_CONNECTIONS} connections "
+        f"{args.duration} s per row, the same gunicorn as above; `{args.transcribing} "
+        f"transcribing`: `transcription_worker --concurrency {args.transcribing}` with "
+        f"{args.worker_model}{nice}, {done} uploads of 44 s of speech transcribed during the "
+        f"rows, {cores} cores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average "
+        f"{os.getloadavg()[0]:.1f} at the end. Cores: CPU seconds per second of each side "
+        f"during the row (web: gunicorn and its workers; workers: the supervisor and its "
+        f"children). How: the docstring of `bench/load.py`.\n\n"
+        + "\n".join(table)
+        + f"\n\nTarget p99 < 100 ms while transcriptions run: {verdicts}.\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tasks", type=int, default=10_000)
@@ -396,6 +615,11 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="run only the endpoints whose label contains this text"
     )
+    parser.add_argument(
+        "--transcribing", type=int, default=2, help="workers for the transcribing rows (0: none)"
+    )
+    parser.add_argument("--worker-model", default="base")
+    parser.add_argument("--worker-nice", type=int, default=0, help="run the workers niced")
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         raise SystemExit("Run through `make load` (scripts/services.py provides the servers).")
@@ -422,8 +646,11 @@ def main() -> None:
         ("dashboard page (list)", "/dashboard", cookie),
         ("task page (detail)", "/dashboard/tasks/{id}", cookie),
         ("status poll (HTMX partial)", "/dashboard/tasks/{id}/status", htmx),
+        ("`/health`", "/health", {}),
     ]
     lines = []
+    quiet: list[dict[str, Any]] = []
+    busy: list[dict[str, Any]] = []
     try:
         for label, template, headers in runs:
             if args.only not in label:
@@ -437,6 +664,17 @@ def main() -> None:
                 f"| {f['p99']:.1f} | {f['errors']} |"
             )
             print(lines[-1], flush=True)
+        if args.transcribing:
+            polls = [run for run in runs if run[0].startswith(("status poll", "`/health`"))]
+            quiet = timed_rows(port, polls, ids, args, {"web": gunicorn.pid})
+            with transcribing(
+                port, token, workdir, args.transcribing, args.worker_model, args.worker_nice
+            ) as work:
+                started = datetime.now(UTC)
+                pids = {"web": gunicorn.pid, "workers": work["pid"]}
+                busy = timed_rows(port, polls, ids, args, pids)
+                done = transcribed(work["created"], started)
+        # Last: the uploads stay queued, and the workers above would take them.
         audio = workdir / "upload.wav"
         upload_wav(audio, args.upload_mb)
         u = uploads(port, token, audio, args.uploads, gunicorn)
@@ -465,12 +703,16 @@ def main() -> None:
         ]
     )
     print(f"\n{header}\n\n{table}\n\n{upload_line}")
+    if busy:
+        section = transcribing_section(quiet, busy, args, done)
+        print(f"\n{section}")
     if not args.no_write:
+        from bench.results import write_section
+
         extra = f' LOAD_ARGS="{shlex.join(sys.argv[1:])}"' if sys.argv[1:] else ""
-        # Sections after the first (`make bench-stall` writes one) stay as they are.
-        old = RESULTS.read_text() if RESULTS.exists() else ""
-        kept = old[old.index("\n## ") :] if "\n## " in old else ""
-        RESULTS.write_text(
+        # The sections (`make bench-stall`'s, the history, the transcribing rows) stay.
+        write_section(
+            None,
             f"# Load results\n\nProduced by `make load{extra}` ({header}). How: the docstring "
             f"of `bench/load.py`.\n\n{table}\n\n{upload_line}.\n\n"
             f"In-process, {IN_PROCESS_REQUESTS} requests one after another through the test "
@@ -481,8 +723,11 @@ def main() -> None:
             + "\n\n"
             "The list's plans (EXPLAIN ANALYZE, before the run):\n\n```\n"
             + "\n\n".join(plans)
-            + f"\n```\n{kept}"
+            + "\n```\n",
+            results=RESULTS,
         )
+        if busy:
+            write_section(TRANSCRIBING_HEADING, section, results=RESULTS)
 
 
 if __name__ == "__main__":

@@ -22,11 +22,12 @@ def read_section(heading: str) -> str:
     return next((part for part in _split(text)[1:] if part.startswith(heading + "\n")), "")
 
 
-def write_section(heading: str | None, body: str) -> None:
+def write_section(heading: str | None, body: str, results: Path | None = None) -> None:
     """Put `body` in place of the section under `heading` (which `body` starts with), or at the
     end when there is none yet; with heading None, in place of the text before the first
-    section."""
-    parts = _split(RESULTS.read_text() if RESULTS.exists() else TITLE)
+    section. `results`: another file of sections (bench/LOAD.md)."""
+    results = results or RESULTS
+    parts = _split(results.read_text() if results.exists() else TITLE)
     if heading is None:
         parts[0] = body
     else:
@@ -35,4 +36,4 @@ def write_section(heading: str | None, body: str) -> None:
             parts[found[0]] = body
         else:
             parts.append(body)
-    RESULTS.write_text("\n\n".join(part.strip("\n") for part in parts if part.strip()) + "\n")
+    results.write_text("\n\n".join(part.strip("\n") for part in parts if part.strip()) + "\n")

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import seed, setup_django, start_gunicorn, upload_wav  # noqa: E402
+from bench.results import write_section  # noqa: E402
 
 RESULTS = ROOT / "bench" / "LOAD.md"
 SECTION = "## The web while requests wait and uploads are probed"
@@ -373,9 +374,8 @@ def main() -> None:
     )
     print(f"\n{header}\n\n{table}\n\n{notes}")
     if not args.no_write:
-        text = RESULTS.read_text() if RESULTS.exists() else "# Load results\n"
-        kept = text.split(f"\n{SECTION}\n")[0].rstrip("\n")
-        RESULTS.write_text(f"{kept}\n\n{SECTION}\n\n{header}\n\n{table}\n\n{notes}\n")
+        # Its own section only: make load's transcribing rows and the history follow it.
+        write_section(SECTION, f"{SECTION}\n\n{header}\n\n{table}\n\n{notes}\n", results=RESULTS)
 
 
 if __name__ == "__main__":

@@ -43,3 +43,19 @@ def test_it_rewrites_one_section_and_keeps_the_others(tmp_path: Path, monkeypatc
     assert read_section("## Memory") == "## Memory\n\n| worker | 270 MiB |\n"
     assert read_section("## Batched or sequential: the decision").endswith("### CPU\n\nbatched\n")
     assert text.endswith("## Fixed cost per task\n\n409 ms\n")
+
+
+def test_it_writes_the_sections_of_another_file(tmp_path: Path, monkeypatch: Any) -> None:
+    # bench/LOAD.md: make load writes the text before the first section, its transcribing
+    # rows one section, make bench-stall another.
+    monkeypatch.setattr("bench.results.RESULTS", tmp_path / "RESULTS.md")
+    load = tmp_path / "LOAD.md"
+    load.write_text("# Load results\n\nold table\n\n## Stall\n\nstall rows\n")
+
+    write_section(None, "# Load results\n\nnew table\n", results=load)
+    write_section("## Transcribing", "## Transcribing\n\np99 90 ms\n", results=load)
+
+    assert load.read_text() == (
+        "# Load results\n\nnew table\n\n## Stall\n\nstall rows\n\n## Transcribing\n\np99 90 ms\n"
+    )
+    assert not (tmp_path / "RESULTS.md").exists()
