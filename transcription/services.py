@@ -216,7 +216,7 @@ def forget_eta_schedule() -> None:
 
 
 def queue_schedule() -> dict[uuid.UUID, Eta]:
-    """Every waiting or running task's ETA, in three queries (four when some wait).
+    """Every waiting or running task's ETA, in four queries (three with FAIR_QUEUES off).
 
     Workers take waiting tasks in fair order (transcription.fairness; first in, first out with
     FAIR_QUEUES off); each takes the next task when it finishes its current one. A running task
@@ -252,11 +252,12 @@ def queue_schedule() -> dict[uuid.UUID, Eta]:
     # sweeper), in their fair place.
     waiting = [row for row in active if row[1] == Status.IN_PROGRESS]
     waiting += [row for row in active if row[1] == Status.PENDING]
-    if settings.FAIR_QUEUES and waiting:
+    if settings.FAIR_QUEUES and active:
+        # Read even when none waits: a page costs the same queries once its tasks wait.
+        served = fairness.service_of({row[6] for row in active})
         rows = {row[0]: row for row in waiting}
         order = fairness.fair_order(
-            [fairness.Waiting(row[0], row[6], row[3]) for row in waiting],
-            fairness.service_of({row[6] for row in waiting}),
+            [fairness.Waiting(row[0], row[6], row[3]) for row in waiting], served
         )
         waiting = [rows[item.key] for item in order]
     free_at: list[datetime] = []
