@@ -44,18 +44,19 @@ def speech_80s(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def jfk_4x(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """jfk.flac four times with 1.5 s of silence after each (50 s): words tiny.en gets right, so
-    a word lost or doubled at a seam shows."""
+def jfk_2x(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """jfk.flac twice with 1.5 s of silence after each (25 s): words tiny.en gets right, so a
+    word lost or doubled at the seam shows (more repeats make it fall back to sampling, whose
+    slips vary from run to run)."""
     import numpy as np
 
     jfk = engine.decode(JFK_FLAC)
     pause = np.zeros(int(1.5 * engine.SAMPLE_RATE), dtype=np.float32)
-    target = tmp_path_factory.mktemp("audio") / "jfk_4x_pauses.flac"
+    target = tmp_path_factory.mktemp("audio") / "jfk_2x_pauses.flac"
     subprocess.run(
         ["ffmpeg", "-loglevel", "error", "-f", "f32le", "-ar", "16000", "-ac", "1", "-i", "-"]
         + [str(target)],
-        input=np.concatenate([jfk, pause] * 4).tobytes(),
+        input=np.concatenate([jfk, pause] * 2).tobytes(),
         check=True,
         timeout=60,
     )
@@ -135,11 +136,11 @@ def test_it_transcribes_a_clip_with_the_recordings_times(speech_80s: Path) -> No
 
 
 def test_it_transcribes_a_long_recording_in_pieces_without_losing_a_word(
-    split: Any, file_task: Any, jfk_4x: Path, drain: Any
+    split: Any, file_task: Any, jfk_2x: Path, drain: Any
 ) -> None:
-    split.CHUNK_MIN_SECONDS = 20
+    split.CHUNK_MIN_SECONDS = 10
     idle_worker()
-    task = file_task(jfk_4x)
+    task = file_task(jfk_2x)
     enqueue_task(task.pk)
 
     drain()
@@ -149,17 +150,16 @@ def test_it_transcribes_a_long_recording_in_pieces_without_losing_a_word(
     result = load_result(task)
     assert result["run"]["pieces"]["count"] == 2
     assert result["run"]["pieces"]["reused"] == 0
-    # One word of 88 is tiny.en's own slip; a phrase lost or doubled at the seam is more.
-    assert word_error_rate(" ".join([JFK_TEXT] * 4), result["text"]) <= 0.03
-    # Cut in the pause between the second and third time.
-    assert result["run"]["pieces"]["bounds"][0][1] == pytest.approx(24.25, abs=0.5)
+    assert word_error_rate(" ".join([JFK_TEXT] * 2), result["text"]) == 0
+    # Cut in the pause between the two.
+    assert result["run"]["pieces"]["bounds"][0][1] == pytest.approx(11.75, abs=0.5)
     segments = result["segments"]
     assert [s["id"] for s in segments] == list(range(len(segments)))
     starts = [s["start"] for s in segments]
     assert starts == sorted(starts)
     assert all(a["end"] <= b["start"] + 0.01 for a, b in zip(segments, segments[1:], strict=False))
     assert segments[0]["start"] < 2 and segments[-1]["end"] > result["duration"] - 5
-    assert result["duration"] == pytest.approx(50, abs=0.01)
+    assert result["duration"] == pytest.approx(25, abs=0.01)
     assert (result["language"], result["languages"]) == ("en", ["en"])
     assert result["confidence"] and task.progress == 100
     # This worker transcribed both: the other never took its piece's job.
