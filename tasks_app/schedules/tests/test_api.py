@@ -24,7 +24,7 @@ ROUTES = [
     (pattern.name, method)
     for pattern in api_urls.urlpatterns
     if isinstance(pattern, URLPattern) and "schedule_id" in pattern.pattern.converters
-    for method in pattern.callback.cls.http_method_names
+    for method in sorted(pattern.callback.cls.http_method_names)
     if method not in ("options", "head")
 ]
 WRITES = [route for route in ROUTES if route[1] != "get"]
