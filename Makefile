@@ -55,9 +55,11 @@ test: system-deps install-dev lint
 	$(PY) scripts/services.py -- $(MAKE) --no-print-directory migrations-check test-inner
 	$(MAKE) --no-print-directory test-sqlite
 
-# Two pytest processes (pytest-xdist; scripts/pytest_workers.py gives each its own Redis
-# databases): the suite is mostly one busy thread, and the machines have two cores.
-TEST_PROCESSES ?= 2
+# TEST_PROCESSES=2 runs the suite in two pytest-xdist processes (scripts/pytest_workers.py gives
+# each its own Redis databases; 12 min instead of 21 on 2 cores), but one process's test data was
+# found committed in the other's database twice (under investigation), so one process (0: no
+# xdist) stays the default.
+TEST_PROCESSES ?= 0
 test-inner:
 	$(PY) -m pytest -m "not gpu and not slow" -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
