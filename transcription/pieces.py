@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import socket
-import threading
 import time
 from dataclasses import asdict
 from datetime import timedelta
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -396,38 +395,18 @@ def finished(mine: Any, piece: Piece, result: dict[str, Any]) -> None:
         )
 
 
-class PieceBeat(threading.Thread):
-    """Writes the piece's beat_at every HEARTBEAT_SECONDS and notices within
-    runner.CHECK_SECONDS when the piece stops being this job's."""
+class PieceBeat(runner.Beat):
+    """Writes the piece's beat_at, and notices when the piece stops being this job's."""
 
     def __init__(self, mine: Any) -> None:
-        super().__init__(name="piece-heartbeat", daemon=True)
+        super().__init__("piece-heartbeat")
         self.mine = mine
-        self.lost = threading.Event()
-        self._stop_event = threading.Event()
 
-    def run(self) -> None:
-        last_beat = time.monotonic()
-        try:
-            while not self._stop_event.wait(min(runner.CHECK_SECONDS, settings.HEARTBEAT_SECONDS)):
-                try:
-                    if time.monotonic() - last_beat >= settings.HEARTBEAT_SECONDS:
-                        last_beat = time.monotonic()
-                        ours = self.mine.update(beat_at=timezone.now()) == 1
-                    else:
-                        ours = self.mine.exists()
-                except DatabaseError:
-                    logger.warning("A piece's heartbeat failed", exc_info=True)
-                    continue
-                if not ours:
-                    self.lost.set()
-                    return
-        finally:
-            connections.close_all()
+    def beat(self) -> bool:
+        return self.mine.update(beat_at=timezone.now()) == 1
 
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=10)
+    def still_ours(self) -> bool:
+        return self.mine.exists()
 
 
 def transcribe_piece(task_id: str, piece_id: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import math
 import os
 import socket
 import threading
@@ -47,18 +48,23 @@ class Stopped(Exception):
     """The task is no longer ours: cancelled by its owner or taken over by the sweeper."""
 
 
-class Heartbeat(threading.Thread):
-    """Writes Task.heartbeat_at while the decode loop may be blocked in native code, and
-    notices within CHECK_SECONDS when the task stops being ours."""
+class Beat(threading.Thread):
+    """Keeps a claim alive while the decode loop may be blocked in native code: `beat()` every
+    HEARTBEAT_SECONDS, `still_ours()` in between, and `lost` set within CHECK_SECONDS once the
+    work stops being ours. A task's attempt (Heartbeat) and a piece of one
+    (transcription.pieces.PieceBeat) say what beating and owning mean."""
 
-    def __init__(self, claim: Claim, deadline: float) -> None:
-        super().__init__(name=f"heartbeat-{claim.task_id}", daemon=True)
-        self.claim = claim
+    def __init__(self, name: str, deadline: float = math.inf) -> None:
+        super().__init__(name=name, daemon=True)
         self.deadline = deadline
         self.lost = threading.Event()
-        # The directory of this attempt's local copies, kept fresh while the attempt lives.
-        self.scratch: Path | None = None
         self._stop_event = threading.Event()
+
+    def beat(self) -> bool:
+        raise NotImplementedError
+
+    def still_ours(self) -> bool:
+        raise NotImplementedError
 
     def run(self) -> None:
         last_beat = time.monotonic()
@@ -66,23 +72,16 @@ class Heartbeat(threading.Thread):
             while not self._stop_event.wait(min(CHECK_SECONDS, settings.HEARTBEAT_SECONDS)):
                 now = time.monotonic()
                 if now > self.deadline + STUCK_GRACE_SECONDS:
-                    logger.error(
-                        "Task %s is stuck past its deadline; no more heartbeats", self.claim.task_id
-                    )
+                    logger.error("%s is stuck past its deadline; no more heartbeats", self.name)
                     return
                 try:
                     if now - last_beat >= settings.HEARTBEAT_SECONDS:
-                        mine = self.claim.beat()
+                        mine = self.beat()
                         last_beat = now
-                        if self.scratch is not None:
-                            with contextlib.suppress(OSError):
-                                os.utime(self.scratch)
                     else:
-                        mine = self.claim.is_current()
+                        mine = self.still_ours()
                 except Exception:
-                    logger.warning(
-                        "Heartbeat for task %s failed", self.claim.task_id, exc_info=True
-                    )
+                    logger.warning("%s failed", self.name, exc_info=True)
                     continue
                 if not mine:
                     self.lost.set()
@@ -93,6 +92,26 @@ class Heartbeat(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
         self.join(timeout=10)
+
+
+class Heartbeat(Beat):
+    """Writes Task.heartbeat_at for one attempt, and notices when the task stops being ours."""
+
+    def __init__(self, claim: Claim, deadline: float) -> None:
+        super().__init__(f"heartbeat-{claim.task_id}", deadline)
+        self.claim = claim
+        # The directory of this attempt's local copies, kept fresh while the attempt lives.
+        self.scratch: Path | None = None
+
+    def beat(self) -> bool:
+        mine = self.claim.beat()
+        if self.scratch is not None:
+            with contextlib.suppress(OSError):
+                os.utime(self.scratch)
+        return mine
+
+    def still_ours(self) -> bool:
+        return self.claim.is_current()
 
 
 def worker_name() -> str:
