@@ -9,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu bench-batched bench-chunks bench-memory gpu-check bench-stall bench-latency chaos fuzz load ci clean
+.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu bench-batched bench-chunks bench-scaling bench-memory gpu-check bench-stall bench-latency chaos fuzz load ci clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -114,6 +114,11 @@ bench-batched: install-dev
 # item 2): both times, the ratio (target <= 0.6) and WERs in bench/RESULTS.md.
 bench-chunks: install-dev
 	$(PY) scripts/services.py -- $(PY) bench/chunks.py $(CHUNKS_ARGS)
+
+# Four 3-minute uploads at once on two warm workers against the engine alone on one (issue 18
+# item 1): the last completion <= 1.15 x ceil(4/2) x the engine time, bench/RESULTS.md.
+bench-scaling: install-dev
+	$(PY) scripts/services.py -- $(PY) bench/scaling.py $(SCALING_ARGS)
 
 # make run's processes on a temporary STORAGE_ROOT, one task on `base`: PSS per process, the worker
 # against a bare engine, the rest against 250 MiB (bench/RESULTS.md's Memory section).

@@ -64,13 +64,17 @@ class Row:
     note: str = ""
 
 
-def setup_django(model: str) -> None:
+def setup_django(model: str, *, sequential: bool = True) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "writers.settings")
     os.environ["MODEL_NAME"] = model
     # The sequential decoder throughout, in this process and the worker, as these rows always
     # measured it; batched against sequential for long audio is `make bench-batched`.
-    os.environ["BATCHED_LONG_SECONDS"] = "0"
+    # sequential=False: the production choice (BATCHED_LONG_SECONDS's default) in both.
+    if sequential:
+        os.environ["BATCHED_LONG_SECONDS"] = "0"
+    else:
+        os.environ.pop("BATCHED_LONG_SECONDS", None)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("WORKER_LOG_LEVEL", "WARNING")
     os.environ.setdefault("ENABLE_RESOURCE_MONITORING", "0")
