@@ -336,9 +336,10 @@ class PostgresServer:
                 "full_page_writes=off",
                 "-c",
                 "max_connections=200",
+                *self._statement_log(),
             ],
             stdout=subprocess.DEVNULL,
-            stderr=open(self.directory / "postgres.log", "wb"),
+            stderr=open(os.environ.get("WRITERS_PG_LOG") or self.directory / "postgres.log", "ab"),
             cwd=self.directory,
             **self._as_owner(),
         )
@@ -358,6 +359,21 @@ class PostgresServer:
             **self._as_owner(),
         )
         return self
+
+    @staticmethod
+    def _statement_log() -> list[str]:
+        """WRITERS_PG_LOG=FILE: every statement, connection and disconnection into FILE (kept
+        after the run) with its time, backend pid, database and application name, to read which
+        connection ran what, e.g. when a test's rows turn up committed."""
+        if not os.environ.get("WRITERS_PG_LOG"):
+            return []
+        settings = {
+            "log_statement": "all",
+            "log_connections": "on",
+            "log_disconnections": "on",
+            "log_line_prefix": "%m [%p] %d %a ",
+        }
+        return [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
