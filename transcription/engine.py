@@ -52,6 +52,12 @@ ASSEMBLY_STALE_SECONDS = 600
 # Whisper decodes 30-second windows: a shorter clip costs a whole window.
 WINDOW_SECONDS = 30.0
 SAMPLE_RATE = 16000
+# A long recording's pieces (speech_cuts) hold even shares of its speech, each cut at the
+# longest pause within this share of a piece's speech of the even point: no piece is more than
+# 1/16 off an even share, and most cuts still find a pause between sentences.
+CUT_REACH = 1 / 16
+# decode_span: a first frame this much after the span's start is padded, not decoded whole.
+SPAN_SLACK_SECONDS = 0.1
 # Language per stretch (language_plan): a stretch detected at least this sure is one language;
 # an unsure one is halved down to LANGUAGE_MIN_SECONDS. Measured with base on espeak-ng: 9 s of
 # German 0.85, 11 s of Persian 0.88, 8 s of English 0.95, 8.3 s German then 8.3 s English 0.75
@@ -612,6 +618,58 @@ def decode(path: Path, *, split_stereo: bool = False) -> Any:
     return audio
 
 
+def decode_span(path: Path, start: float, end: float) -> Any:
+    """Decode only `start`..`end` seconds of the recording to 16 kHz mono samples: a seek to
+    the frame at or before `start`, and no decoding past `end` (a piece of a long recording,
+    transcription.pieces, which `decode` checked whole when it was cut). The samples of
+    `decode(path)` there, but for the resampler's first few; the whole decode, sliced, when
+    the container cannot say where its frames lie."""
+    import av
+    import numpy as np
+
+    if not path.is_file():
+        raise FileMissing("The uploaded file is missing; upload it again.")
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    chunks: list[Any] = []
+    first: float | None = None
+    samples = 0
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            stream = container.streams.audio[0]
+            if start > 0 and stream.time_base:
+                container.seek(int(start / stream.time_base), stream=stream)
+            frames = container.decode(stream)
+            while first is None or first + samples / SAMPLE_RATE < end:
+                try:
+                    frame = next(frames)
+                except StopIteration:
+                    chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(None)]
+                    break
+                except av.InvalidDataError:
+                    # A damaged frame, skipped as faster_whisper's decode_audio does.
+                    continue
+                if first is None:
+                    # An MP3's first frame starts after its encoder's delay (some 25 ms).
+                    if frame.time is None or frame.time > start + SPAN_SLACK_SECONDS:
+                        return decode(path)[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+                    first = frame.time
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+                    samples += len(chunks[-1])
+    except (av.FFmpegError, ValueError, IndexError) as exc:
+        raise DecodeError(
+            "The file could not be read as audio: it is damaged or not a supported format."
+        ) from exc
+    if first is None or not chunks:
+        raise DecodeError("The file holds no audio that could be decoded: it is damaged or empty.")
+    audio = np.concatenate(chunks).astype(np.float32) / 32768.0
+    skip = round((start - first) * SAMPLE_RATE)
+    if skip < 0:
+        audio = np.concatenate([np.zeros(-skip, dtype=np.float32), audio])
+        skip = 0
+    return audio[skip : skip + int(end * SAMPLE_RATE) - int(start * SAMPLE_RATE)]
+
+
 def speech_regions(audio: Any) -> list[tuple[float, float]]:
     """Where someone speaks in 16 kHz samples, in seconds, by faster-whisper's Silero VAD
     (onnxruntime, no CTranslate2). Pauses of 0.3 s already separate regions: speaker
@@ -627,28 +685,32 @@ def speech_regions(audio: Any) -> list[tuple[float, float]]:
 
 def speech_cuts(path: Path, pieces: int) -> list[tuple[float, float]]:
     """`pieces` stretches (start, end) covering the recording in order, each cut in the middle
-    of a pause (between two of speech_regions), so no speech crosses a cut: the longest pause
-    within a quarter piece of each even share of the length (between sentences rather than
-    within one), else the nearest; fewer stretches when it has fewer pauses. Decodes the file
-    once."""
+    of a pause (between two of speech_regions), so no speech crosses a cut, and each holding
+    about the same seconds of speech: what a piece costs to decode follows its speech, not its
+    length (silence is skipped or cheap), so pieces of equal length can take very different
+    times. Near each even share of the speech (within CUT_REACH of a piece's speech) the
+    longest pause, between sentences rather than within one, else the nearest; fewer
+    stretches when it has fewer pauses. Decodes the file once."""
     audio = decode(path)
     duration = round(len(audio) / SAMPLE_RATE, 3)
     regions = speech_regions(audio)
-    # (middle, length) of every pause.
-    pauses = [
-        (round((end + start) / 2, 3), start - end)
-        for (_, end), (start, _) in itertools.pairwise(regions)
-    ]
-    reach = duration / pieces / 4
+    # (middle, length, speech before it) of every pause.
+    pauses: list[tuple[float, float, float]] = []
+    spoken = 0.0
+    for (start, end), (following, _) in itertools.pairwise(regions):
+        spoken += end - start
+        pauses.append((round((end + following) / 2, 3), following - end, spoken))
+    total = sum(end - start for start, end in regions)
+    reach = total / pieces * CUT_REACH
     cuts: list[float] = []
     for share in range(1, pieces):
-        target = duration * share / pieces
+        target = total * share / pieces
         later = [pause for pause in pauses if not cuts or pause[0] > cuts[-1]]
-        near = [pause for pause in later if abs(pause[0] - target) <= reach]
+        near = [pause for pause in later if abs(pause[2] - target) <= reach]
         if near:
             cuts.append(max(near, key=lambda pause: pause[1])[0])
         elif later:
-            cuts.append(min(later, key=lambda pause: abs(pause[0] - target))[0])
+            cuts.append(min(later, key=lambda pause: abs(pause[2] - target))[0])
     bounds = [0.0, *cuts, duration]
     return list(itertools.pairwise(bounds))
 
@@ -915,15 +977,21 @@ def confidence(segments: list[dict[str, Any]]) -> float | None:
 def _channels(path: Path, choice: str) -> tuple[list[Any], dict[str, Any] | None]:
     """The audio to transcribe, one array per speaker channel, and the stereo measurement:
     [mono] or [left, right] when `choice` is split, or auto and stereo_verdict says so."""
-    if choice == "mix" or (choice == "auto" and channel_count(path) != 2):
-        return [decode(path)], None
-    if choice == "split" and channel_count(path) < 2:
+    if mixed(path, choice):
         return [decode(path)], None
     left, right = decode(path, split_stereo=True)
     verdict = stereo_verdict(left, right)
     if choice == "split" or verdict["split"]:
         return [left, right], verdict
     return [(left + right) / 2], verdict
+
+
+def mixed(path: Path, choice: str) -> bool:
+    """Whether `_channels` hears the recording as one track: mixed to mono, never split."""
+    if choice == "mix":
+        return True
+    count = channel_count(path)
+    return count != 2 if choice == "auto" else count < 2
 
 
 def _plan(loaded: LoadedModel, audio: Any, options: Options, language: str | None) -> list[Stretch]:
@@ -972,11 +1040,18 @@ def transcribe(
     transcription.pieces): `duration` and progress are the stretch's, segment and word times
     the recording's.
     """
-    tracks, stereo = _channels(Path(audio_path), options.channels)
     offset = 0.0
-    if clip is not None:
-        offset, until = clip
-        tracks = [audio[int(offset * SAMPLE_RATE) : int(until * SAMPLE_RATE)] for audio in tracks]
+    if clip is not None and mixed(Path(audio_path), options.channels):
+        # Only the piece is decoded: the rest of the recording is other workers' (pieces).
+        offset = clip[0]
+        tracks, stereo = [decode_span(Path(audio_path), *clip)], None
+    else:
+        # A stereo recording is measured whole, so that every piece splits it alike.
+        tracks, stereo = _channels(Path(audio_path), options.channels)
+        if clip is not None:
+            offset, until = clip
+            span = slice(int(offset * SAMPLE_RATE), int(until * SAMPLE_RATE))
+            tracks = [audio[span] for audio in tracks]
     split = len(tracks) > 1
     duration = len(tracks[0]) / SAMPLE_RATE
     loaded = get_model(options.model_name or settings.MODEL_NAME)

@@ -235,6 +235,10 @@ class Parent:
         lost = Q(status=Piece.Status.RUNNING, beat_at__lt=stale) & ~Q(worker=self.worker)
         for piece in self.rows().filter(lost | Q(status=Piece.Status.FAILED)).order_by("index"):
             if piece.status == Piece.Status.FAILED and piece.tries >= PIECE_TRIES:
+                # The failed task keeps what the other pieces said (runner.Transcription.failed
+                # stores its last partial result).
+                self.refresh(now=True)
+                self.job.latest = self.stitch(partial=True)
                 raise PieceFailed(piece)
             logger.warning(
                 "Task %s: piece %d %s on %s; transcribing it here",
@@ -273,11 +277,11 @@ class Parent:
         self.results[piece.index] = result
         finished(mine, piece, result)
 
-    def refresh(self) -> bool:
+    def refresh(self, *, now: bool = False) -> bool:
         """Read the results the pieces' rows hold (partial for those running elsewhere), as
         often as the attempt saves its own partial result (HEARTBEAT_SECONDS), so progress
-        covers the whole recording; whether it read them."""
-        if time.monotonic() - self.loaded_at < settings.HEARTBEAT_SECONDS:
+        covers the whole recording, or `now`; whether it read them."""
+        if not now and time.monotonic() - self.loaded_at < settings.HEARTBEAT_SECONDS:
             return False
         self.loaded_at = time.monotonic()
         for index, result in self.rows().exclude(result=None).values_list("index", "result"):

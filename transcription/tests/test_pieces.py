@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from bench import speech_clips
 from conftest import JFK_FLAC, JFK_TEXT
 from tasks_app.models import Attempt, Kind, Status, Task
 from tasks_app.services import cancel_task, load_result, retry_task
-from transcription import engine, pieces
+from transcription import engine, jobs, pieces, runner
 from transcription.models import Piece, WorkerProcess
 from transcription.services import enqueue_task
 from transcription.tests.conftest import status_of, wait_for, word_error_rate
@@ -110,19 +111,71 @@ def test_it_counts_idle_workers_less_the_media_work_waiting_for_them(
     assert pieces.idle_workers(task_id=None) == 1
 
 
-def test_it_cuts_in_the_middle_of_pauses_near_even_shares(speech_80s: Path) -> None:
+def speech_in(bounds: list[tuple[float, float]], regions: list[tuple[float, float]]) -> list[float]:
+    """Seconds of speech (of `regions`) within each of `bounds`."""
+    return [sum(max(0.0, min(e, b) - max(s, a)) for s, e in regions) for a, b in bounds]
+
+
+def test_it_cuts_in_the_middle_of_pauses_near_even_shares_of_the_speech(
+    speech_80s: Path,
+) -> None:
     bounds = engine.speech_cuts(speech_80s, 3)
 
-    duration = len(engine.decode(speech_80s)) / engine.SAMPLE_RATE
+    audio = engine.decode(speech_80s)
     assert len(bounds) == 3
-    assert bounds[0][0] == 0 and bounds[-1][1] == pytest.approx(duration, abs=0.01)
+    assert bounds[0][0] == 0 and bounds[-1][1] == pytest.approx(len(audio) / 16000, abs=0.01)
     assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
     cuts = [end for _start, end in bounds[:-1]]
-    speech = engine.speech_regions(engine.decode(speech_80s))
+    speech = engine.speech_regions(audio)
     assert not [(cut, s) for cut in cuts for s in speech if s[0] < cut < s[1]]
-    # Sentences here last a few seconds: the pause nearest each third is close to it.
-    for share, cut in enumerate(cuts, start=1):
-        assert abs(cut - duration * share / 3) < 8
+    # Sentences here last a few seconds: the pause nearest each third of the speech is close.
+    held = speech_in(bounds, speech)
+    assert max(held) - min(held) < 6, held
+
+
+@pytest.fixture(scope="module")
+def jfk_3x_sparse_end(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """jfk.flac twice with short pauses, 25 s of silence, jfk.flac once more (62 s): the
+    middle of its length is silence, the middle of its speech lies in the second jfk."""
+    import numpy as np
+
+    jfk = engine.decode(JFK_FLAC)
+    pause = np.zeros(int(1.5 * engine.SAMPLE_RATE), dtype=np.float32)
+    silence = np.zeros(25 * engine.SAMPLE_RATE, dtype=np.float32)
+    target = tmp_path_factory.mktemp("audio") / "jfk_3x_sparse_end.flac"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "f32le", "-ar", "16000", "-ac", "1", "-i", "-"]
+        + [str(target)],
+        input=np.concatenate([jfk, pause, jfk, pause, silence, jfk, pause]).tobytes(),
+        check=True,
+        timeout=60,
+    )
+    return target
+
+
+def test_it_cuts_by_the_speech_not_the_length(jfk_3x_sparse_end: Path) -> None:
+    bounds = engine.speech_cuts(jfk_3x_sparse_end, 2)
+
+    # Not in the long silence, where half the length lies: in the second jfk's pauses.
+    assert 13 < bounds[0][1] < 24
+    held = speech_in(bounds, engine.speech_regions(engine.decode(jfk_3x_sparse_end)))
+    # jfk.flac's longest phrase is about 3 s: the pause nearest half its speech is that close.
+    assert abs(held[0] - held[1]) < 4, held
+
+
+def test_it_decodes_a_span_alone_as_the_whole_decode_has_it(jfk_flac: Path) -> None:
+    import numpy as np
+
+    whole = engine.decode(jfk_flac)
+
+    for start, end in [(0.0, 4.0), (3.25, 9.0), (7.0, 11.0)]:
+        span = engine.decode_span(jfk_flac, start, end)
+        same = whole[int(start * 16000) : int(end * 16000)]
+        assert len(span) == len(same)
+        # jfk.flac is 44.1 kHz: the resampler starts afresh on the span, a fraction of a
+        # sample off the whole decode's; the same sound at the same moment (one sample late
+        # or early would correlate at about 0.9).
+        assert np.corrcoef(span[1600:], same[1600:])[0, 1] > 0.99
 
 
 def test_it_transcribes_a_clip_with_the_recordings_times(speech_80s: Path) -> None:
@@ -202,3 +255,101 @@ def test_it_cancels_midway_and_a_retry_keeps_the_done_pieces(
     # Piece 0 was not transcribed again.
     assert tries == {0: 1, 1: 1, 2: 1}
     assert Task.objects.get(pk=task.pk).attempts == 2
+
+
+def stored(task: Task) -> Path:
+    return Path(settings.STORAGE_ROOT) / task.file_path
+
+
+def run_parent_after(task: Task, before: Any) -> None:
+    """The task's own job, whose recording is cut in two, after `before(pieces)` ran between
+    the cut and the parent's work (what piece jobs elsewhere did meanwhile)."""
+
+    def work(job: runner.Transcription, task: Task) -> dict[str, Any]:
+        options = engine.Options.for_task(task)
+        made = pieces.plan(task, options, job.audio_path)
+        assert len(made) == 2
+        before(made)
+        return pieces.Parent(job, task, options, made).run()
+
+    Task.objects.filter(pk=task.pk).update(status=Status.IN_PROGRESS)
+    runner.Transcription(str(task.pk), task.file_path, work).run()
+
+
+def test_it_transcribes_a_piece_whose_job_failed_once_again_in_the_tasks_own_job(
+    split: Any, file_task: Any, jfk_2x: Path, queues: Any
+) -> None:
+    split.CHUNK_MIN_SECONDS = 10
+    idle_worker()
+    task = file_task(jfk_2x)
+
+    def second_fails(made: list[Piece]) -> None:
+        # The piece's worker finds no file (a host whose disk lost it): a real failure.
+        stored(task).rename(stored(task).with_suffix(".away"))
+        pieces.transcribe_piece(str(task.pk), made[1].pk)
+        stored(task).with_suffix(".away").rename(stored(task))
+
+    run_parent_after(task, second_fails)
+
+    assert status_of(task) == Status.COMPLETED
+    assert list(Piece.objects.filter(task=task).values_list("status", "tries")) == [
+        ("done", 1),
+        ("done", 2),
+    ]
+    result = load_result(Task.objects.get(pk=task.pk))
+    assert word_error_rate(" ".join([JFK_TEXT] * 2), result["text"]) == 0
+
+
+def test_it_fails_the_task_with_the_pieces_reason_when_it_fails_again(
+    split: Any, file_task: Any, jfk_2x: Path, queues: Any
+) -> None:
+    split.CHUNK_MIN_SECONDS = 10
+    idle_worker()
+    task = file_task(jfk_2x)
+
+    def first_done_second_fails_for_good(made: list[Piece]) -> None:
+        pieces.transcribe_piece(str(task.pk), made[0].pk)
+        # Gone for good: the piece's job fails, then the parent's try of it.
+        stored(task).unlink()
+        pieces.transcribe_piece(str(task.pk), made[1].pk)
+
+    run_parent_after(task, first_done_second_fails_for_good)
+
+    task.refresh_from_db()
+    assert task.status == Status.FAILED
+    assert task.error_code == "FILE_MISSING"
+    assert task.error_message == (
+        "Part 2 of the recording (0:11-0:25) could not be transcribed: "
+        "The uploaded file is missing; upload it again."
+    )
+    assert list(Piece.objects.filter(task=task).values_list("status", "tries")) == [
+        ("done", 1),
+        ("failed", 2),
+    ]
+    # What the first piece said is kept with the failure.
+    assert task.transcript_text.startswith("And so")
+
+
+def test_it_transcribes_every_piece_itself_when_redis_is_down(
+    split: Any, file_task: Any, jfk_2x: Path
+) -> None:
+    split.CHUNK_MIN_SECONDS = 10
+    idle_worker()
+    task = file_task(jfk_2x)
+    Task.objects.filter(pk=task.pk).update(status=Status.IN_PROGRESS)
+    # Nothing listens there: connecting is refused at once.
+    split.RQ_QUEUES = {
+        name: {**config, "URL": "redis://127.0.0.1:9/0"}
+        for name, config in settings.RQ_QUEUES.items()
+    }
+
+    jobs.transcribe_audio(str(task.pk), task.file_path)
+
+    assert status_of(task) == Status.COMPLETED
+    parent = Attempt.objects.get(task=task).worker
+    assert list(Piece.objects.filter(task=task).values_list("status", "tries", "worker")) == [
+        ("done", 1, parent),
+        ("done", 1, parent),
+    ]
+    result = load_result(Task.objects.get(pk=task.pk))
+    assert word_error_rate(" ".join([JFK_TEXT] * 2), result["text"]) == 0
