@@ -11,7 +11,8 @@ figures come from one run:
   workers start and again after they stop, so drift in the machine's load shows;
 - N uploads of the clip through the API, back to back as fast as the API takes them (one user,
   so fair queues keep their order), on W warm workers (`manage.py transcription_worker
-  --concurrency W`, each has transcribed jfk.flac first): each task's upload (the API's 202) ->
+  --concurrency W`, each has first transcribed jfk.flac, repeated past BATCHED_LONG_SECONDS
+  when the clip is decoded batched, as this process has): each task's upload (the API's 202) ->
   `completed_at`, and the last completion from the first upload's 202.
 The ratio is last / (ceil(N/W) x engine time). The clip is bench/speech_clips.py's *english* one
 (185 s: six espeak-ng voices, jfk.flac twice, pauses). Prints the table and writes it to
@@ -25,8 +26,10 @@ import argparse
 import gc
 import math
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from bench import speech_clips  # noqa: E402 (after the path above)
 from bench.chunks import start_workers, stop  # noqa: E402
 from bench.results import write_section  # noqa: E402
-from bench.run import JFK, JFK_TEXT, Api, engine_run, setup_django  # noqa: E402
+from bench.run import JFK, JFK_TEXT, Api, engine_run, long_clip, setup_django  # noqa: E402
 
 HEADING = "## Workers scaling with cores"
 TARGET_RATIO = 1.15
@@ -49,6 +52,18 @@ LOOK_SECONDS = 1.0
 # below this share of all cores: the lock keeps other benches and tests off, not everything.
 QUIET_SHARE = 0.2
 QUIET_WAIT_SECONDS = 120
+
+
+NOTES = """\
+How to read the pieces: a task in pieces whose pieces all ran on one worker ("2 (1)") was cut
+because the other worker was idle and nothing waited when its job planned (the next upload had
+not arrived yet; transcription.pieces.idle_workers counts queued work as taking an idle worker);
+by the time its second piece was queued the next upload had the other worker, so the task's own
+job transcribed every piece and paid the cut (a VAD pass over the recording, one decode per
+piece) for nothing; the piece job left in the queue finds no piece to take. Fair queues: one
+user, so the reorder before each dequeue keeps the queued order and costs only its queries. The
+engine's CPU seconds can exceed its wall seconds: threads other than the decoder's one (the
+batched pipeline's VAD among them)."""
 
 
 def ratio(last_seconds: float, engine_seconds: float, uploads: int, workers: int) -> float:
@@ -93,27 +108,28 @@ def wait_all(task_ids: list[str], timeout: float) -> None:
         raise SystemExit(f"task {task.pk} ended {task.status}: {task.error_message}")
 
 
-def warm(api: Api, workers: int) -> None:
-    """Every worker process has transcribed once (model loaded and used), as deployed."""
+def warm(api: Api, workers: int, clip: Path) -> None:
+    """Every worker process has transcribed `clip` once (model loaded and used), as deployed."""
     from tasks_app.models import Attempt
 
     ids: list[str] = []
     for _round in range(5):
-        ids += [api.upload(JFK)[0] for _ in range(workers)]
+        ids += [api.upload(clip)[0] for _ in range(workers)]
         wait_all(ids, timeout=300)
         if Attempt.objects.filter(task_id__in=ids).values("worker").distinct().count() >= workers:
             return
     raise SystemExit("not every worker took a warm-up task")
 
 
-def measure(api: Api, clip: Path, uploads: int, workers: int) -> dict[str, Any]:
-    """`uploads` uploads of `clip` at once on `workers` warm, idle worker processes."""
+def measure(api: Api, clip: Path, uploads: int, workers: int, warm_clip: Path) -> dict[str, Any]:
+    """`uploads` uploads of `clip` at once on `workers` idle worker processes warmed on
+    `warm_clip`."""
     from tasks_app.models import Attempt, Task
     from tasks_app.services import load_result
 
     supervisor = start_workers(workers)
     try:
-        warm(api, workers)
+        warm(api, workers, warm_clip)
         busy = wait_quiet()
         load = os.getloadavg()[0]
         sent = [api.upload(clip) for _ in range(uploads)]
@@ -135,6 +151,7 @@ def measure(api: Api, clip: Path, uploads: int, workers: int) -> dict[str, Any]:
                 "end": task.completed_at.timestamp() - first,
                 "worker_engine": run.get("wall_seconds"),
                 "pieces": pieces.get("count", 1),
+                "piece_workers": len(set(pieces.get("workers", []))) or 1,
                 "worker": Attempt.objects.filter(task=task).order_by("number").last().worker,
                 "batched": run.get("batched"),
             }
@@ -165,22 +182,27 @@ def main() -> None:
     batched = engine.batched_for(
         engine.Options(model_name=args.model), seconds, engine.resolve_device()[0]
     )
-    # Warm, and frozen as the worker freezes its start-up objects (faster-whisper's gc.collect()
-    # on every decode would walk them).
-    engine_run(JFK, args.model)
+    workdir = Path(tempfile.mkdtemp(prefix="writers-scaling-"))
+    # Warm on the decoder the clip gets: the first batched run of a process took 6-8 s more
+    # than the next ones on this clip (setting up the batched pipeline and its VAD).
+    warm_clip = long_clip(workdir, settings.BATCHED_LONG_SECONDS + 1)[0] if batched else JFK
+    engine_run(warm_clip, args.model)
+    # Frozen as the worker freezes its start-up objects (faster-whisper's gc.collect() on every
+    # decode would walk them).
     gc.freeze()
     api = Api()
     quiet = {"before": wait_quiet()}
     load = {"before": os.getloadavg()[0]}
     before = engine_seconds(clip, args.model, args.engine_runs)
     print(f"engine: {before}")
-    found = measure(api, clip, args.uploads, args.workers)
+    found = measure(api, clip, args.uploads, args.workers, warm_clip)
     for task in found["tasks"]:
         print(f"task {task['number']}: {task['completed']:.1f} s, {task['pieces']} piece(s)")
     quiet["after"] = wait_quiet()
     load["after"] = os.getloadavg()[0]
     after = engine_seconds(clip, args.model, args.engine_runs)
     print(f"engine after: {after}")
+    shutil.rmtree(workdir, ignore_errors=True)
     table = render(
         found,
         {"before": before, "after": after},
@@ -236,7 +258,7 @@ def render(
         + f"; median {engine_time:.1f} s.",
         "",
         "| upload | 202 after the first | 202 -> started | 202 -> completed | worker's engine "
-        "time | pieces | batched | worker |",
+        "time | pieces (workers that ran them) | batched | worker |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for task in found["tasks"]:
@@ -244,7 +266,8 @@ def render(
         lines.append(
             f"| {task['number']} | {task['uploaded']:.2f} s | {task['started']:.1f} s | "
             f"{task['completed']:.1f} s | "
-            f"{'-' if engine_s is None else f'{engine_s:.1f} s'} | {task['pieces']} | "
+            f"{'-' if engine_s is None else f'{engine_s:.1f} s'} | "
+            f"{task['pieces']} ({task['piece_workers']}) | "
             f"{'yes' if task['batched'] else 'no'} | {task['worker']} |"
         )
     lines += [
@@ -252,6 +275,8 @@ def render(
         f"Last completion {last:.1f} s after the first 202; CPU use before the uploads "
         f"{found['busy']:.0%} of the cores, load average (1 min) {found['load']:.2f} when they "
         f"started, {found['load_after']:.2f} at the end.",
+        "",
+        NOTES,
     ]
     return "\n".join(lines) + "\n"
 
