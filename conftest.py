@@ -136,7 +136,8 @@ def _no_browser_loop(request: Any) -> Iterator[None]:
     """Playwright's sync API (the session's browser of e2e/) leaves its event loop marked as
     running in the main thread, after which Django's test client cannot call an async view
     (asgiref's AsyncToSync refuses). Tests outside e2e/ never drive the browser: the mark is
-    lifted for them and put back after."""
+    lifted for them and put back after, around the test's database (see
+    pytest_collection_modifyitems)."""
     import asyncio
 
     if request.node.nodeid.startswith("e2e/"):
@@ -148,6 +149,63 @@ def _no_browser_loop(request: Any) -> Iterator[None]:
         yield
     finally:
         asyncio.events._set_running_loop(loop)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`_no_browser_loop` just before pytest-django's `_django_db_marker` (a plugin's autouse
+    fixture, otherwise set up first): while a loop is marked as running, Django's `connections`
+    hands out a connection of the asyncio context instead of the thread's (asgiref's
+    thread-critical Local). A `django_db`-marked test run after a browser test in the same
+    process (as pytest-xdist's processes do) began its transaction on the one while its
+    fixtures and body wrote on the other, in autocommit: committed, for the tests after."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names and {"_no_browser_loop", "_django_db_marker"} <= set(names):
+            names.remove("_no_browser_loop")
+            names.insert(names.index("_django_db_marker"), "_no_browser_loop")
+
+
+def in_a_rolled_back_transaction(item: pytest.Item) -> bool:
+    """Whether pytest-django runs `item` inside a transaction it rolls back after (a `db` or
+    `django_db` test, not a transactional one)."""
+    from pytest_django.plugin import validate_django_db
+
+    names = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    if marker is None and "db" not in names:
+        return False
+    transactional = marker is not None and any(validate_django_db(marker)[:2])
+    return not transactional and not names & {
+        "transactional_db",
+        "live_server",
+        "django_db_reset_sequences",
+    }
+
+
+def check_in_transaction(item: pytest.Item, what: str) -> None:
+    """Fail `item` when the connection its code uses is not inside its test transaction: what it
+    wrote was committed and stays for the tests after it (as UniqueViolation on the cast)."""
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        pytest.fail(
+            f"{item.nodeid}: {what} ran outside the test's transaction (the connection in use "
+            "is in autocommit): its rows are committed and outlive the test",
+            pytrace=False,
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """A test that pytest-django runs in a transaction must still be in it after its fixtures
+    and after its body (an attribute read, no query)."""
+    guarded = in_a_rolled_back_transaction(item)
+    if guarded:
+        check_in_transaction(item, "its fixtures")
+    result = yield
+    if guarded:
+        check_in_transaction(item, "its body")
+    return result
 
 
 @pytest.fixture(autouse=True)
