@@ -26,6 +26,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,13 +38,18 @@ from bench.run import JFK, JFK_TEXT, Api, epoch, setup_django  # noqa: E402
 HEADING = "## One long recording over idle workers"
 TARGET_RATIO = 0.6
 NOTES = """\
-What the two-worker time holds besides half the decoding: the task's own job decodes the file and
-runs the VAD over all of it to choose the cut before the other piece is queued; the other worker
-then fetches, decodes and cuts out its piece; the pieces are cut at pauses near the middle, not
-by their speech, so one may hold more to decode; and the stitch and the final write. On this
-2-core machine shared with other sessions' work two workers have two cores only when nothing
-else runs, while one worker leaves the other core to the rest: read the ratio with the load
-average beside it."""
+How two workers share the recording: the task's own job decodes the file and runs the VAD over
+all of it (about a second for 3 minutes) to choose the cut, in a pause near half of its speech
+(not of its length: silence costs little), queues the other piece and transcribes its own at
+once; the other worker decodes only its piece of the file. A piece still costs more or less
+than its share of the speech says: the engine detects the language of every stretch
+(`language_plan`), and a stretch the model is unsure of (some espeak-ng voices here) is detected
+again in halves, so what a piece costs depends on how sure the model is of its voices, which no
+cut knows beforehand. The last column says where the time went (seconds from the 202): the
+claim, each piece (its stretch, its speech, the engine's own time on it, when it was done), the
+completion. On this 2-core machine shared with other sessions' work two workers have two cores
+only when nothing else runs, while one worker leaves the other core to the rest: read the ratio
+with the load average beside it."""
 WER_TOLERANCE = 0.01
 
 
@@ -92,7 +98,8 @@ def measure(api: Api, count: int, clip: Path, runs: int) -> list[dict[str, float
             load = os.getloadavg()[0]
             task_id, accepted = api.upload(clip)
             task = api.wait_completed(task_id, timeout=900)
-            result = load_result(Task.objects.get(pk=task_id))
+            row = Task.objects.get(pk=task_id)
+            result = load_result(row)
             pieces = result["run"].get("pieces") or {}
             found.append(
                 {
@@ -102,12 +109,34 @@ def measure(api: Api, count: int, clip: Path, runs: int) -> list[dict[str, float
                     "workers": len(set(pieces.get("workers", []))) or 1,
                     "batched": result["run"].get("batched"),
                     "load": load,
+                    "phases": phases(row, clip, accepted, epoch(task["completed_at"])),
                 }
             )
             print(f"{count} worker(s): {found[-1]['seconds']:.1f} s, {found[-1]['pieces']} pieces")
     finally:
         stop(supervisor)
     return found
+
+
+def phases(task: Any, clip: Path, accepted: float, completed: float) -> str:
+    """Where the time from the 202 went: the claim, then each piece (its stretch of the
+    recording, seconds of speech in it, the engine's own wall time on it, when it was done),
+    then the completion; all from the API's 202."""
+    from transcription import engine
+    from transcription.models import Piece
+
+    parts = [f"claimed +{task.started_at.timestamp() - accepted:.1f}"]
+    rows = list(Piece.objects.filter(task=task).order_by("index"))
+    regions = engine.speech_regions(engine.decode(clip))
+    for piece in rows:
+        speech = sum(max(0.0, min(e, piece.end) - max(s, piece.start)) for s, e in regions)
+        wall = ((piece.result or {}).get("run") or {}).get("wall_seconds") or 0.0
+        parts.append(
+            f"{piece.start:.0f}-{piece.end:.0f} s ({speech:.0f} s speech): {wall:.1f} s, "
+            f"done +{piece.beat_at.timestamp() - accepted:.1f}"
+        )
+    parts.append(f"completed +{completed - accepted:.1f}")
+    return "; ".join(parts)
 
 
 def main() -> None:
@@ -161,15 +190,15 @@ def render(
         f"{wer_two:.3f} against {wer_one:.3f}.",
         "",
         "| workers | pieces (workers that ran them) | batched decoder | upload -> completed | "
-        "WER | load average (1 min) |",
-        "|---|---|---|---|---|---|",
+        "WER | load average (1 min) | where the time went (s from the 202) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for count, runs in ((1, one), (2, two)):
         for run in runs:
             lines.append(
                 f"| {count} | {run['pieces']} ({run['workers']}) | "
                 f"{'yes' if run['batched'] else 'no'} | {float(run['seconds']):.1f} s | "
-                f"{float(run['wer']):.3f} | {float(run['load']):.2f} |"
+                f"{float(run['wer']):.3f} | {float(run['load']):.2f} | {run['phases']} |"
             )
     return "\n".join([*lines, "", NOTES]) + "\n"
 

@@ -52,10 +52,13 @@ ASSEMBLY_STALE_SECONDS = 600
 # Whisper decodes 30-second windows: a shorter clip costs a whole window.
 WINDOW_SECONDS = 30.0
 SAMPLE_RATE = 16000
-# A long recording's pieces (speech_cuts) hold even shares of its speech, each cut at the
-# longest pause within this share of a piece's speech of the even point: no piece is more than
-# 1/16 off an even share, and most cuts still find a pause between sentences.
+# A long recording's pieces (speech_cuts) hold even shares of its speech, each cut at the pause
+# nearest the even point among those at least SENTENCE_PAUSE_SECONDS long within this share of
+# a piece's speech of it: no piece is more than 1/16 off an even share, and most cuts still fall
+# between sentences (espeak-ng's sentences and jfk.flac's phrases: pauses of 0.4 s and more
+# between them, VAD's padding taken off; a breath within a sentence is shorter).
 CUT_REACH = 1 / 16
+SENTENCE_PAUSE_SECONDS = 0.4
 # decode_span: a first frame this much after the span's start is padded, not decoded whole.
 SPAN_SLACK_SECONDS = 0.1
 # Language per stretch (language_plan): a stretch detected at least this sure is one language;
@@ -689,7 +692,7 @@ def speech_cuts(path: Path, pieces: int) -> list[tuple[float, float]]:
     about the same seconds of speech: what a piece costs to decode follows its speech, not its
     length (silence is skipped or cheap), so pieces of equal length can take very different
     times. Near each even share of the speech (within CUT_REACH of a piece's speech) the
-    longest pause, between sentences rather than within one, else the nearest; fewer
+    nearest pause between sentences (SENTENCE_PAUSE_SECONDS), else the nearest pause; fewer
     stretches when it has fewer pauses. Decodes the file once."""
     audio = decode(path)
     duration = round(len(audio) / SAMPLE_RATE, 3)
@@ -706,11 +709,13 @@ def speech_cuts(path: Path, pieces: int) -> list[tuple[float, float]]:
     for share in range(1, pieces):
         target = total * share / pieces
         later = [pause for pause in pauses if not cuts or pause[0] > cuts[-1]]
-        near = [pause for pause in later if abs(pause[2] - target) <= reach]
-        if near:
-            cuts.append(max(near, key=lambda pause: pause[1])[0])
-        elif later:
-            cuts.append(min(later, key=lambda pause: abs(pause[2] - target))[0])
+        near = [
+            pause
+            for pause in later
+            if abs(pause[2] - target) <= reach and pause[1] >= SENTENCE_PAUSE_SECONDS
+        ]
+        if near or later:
+            cuts.append(min(near or later, key=lambda pause: abs(pause[2] - target))[0])
     bounds = [0.0, *cuts, duration]
     return list(itertools.pairwise(bounds))
 
