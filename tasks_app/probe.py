@@ -48,6 +48,8 @@ NICENESS = 10
 EXTRA_TASKS = 2 * (os.cpu_count() or 1) + 16
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+# This module's name: what `run_sandboxed` asks the server to run for a probe.
+MODULE = "tasks_app.probe"
 # How the probe tells its parent, on stderr, what of the sandbox this machine does not allow.
 SANDBOX_NOTE = "probe sandbox: "
 # A stream that ends this much before its header says it should was cut off in transit.
@@ -519,6 +521,11 @@ def _run_request(request: dict[str, Any]) -> int:
     tempfile.tempdir = None
     option, target, *rest = request["argv"]
     try:
+        if option == "-m" and target == MODULE:
+            # The probe itself is the module this server runs: its `main` is loaded, where
+            # runpy would execute the module again (compiled anew where no .pyc is written).
+            sys.argv = [target, *rest]
+            return main(sys.argv)
         if option == "-m":
             sys.argv = [target, *rest]
             runpy.run_module(target, run_name="__main__", alter_sys=True)

@@ -307,7 +307,7 @@ def probe_upload(path: Path, mode: str) -> dict[str, Any]:
 def run_probe(path: Path, mode: str = "audio") -> dict[str, Any]:
     """Run `tasks_app.probe` in `mode` (audio, video, text, extract) on `path` in a sandboxed
     child process; UploadRejected when the content is not what it should be."""
-    arguments = ["-m", "tasks_app.probe", str(path), str(settings.MAX_AUDIO_SECONDS), mode]
+    arguments = ["-m", probe.MODULE, str(path), str(settings.MAX_AUDIO_SECONDS), mode]
     try:
         completed = run_sandboxed(arguments, PROBE_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired as error:
@@ -350,7 +350,7 @@ def _start_server() -> socket.socket:
     with theirs:
         # It ends when this process closes its end (or exits): nothing to stop.
         subprocess.Popen(
-            [sys.executable, "-m", "tasks_app.probe", "--serve", str(theirs.fileno())],
+            [sys.executable, "-m", probe.MODULE, "--serve", str(theirs.fileno())],
             env={
                 "PATH": os.environ.get("PATH", os.defpath),
                 "LANG": "C.UTF-8",

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import django_rq
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
@@ -32,6 +31,7 @@ from django.http import HttpRequest, HttpResponseBase
 from redis.exceptions import RedisError
 
 from tasks_app.models import Task
+from writers import queues
 
 if TYPE_CHECKING:
     # Not at run time: the worker imports `announce` and needs no DRF.
@@ -54,7 +54,7 @@ def announce(task_id: Any) -> None:
 
 def _publish(task_id: str) -> None:
     try:
-        django_rq.get_connection().publish(CHANNEL, task_id)
+        queues.connection().publish(CHANNEL, task_id)
     except RedisError:
         logger.debug("Could not announce task %s; its waiters poll", task_id, exc_info=True)
 

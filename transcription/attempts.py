@@ -4,18 +4,18 @@ A claim is (task, attempt number). Every UPDATE filters on status PROCESSING *an
 number, so once the sweeper has given the task to a new attempt, or the user cancelled it, a
 frozen or slow worker's late progress and completion change nothing. It also remembers the
 result an earlier attempt left (`previous`, `previous_text`): the name to resume from, and to
-delete once this attempt has pointed the row at a result of its own.
+delete once this attempt has pointed the row at a result of its own; and the task's row as
+claimed (`task`), which the attempt's work reads instead of asking the database again.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from tasks_app.models import AnalysisStatus, Attempt, Status, Task
@@ -26,6 +26,7 @@ from tasks_app.waiting import announce
 class Claim:
     task_id: uuid.UUID
     number: int
+    task: Task = field(compare=False, repr=False)
     previous: str = ""
     previous_text: str = ""
 
@@ -33,33 +34,43 @@ class Claim:
     def take(cls, task_id: Any, worker: str, device: str) -> Claim | None:
         """IN_PROGRESS → PROCESSING as a new attempt; None if the task is not waiting for us
         (a duplicate delivery, a cancelled task, one another worker already took)."""
+        # The row as queued, read before the claim clears its result (no attempt writes it
+        # while it is queued), with a result kept for the store (runner): one query for all the
+        # attempt reads of its task.
+        task = Task.objects.select_related("kept_result").filter(pk=task_id).first()
+        if task is None:
+            return None
+        previous, previous_text = task.result_path, task.transcript_text
         now = timezone.now()
+        claimed: dict[str, Any] = {
+            "attempts": task.attempts + 1,
+            "started_at": now,
+            "heartbeat_at": now,
+            "completed_at": None,
+            "progress": 0,
+            "processed_seconds": 0,
+            "transcript_text": "",
+            "result_path": "",
+            "error_code": "",
+            "error_message": "",
+            "updated_at": now,
+        }
         with transaction.atomic():
-            # Read before the claim clears it; no attempt writes the row while it is queued.
-            held = Task.objects.filter(pk=task_id).values_list("result_path", "transcript_text")
-            previous, previous_text = held.first() or ("", "")
-            if not Task.objects.transition(
-                task_id,
-                [Status.IN_PROGRESS],
-                Status.PROCESSING,
-                attempts=F("attempts") + 1,
-                started_at=now,
-                heartbeat_at=now,
-                completed_at=None,
-                progress=0,
-                processed_seconds=0,
-                transcript_text="",
-                result_path="",
-                error_code="",
-                error_message="",
+            # Only from the attempt read: the row is then the one read, and its new attempt
+            # number known without reading it back.
+            if not Task.objects.filter(attempts=task.attempts).transition(
+                task_id, [Status.IN_PROGRESS], Status.PROCESSING, **claimed
             ):
                 return None
-            number = Task.objects.values_list("attempts", flat=True).get(pk=task_id)
+            number = claimed["attempts"]
             Attempt.objects.create(
                 task_id=task_id, number=number, worker=worker[:200], device=device[:200]
             )
             announce(task_id)
-        return cls(uuid.UUID(str(task_id)), number, previous, previous_text)
+        task.status = Status.PROCESSING
+        for name, value in claimed.items():
+            setattr(task, name, value)
+        return cls(task.pk, number, task, previous, previous_text)
 
     def _mine(self) -> Any:
         return Task.objects.filter(attempts=self.number)

@@ -103,7 +103,8 @@ def service_of(owners: Iterable[int]) -> dict[int, Service]:
 
 
 def fair_job_ids(job_ids: Sequence[str]) -> list[str]:
-    """A queue's job ids in fair order, read from PostgreSQL in two queries."""
+    """A queue's job ids in fair order, read from PostgreSQL in two queries (one for a single
+    user's jobs)."""
     task_of = {
         job_id: match.group(1) for job_id in job_ids if (match := TASK_IN_JOB_ID.match(job_id))
     }
@@ -117,6 +118,9 @@ def fair_job_ids(job_ids: Sequence[str]) -> list[str]:
         Waiting(job_id, *tasks.get(task_of.get(job_id, ""), (None, None))) for job_id in job_ids
     ]
     owners = {item.owner for item in waiting if item.owner is not None}
+    if len(owners) == 1 and all(item.owner is not None for item in waiting):
+        # One user's jobs keep their queued order: no standing to read.
+        return list(job_ids)
     return [str(item.key) for item in fair_order(waiting, service_of(owners))]
 
 
@@ -131,6 +135,9 @@ def reorder(queue: Any) -> bool:
         return False
     key = queue.key
     try:
+        # Most dequeues find one job or none: nothing to order, in one round trip.
+        if queue.connection.llen(key) < 2:
+            return False
         with queue.connection.pipeline() as pipe:
             for _attempt in range(REORDER_ATTEMPTS):
                 try:

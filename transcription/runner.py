@@ -183,6 +183,8 @@ class Transcription:
         # The stored result the task holds: an earlier attempt's until this one writes its own.
         self.result_path = ""
         self.latest: dict[str, Any] | None = None
+        # Whether the result is one an earlier attempt finished but could not store.
+        self.kept = False
         self.last_save = time.monotonic()
         self.deadline = time.monotonic() + job_timeout()
 
@@ -197,7 +199,7 @@ class Transcription:
         metrics.count_attempt()
         gpu_index = engine.resolve_device()[1] if device.startswith("cuda") else None
         monitoring.log_resources("Task start", gpu_index=gpu_index)
-        task = Task.objects.get(pk=self.task_id)
+        task = claim.task
         self.heartbeat = Heartbeat(claim, self.deadline)
         with signals_to_main_thread():
             self.heartbeat.start()
@@ -226,10 +228,12 @@ class Transcription:
     def produce(self, task: Task) -> dict[str, Any]:
         """The result: one an earlier attempt finished but could not store, or the work's on
         a local copy of the input, removed whatever happens."""
-        kept = KeptResult.objects.filter(task_id=self.task_id).values_list("result", flat=True)
-        if result := kept.first():
+        # Read with the claim (Claim.take).
+        kept = getattr(task, "kept_result", None)
+        if kept is not None:
             logger.info("Task %s: storing the result kept while the store was away", self.task_id)
-            return result
+            self.kept = True
+            return kept.result
         with contextlib.ExitStack() as copies:
             try:
                 self.audio_path = copies.enter_context(blobs.local_copy(self.name))
@@ -312,7 +316,9 @@ class Transcription:
     def completed(
         self, claim: Claim, result: dict[str, Any], device: str, gpu_index: int | None
     ) -> None:
-        if not claim.is_current():
+        # A task cancelled or taken over more than CHECK_SECONDS ago is not written for; one
+        # lost since, the completion's conditional UPDATE turns away (point deletes the write).
+        if self.heartbeat.lost.is_set():
             self.stopped(claim)
             return
         name = self.write_final(claim, result)
@@ -324,7 +330,8 @@ class Transcription:
             return
         forget_superseded(self.task_id, name)
         # A kept result was measured when it was made: it is stored, not counted again.
-        if KeptResult.objects.filter(task_id=self.task_id).delete()[0]:
+        if self.kept:
+            KeptResult.objects.filter(task_id=self.task_id).delete()
             logger.info("Task %s completed with the result kept for the store", self.task_id)
             return
         run = result["run"]

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import django_rq
 from django.conf import settings
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -27,6 +26,7 @@ from transcription.formats import FORMATS as FORMATS
 from transcription.formats import RENDERERS as RENDERERS
 from transcription.formats import render as render
 from transcription.formats import render_download as render_download
+from writers import queues
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def enqueue_task(task_id: uuid.UUID | str) -> bool:
     ):
         return False
     kind = Kind(task.kind) if task.kind in JOB_FOR_KIND else Kind.TRANSCRIPTION
-    queue = django_rq.get_queue(QUEUE_FOR_KIND[kind])
+    queue = queues.queue(QUEUE_FOR_KIND[kind])
     arguments: dict[str, str] = {}
     if kind in PATH_ARGUMENT_FOR_KIND:
         # The stored name, not a path: the worker may run on a host with another disk.
@@ -127,7 +127,7 @@ def _enqueue_follow_up(
     """Work on a finished task, claimed by a status field on the row: a fresh job id each time
     (a request after a failure is a new job), False when Redis is unreachable."""
     try:
-        django_rq.get_queue(queue).enqueue(
+        queues.queue(queue).enqueue(
             job,
             task_id=str(task_id),
             **kwargs,
@@ -317,7 +317,7 @@ def enqueue_pieces(task_id: uuid.UUID | str, attempt: int, indexes: Iterable[int
     from transcription.models import Piece
 
     pieces = Piece.objects.filter(task_id=task_id, attempt=attempt, index__in=list(indexes))
-    queue = django_rq.get_queue(QUEUE_FOR_KIND[Kind.TRANSCRIPTION])
+    queue = queues.queue(QUEUE_FOR_KIND[Kind.TRANSCRIPTION])
     try:
         for piece_id, index in pieces.values_list("pk", "index"):
             queue.enqueue(

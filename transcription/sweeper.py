@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import django_rq
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -30,7 +29,7 @@ from tasks_app.models import Attempt, ErrorCode, Status, Task
 from transcription import leftovers
 from transcription.models import WorkerProcess
 from transcription.services import QUEUE_FOR_KIND, enqueue_task, job_id_for
-from writers import metrics
+from writers import metrics, queues
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +100,7 @@ def sweep() -> SweepReport:
 
 def job_waiting(task: Task) -> bool | None:
     """Whether the RQ job for the task's next attempt is still to run; None if Redis is down."""
-    connection = django_rq.get_connection(QUEUE_FOR_KIND.get(task.kind, "media"))
+    connection = queues.connection(QUEUE_FOR_KIND.get(task.kind, "media"))
     job_id = job_id_for(task.pk, task.attempts + 1, task.kind)
     try:
         return Job.fetch(job_id, connection=connection).get_status() not in ENDED

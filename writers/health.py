@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import django_rq
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from tasks_app import blobs
+from writers import queues
 from writers.metrics import has_metrics_token, live_workers
 
 
@@ -29,7 +29,7 @@ def _database() -> str:
 
 
 def _redis() -> str:
-    django_rq.get_connection("media").ping()
+    queues.connection("media").ping()
     return "pong"
 
 

@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
-import django_rq
 import prometheus_client
 from django.conf import settings
 from django.db.models import Count
@@ -34,6 +33,7 @@ from redis.exceptions import RedisError
 from rq.job import Job
 
 from tasks_app.models import Status, Task
+from writers import queues
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ RTF_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0)
 
 
 def _redis():  # noqa: ANN202 (a redis.Redis; typed loosely to keep rq's stubs out)
-    return django_rq.get_connection("default")
+    return queues.connection("default")
 
 
 def _safely(action: str, *commands: tuple[str, tuple]) -> None:
@@ -150,7 +150,7 @@ class WritersCollector(Collector):
         )
         now = timezone.now()
         for name in QUEUES:
-            queue = django_rq.get_queue(name)
+            queue = queues.queue(name)
             depth.add_metric([name], queue.count)
             age = 0.0
             # The head of the queue, its oldest job (a length of 0 would return none).

@@ -118,6 +118,17 @@ def test_it_reads_owners_from_every_kind_of_job_id(
     ]
 
 
+def test_it_reads_no_standing_for_one_users_jobs(
+    alice: User, django_assert_num_queries: Any
+) -> None:
+    tasks = [task_of(alice, duration_seconds=seconds) for seconds in (180, 11, 60)]
+    task_of(alice, status=Status.PROCESSING, started_at=timezone.now())
+    job_ids = [f"task-{task.pk}-1" for task in tasks]
+
+    with django_assert_num_queries(1):
+        assert fair_job_ids(job_ids) == job_ids
+
+
 def push_jobs(queue: Queue, tasks: list[Task]) -> list[str]:
     job_ids = [f"task-{task.pk}-1" for task in tasks]
     queue.connection.rpush(queue.key, *job_ids)
@@ -165,6 +176,28 @@ def test_it_loses_no_job_pushed_while_it_reorders(
 
     assert len(calls) == 2 and late in calls[1]
     assert listed(queue) == [*bobs, *alices, late]
+
+
+def test_it_looks_at_a_queue_of_one_job_in_one_round_trip(
+    alice: User, bob: User, queues: Any
+) -> None:
+    # Most dequeues (every worker's, before each job) find one job or none.
+    queue = queues["media"]
+    job_ids = push_jobs(queue, [task_of(alice)])
+    task_of(bob, status=Status.PROCESSING, started_at=timezone.now())
+
+    def calls(command: str) -> int:
+        return queue.connection.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0)
+
+    before = {command: calls(command) for command in ("llen", "watch", "lrange")}
+    assert not reorder(queue)
+
+    assert {command: calls(command) - before[command] for command in before} == {
+        "llen": 1,
+        "watch": 0,
+        "lrange": 0,
+    }
+    assert listed(queue) == job_ids
 
 
 def test_it_leaves_the_order_when_off(alice: User, bob: User, queues: Any, settings: Any) -> None:
