@@ -84,9 +84,11 @@ def browser_loop() -> Iterator[None]:
     loop = asyncio.new_event_loop()
     saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # The process's real browser, if an e2e test started it, needs its own mark back after.
+    browsers = asyncio.events._get_running_loop()
     asyncio.events._set_running_loop(loop)
     yield
-    asyncio.events._set_running_loop(None)
+    asyncio.events._set_running_loop(browsers)
     loop.close()
     if saved is None:
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
