@@ -37,11 +37,11 @@ class Claim:
         # The row as queued, read before the claim clears its result (no attempt writes it
         # while it is queued), with a result kept for the store (runner): one query for all the
         # attempt reads of its task.
+        now = timezone.now()
         task = Task.objects.select_related("kept_result").filter(pk=task_id).first()
         if task is None:
             return None
         previous, previous_text = task.result_path, task.transcript_text
-        now = timezone.now()
         claimed: dict[str, Any] = {
             "attempts": task.attempts + 1,
             "started_at": now,
