@@ -67,6 +67,30 @@ ERRORS = {
 }
 
 
+# A list's tasks show their workspace's name and assignee's name (TaskSerializer): the other
+# columns of those two are not read (to compile, fetch and parse for 100 rows: 2-3 ms a page).
+UNSHOWN = (
+    "workspace__created_by",
+    "workspace__created_at",
+    *(
+        f"assignee__{name}"
+        for name in (
+            "password",
+            "last_login",
+            "is_superuser",
+            "email",
+            "is_active",
+            "is_staff",
+            "token_version",
+            "notify_by_email",
+            "audio_retention_days",
+            "created_at",
+            "updated_at",
+        )
+    ),
+)
+
+
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """The task-specific refusals; 401 and the like follow from the view (writers.schema)."""
     return {code: ERRORS[code] for code in codes}
@@ -123,8 +147,10 @@ class TasksView(TaskAPIView):
             overdue=params["overdue"],
         )
         limit = min(params["limit"], MAX_LIMIT)
+        # The page's tags come as rows in one query (services.tags_by_task), not as objects.
+        tasks = tasks.prefetch_related(None).defer(*UNSHOWN)
         page = list(tasks[params["skip"] : params["skip"] + limit])
-        context = {"etas": eta_for_tasks(page)}
+        context = {"etas": eta_for_tasks(page), "tags": services.tags_by_task(page)}
         return Response(
             {"tasks": TaskSerializer(page, many=True, context=context).data, "total": tasks.count()}
         )

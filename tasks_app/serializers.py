@@ -326,7 +326,8 @@ class TagOutSerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    """A task as clients see it. `context["etas"]` maps task ids to their ETA."""
+    """A task as clients see it. `context["etas"]` maps task ids to their ETA; a list's
+    `context["tags"]` maps them to their tags (services.tags_by_task)."""
 
     error = serializers.SerializerMethodField()
     file = serializers.SerializerMethodField()
@@ -424,8 +425,12 @@ class TaskSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TagOutSerializer(many=True))
     def get_tags(self, task: Task) -> list[dict[str, Any]]:
-        # .all() reads the list's prefetched tags: no query per task.
-        return [{"id": tag.pk, "name": tag.name, "color": tag.color} for tag in task.tags.all()]
+        # A list passes its page's tags (services.tags_by_task): no query per task.
+        if "tags" in self.context:
+            tags = self.context["tags"].get(task.pk, ())
+        else:
+            tags = [(tag.pk, tag.name, tag.color) for tag in task.tags.all()]
+        return [{"id": pk, "name": name, "color": color} for pk, name, color in tags]
 
     @extend_schema_field(ErrorSerializer(allow_null=True))
     def get_error(self, task: Task) -> dict[str, str] | None:

@@ -149,3 +149,60 @@ def test_it_answers_in_at_most_a_handful_of_queries(
         response = client.get(URL)
     assert response.status_code == 200
     assert len(response.json()["tasks"]) == 10
+
+
+def test_it_lists_each_task_as_its_detail_shows_it(
+    alice: User,
+    bob: User,
+    team: Any,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+) -> None:
+    # The list reads tags as rows and leaves the workspace's and assignee's other columns
+    # unread; the detail reads whole objects. Both must give the same bytes.
+    from tasks_app.tags.models import Tag
+
+    tags = [Tag.objects.create(workspace=team, name=name) for name in ("urgent", "Audio", "b")]
+    tagged = make_task(alice, workspace=team, assignee=bob, file=True, status=Status.PENDING)
+    tagged.tags.add(*tags)
+    make_task(alice, title="Home", due_date="2020-01-01T00:00:00Z")
+    client = api(alice)
+    listed = client.get(URL).json()["tasks"]
+    assert [task["tags"] for task in listed][1] == [
+        {"id": tag.pk, "name": tag.name, "color": tag.color} for tag in Tag.objects.all()
+    ]
+    assert listed == [client.get(f"{URL}/{task['id']}").json() for task in listed]
+
+
+def test_it_builds_no_tag_objects_and_reads_no_password_hash(
+    alice: User,
+    bob: User,
+    team: Any,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+) -> None:
+    # What a page of 100 cost most (bench/LOAD.md): a Tag object and manager per tag, and
+    # every column of each task's assignee.
+    from django.db.models.signals import post_init
+
+    from tasks_app.tags.models import Tag
+
+    tag = Tag.objects.create(workspace=team, name="urgent")
+    for _ in range(3):
+        make_task(alice, workspace=team, assignee=bob).tags.add(tag)
+    built: list[Tag] = []
+
+    def seen(sender: type, instance: Tag, **kwargs: Any) -> None:
+        built.append(instance)
+
+    post_init.connect(seen, sender=Tag)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            body = api(alice).get(URL).json()
+    finally:
+        post_init.disconnect(seen, sender=Tag)
+    assert [task["tags"][0]["name"] for task in body["tasks"]] == ["urgent"] * 3
+    assert [task["assignee"]["username"] for task in body["tasks"]] == [bob.username] * 3
+    assert built == []
+    page = [q["sql"] for q in queries.captured_queries if 'FROM "tasks_app_task"' in q["sql"]]
+    assert page and not any('"password"' in sql for sql in page)

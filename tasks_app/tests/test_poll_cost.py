@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -56,6 +58,22 @@ def test_it_polls_a_waiting_task_in_two_queries(
         response = poll(alice_client, task)
     assert response.status_code == 200
     assert "hx-get" in response.content.decode()
+
+
+def test_it_reads_neither_the_workspace_nor_the_assignee(
+    alice_client: Client,
+    alice: User,
+    bob: User,
+    team: Any,
+    make_task: Callable[..., Task],
+) -> None:
+    # The page's status shows neither: their columns were half the poll's reading of the task.
+    task = make_task(alice, workspace=team, assignee=bob, file=True, status=Status.PENDING)
+    poll(alice_client, task)  # the queue's schedule, then kept (warm_schedule)
+    with CaptureQueriesContext(connection) as queries:
+        assert poll(alice_client, task).status_code == 200
+    (read,) = [q["sql"] for q in queries.captured_queries if 'FROM "tasks_app_task"' in q["sql"]]
+    assert '"accounts_user"' not in read and '"tasks_app_workspace"."name"' not in read
 
 
 def test_it_reads_the_attempts_once_there_are_some(
