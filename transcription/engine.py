@@ -1072,7 +1072,9 @@ def transcribe(
     }
     kept = [] if split or clip else resumable_segments(resume_from, options, loaded.name)
     seam = kept[-1]["end"] if kept else None
-    batched = batched_for(options, duration, loaded.device)
+    # A piece decodes as its whole recording would, whatever its own length.
+    whole = (probe_duration(Path(audio_path)) or duration) if clip is not None else duration
+    batched = batched_for(options, whole, loaded.device)
     if batched:
         from faster_whisper import BatchedInferencePipeline
 

@@ -1,10 +1,11 @@
 """One long recording over every idle worker.
 
 A recording longer than CHUNK_MIN_SECONDS, uploaded while other media workers are idle, is cut
-in the middle of pauses (engine.speech_cuts) into one piece per worker: this one and each idle
-one, none shorter than half of CHUNK_MIN_SECONDS. The task's own job is the parent: it puts a
-job on the queue for every piece but the first (transcription.jobs.transcribe_piece), then
-claims queued pieces itself, one after the other, until none is left; then it waits for the
+in the middle of pauses (engine.speech_cuts) into even shares of its speech, PIECES_PER_WORKER
+for this worker and for each idle one, none shorter than half of CHUNK_MIN_SECONDS /
+PIECES_PER_WORKER. The task's own job is the parent: it puts a job on the queue for every piece
+but the first (transcription.jobs.transcribe_piece), then claims queued pieces itself, one
+after the other, as the other workers do their jobs, until none is left; then it waits for the
 pieces running elsewhere, taking over one whose worker stopped beating (killed: only that piece
 is transcribed again) or that failed (once; a second failure fails the task). Meanwhile the
 task's progress, partial result and ETA cover the whole recording, through the attempt's usual
@@ -45,6 +46,10 @@ logger = logging.getLogger(__name__)
 WAIT_SECONDS = 0.2
 # A piece that failed this many times fails its task.
 PIECE_TRIES = 2
+# Pieces for each worker (this one and each idle one): whoever is done first takes the next, so
+# a piece that costs more than its speech says (the language detection of voices the model is
+# unsure of, bench/RESULTS.md) does not keep the other workers waiting for it.
+PIECES_PER_WORKER = 2
 MEDIA_KINDS = [Kind.TRANSCRIPTION, Kind.VIDEO]
 
 
@@ -90,13 +95,14 @@ def idle_workers(task_id: Any) -> int:
 
 
 def piece_count(duration: float, idle: int) -> int:
-    """Pieces for a recording of `duration` seconds: one for this job and one per idle worker,
-    none shorter than half of CHUNK_MIN_SECONDS; 1 (whole) up to CHUNK_MIN_SECONDS or when it
-    is 0."""
+    """Pieces for a recording of `duration` seconds: PIECES_PER_WORKER for this job and for
+    each idle worker, none shorter than half of CHUNK_MIN_SECONDS / PIECES_PER_WORKER; 1
+    (whole) up to CHUNK_MIN_SECONDS, when it is 0 or when no worker is idle."""
     shortest = settings.CHUNK_MIN_SECONDS
-    if shortest <= 0 or duration <= shortest:
+    if shortest <= 0 or duration <= shortest or idle <= 0:
         return 1
-    return max(1, min(1 + idle, int(duration // (shortest / 2))))
+    most = int(duration // (shortest / 2 / PIECES_PER_WORKER))
+    return max(1, min(PIECES_PER_WORKER * (1 + idle), most))
 
 
 def plan(task: Task, options: engine.Options, path: Path) -> list[Piece]:

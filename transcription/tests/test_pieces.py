@@ -72,22 +72,27 @@ def idle_worker(name: str = "idle", **fields: Any) -> WorkerProcess:
 
 
 @pytest.fixture
-def split(settings: Any) -> Any:
-    """Pieces from 30 s (none shorter than 15 s), heartbeats every 0.2 s."""
+def split(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Pieces from 30 s (none shorter than 15 s), one per worker, heartbeats every 0.2 s."""
     settings.CHUNK_MIN_SECONDS = 30
     settings.HEARTBEAT_SECONDS = 0.2
+    monkeypatch.setattr(pieces, "PIECES_PER_WORKER", 1)
     return settings
 
 
-def test_it_plans_one_piece_per_idle_worker_none_shorter_than_half_the_minimum(
-    settings: Any,
+def test_it_plans_pieces_for_this_worker_and_each_idle_one_none_too_short(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.CHUNK_MIN_SECONDS = 120
 
     assert pieces.piece_count(120, idle=3) == 1
     assert pieces.piece_count(180, idle=0) == 1
+    # Two for each worker: whoever is done first takes the next.
+    assert pieces.piece_count(185, idle=1) == 4
+    # 30-s pieces at the shortest.
+    assert pieces.piece_count(180, idle=5) == 6
+    monkeypatch.setattr(pieces, "PIECES_PER_WORKER", 1)
     assert pieces.piece_count(180, idle=1) == 2
-    # 60-s pieces at the shortest.
     assert pieces.piece_count(180, idle=5) == 3
     settings.CHUNK_MIN_SECONDS = 0
     assert pieces.piece_count(3600, idle=5) == 1
@@ -186,6 +191,15 @@ def test_it_transcribes_a_clip_with_the_recordings_times(speech_80s: Path) -> No
     assert result["segments"]
     assert all(30 <= s["start"] <= s["end"] <= 50 for s in result["segments"])
     assert result["segments"][0]["start"] < 35
+
+
+def test_it_decodes_a_clip_as_its_whole_recording_would(settings: Any, speech_80s: Path) -> None:
+    # Batched above 60 s: the whole recording is, its 20-s piece alone would not be.
+    settings.BATCHED_LONG_SECONDS = 60
+
+    result = engine.transcribe(speech_80s, engine.Options(model_name="tiny.en"), clip=(30, 50))
+
+    assert result["run"]["batched"] and result["segments"]
 
 
 def test_it_transcribes_a_long_recording_in_pieces_without_losing_a_word(
