@@ -184,7 +184,7 @@ class Transcription:
         self.result_path = ""
         self.latest: dict[str, Any] | None = None
         # Whether the result is one an earlier attempt finished but could not store.
-        self.kept = False
+        self.stores_kept = False
         self.last_save = time.monotonic()
         self.deadline = time.monotonic() + job_timeout()
 
@@ -232,7 +232,7 @@ class Transcription:
         kept = getattr(task, "kept_result", None)
         if kept is not None:
             logger.info("Task %s: storing the result kept while the store was away", self.task_id)
-            self.kept = True
+            self.stores_kept = True
             return kept.result
         with contextlib.ExitStack() as copies:
             try:
@@ -330,7 +330,7 @@ class Transcription:
             return
         forget_superseded(self.task_id, name)
         # A kept result was measured when it was made: it is stored, not counted again.
-        if self.kept:
+        if self.stores_kept:
             KeptResult.objects.filter(task_id=self.task_id).delete()
             logger.info("Task %s completed with the result kept for the store", self.task_id)
             return
