@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tasks_app.models import Attempt, Status, Task
 from tasks_app.services import cancel_task
@@ -59,6 +61,45 @@ def test_it_transcribes_an_upload_to_completed(file_task: Any, drain: Any) -> No
     redis = metrics._redis()
     assert redis.get(f"{metrics.PREFIX}:attempts") == b"1"
     assert redis.hget(f"{metrics.PREFIX}:duration:tiny.en|cpu", "count") == b"1"
+
+
+def test_it_spends_seven_queries_around_the_engine_on_a_short_upload(
+    file_task: Any, queues: Any, settings: Any
+) -> None:
+    # Issue 18's fixed cost per task: the claim reads the row once (with any kept result) and
+    # knows its attempt number without reading it back, a first attempt at a recording too
+    # short to cut asks nothing about pieces, the completion writes the task and its attempt
+    # without checking first, and the model's speed is recorded (the first time: 2 queries).
+    settings.CHUNK_MIN_SECONDS = 120
+    settings.HEARTBEAT_SECONDS = 60  # no partial result in between
+    task = file_task(duration_seconds=11.0)  # the length the upload's probe stores
+    assert enqueue_task(task.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        transcribe_audio(task_id=str(task.pk), audio_file_path=task.file_path)
+
+    assert status_of(task) == Status.COMPLETED
+    assert [statement(q["sql"]) for q in queries.captured_queries] == [
+        "SELECT tasks_app_task",  # the claim reads the row (and a kept result)
+        "BEGIN",
+        "UPDATE tasks_app_task",  # and takes it
+        "INSERT tasks_app_attempt",
+        "COMMIT",
+        "BEGIN",
+        "UPDATE tasks_app_task",  # the completion
+        "UPDATE tasks_app_attempt",
+        "COMMIT",
+        "SELECT transcription_modelspeed",
+        "BEGIN",
+        "INSERT transcription_modelspeed",
+        "COMMIT",
+    ]
+
+
+def statement(sql: str) -> str:
+    """`VERB table` of a query, `BEGIN`/`COMMIT` as they are."""
+    table = re.search(r'(?:FROM|UPDATE|INTO) "(\w+)"', sql)
+    return f"{sql.split()[0]} {table.group(1)}" if table else sql
 
 
 def test_it_passes_the_task_options_through(file_task: Any, drain: Any) -> None:
