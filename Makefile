@@ -9,7 +9,7 @@ PORT ?= 8000
 # honcho gives each Procfile process its own PORT; the web listens on WEB_PORT instead.
 export WEB_PORT := $(PORT)
 
-.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu bench-batched bench-chunks bench-scaling bench-memory gpu-check bench-stall bench-latency chaos fuzz load ci clean
+.PHONY: install install-dev install-gpu system-deps run test test-inner test-slow test-sqlite test-gpu lint migrations-check bench bench-gpu bench-batched bench-chunks bench-scaling bench-memory gpu-check bench-stall bench-latency chaos fuzz load profile-load ci clean
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -132,6 +132,10 @@ gpu-check:
 # gunicorn under wrk with 10 000 tasks, then 50 concurrent 10 MB uploads (needs wrk).
 load: install-dev
 	$(PY) scripts/services.py -- $(PY) bench/load.py $(LOAD_ARGS)
+
+# Where make load's endpoints spend their time, in-process on the same seed: queries, cProfile.
+profile-load: install-dev
+	$(PY) scripts/services.py -- $(PY) bench/profile_load.py $(PROFILE_ARGS)
 
 # The web with 16 requests waiting in the OpenAI endpoint and 8 clients uploading docx bombs:
 # /health and the status poll timed (bench/LOAD.md). STALL_ARGS=--compare adds the old sync workers.

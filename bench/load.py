@@ -199,7 +199,7 @@ def all_visible(connection: Any, table: str, timeout: float = 30) -> None:
     """VACUUM ANALYZE until `table`'s pages are all marked visible. A VACUUM right after the
     load marks none of them (scripts/services.py's PostgreSQL commits asynchronously, and a
     row's commit is not taken as seen by all before its WAL is flushed): the runs of
-    2026-12-01 before 18:30 measured the list's COUNT(*) reading 5000 rows' pages."""
+    2026-12-01 before 18:30 measured the list's COUNT(*) reading 5000 tasks' heap pages."""
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while True:
