@@ -55,11 +55,10 @@ test: system-deps install-dev lint
 	$(PY) scripts/services.py -- $(MAKE) --no-print-directory migrations-check test-inner
 	$(MAKE) --no-print-directory test-sqlite
 
-# TEST_PROCESSES=2 runs the suite in two pytest-xdist processes (scripts/pytest_workers.py gives
-# each its own Redis databases; 11.6 min instead of 21 on 2 cores). The leak that kept it off
-# (a process's fixtures committed mid-run) is found and fixed (conftest.py); one process (0: no
-# xdist) stays the default until two two-process runs in a row pass whole.
-TEST_PROCESSES ?= 0
+# The suite runs in two pytest-xdist processes (scripts/pytest_workers.py gives each its own
+# Redis databases; 13.5 min instead of 21 on 2 cores). TEST_PROCESSES=0 runs it in one process,
+# without xdist.
+TEST_PROCESSES ?= 2
 test-inner:
 	$(PY) -m pytest -m "not gpu and not slow" -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 

@@ -118,6 +118,9 @@ class Presence(threading.Thread):
         super().__init__(name=f"presence-{name}", daemon=True)
         self.worker_name = name
         self.device = device
+        self._stop_event = threading.Event()
+        # Readings first: whoever sees the row (the ETA, tests, /health/ready) finds them too.
+        self.publish()
         WorkerProcess.objects.update_or_create(
             name=name,
             defaults={
@@ -128,8 +131,6 @@ class Presence(threading.Thread):
                 "last_seen_at": timezone.now(),
             },
         )
-        self._stop_event = threading.Event()
-        self.publish()
 
     def publish(self) -> None:
         models = engine.loaded_models()
