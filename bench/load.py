@@ -36,6 +36,7 @@ import http.client
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -641,6 +642,12 @@ def main() -> None:
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         raise SystemExit("Run through `make load` (scripts/services.py provides the servers).")
+    # Said before the seed and the in-process rows, not after them: apt has both.
+    missing = [program for program in ("wrk", "ffmpeg") if shutil.which(program) is None]
+    if missing:
+        raise SystemExit(
+            f"make load needs {' and '.join(missing)}: apt-get install {' '.join(missing)}"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="writers-load-"))
     (workdir / "storage").mkdir()
     setup_django(workdir / "storage")

@@ -148,7 +148,7 @@ class TasksView(TaskAPIView):
         )
         limit = min(params["limit"], MAX_LIMIT)
         # The page's tags come as rows in one query (services.tags_by_task), not as objects.
-        tasks = tasks.prefetch_related(None).defer(*UNSHOWN)
+        tasks = tasks.prefetch_related(None).defer(*UNSHOWN).without_text()
         page = list(tasks[params["skip"] : params["skip"] + limit])
         context = {"etas": eta_for_tasks(page), "tags": services.tags_by_task(page)}
         return Response(

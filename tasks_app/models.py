@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Left
+from django.db.models.lookups import Regex
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -117,6 +119,19 @@ class TaskQuerySet(models.QuerySet["Task"]):
     def visible_to(self, user: Any) -> TaskQuerySet:
         """Live tasks in the workspaces `user` is a member of: one join, no query per task."""
         return self.alive().filter(workspace__memberships__user=user)
+
+    def without_text(self) -> TaskQuerySet:
+        """For lists: the transcript's text left unread (a long recording's is tens of KB, so
+        a page of 100 read megabytes for nothing), with whether it has any
+        (`Task.has_transcript_text`) worked out by the database instead."""
+        # Its start first (a CASE, whose order is kept, unlike an OR's): PostgreSQL then
+        # decompresses a long text's first pieces only, and all of it only when they are blank.
+        present = models.Case(
+            models.When(Regex(Left("transcript_text", 200), r"\S"), then=models.Value(True)),
+            default=Regex(models.F("transcript_text"), r"\S"),
+            output_field=models.BooleanField(),
+        )
+        return self.defer("transcript_text").annotate(transcript_present=present)
 
     def overdue(self, now: datetime | None = None) -> TaskQuerySet:
         """To-dos past their due date and not done or cancelled (files follow the worker and
@@ -331,12 +346,20 @@ class Task(models.Model):
     def can_retry(self) -> bool:
         return self.has_file and self.status in (Status.FAILED, Status.CANCELLED)
 
+    def has_transcript_text(self) -> bool:
+        """Whether the transcript has any text; from TaskQuerySet.without_text's answer when
+        the task was loaded by it (reading the deferred text would cost a query)."""
+        present = self.__dict__.get("transcript_present")
+        if present is not None:
+            return bool(present)
+        return bool(self.transcript_text.strip())
+
     def can_analyze(self) -> bool:
         """A finished transcript can be analysed as text, once at a time."""
         return (
             self.kind in (Kind.TRANSCRIPTION, Kind.VIDEO)
             and self.status == Status.COMPLETED
-            and bool(self.transcript_text.strip())
+            and self.has_transcript_text()
             and not self.analysis_busy()
         )
 

@@ -57,6 +57,9 @@ def _filtered_tasks(request: HttpRequest, form: FilterForm) -> QuerySet[Task]:
         priority=data.get("priority", ""),
         overdue=True if data.get("overdue") else None,
     )
+    if not data.get("q", "").strip():
+        # Cards never show the transcript; a search's snippets (_with_snippets) read it.
+        tasks = tasks.without_text()
     return services.sort_tasks(tasks, data.get("sort") or "newest")
 
 

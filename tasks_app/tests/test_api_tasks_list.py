@@ -206,3 +206,41 @@ def test_it_builds_no_tag_objects_and_reads_no_password_hash(
     assert built == []
     page = [q["sql"] for q in queries.captured_queries if 'FROM "tasks_app_task"' in q["sql"]]
     assert page and not any('"password"' in sql for sql in page)
+
+
+def test_it_reads_no_transcript_text_yet_offers_analysis_only_where_there_is_text(
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    django_assert_max_num_queries: Any,
+) -> None:
+    # A page of 100 hour-long transcripts is megabytes of text the list never shows; the
+    # database answers whether each has any (Task.has_transcript_text), blank text included.
+    texts = {
+        "Spoken": "And so, my fellow Americans",
+        "Blank": " \n\t ",
+        "Late start": " " * 300 + "words after a long blank",
+        "Empty": "",
+    }
+    for title, text in texts.items():
+        make_task(
+            alice,
+            title=title,
+            file=True,
+            result={"text": text, "segments": []},
+            status=Status.COMPLETED,
+        )
+    client = api(alice)
+    with CaptureQueriesContext(connection) as queries:
+        listed = client.get(URL).json()["tasks"]
+    # Each request empties Django's query log: read it before asking for anything else.
+    page = [q["sql"] for q in queries.captured_queries if 'FROM "tasks_app_task"' in q["sql"]]
+    count = len(queries)
+    offered = {task["title"]: task["urls"]["analyze"] is not None for task in listed}
+    assert offered == {"Spoken": True, "Blank": False, "Late start": True, "Empty": False}
+    assert listed == [client.get(f"{URL}/{task['id']}").json() for task in listed]
+    # The text appears only inside the test of whether it has any: no column of its own.
+    assert page and not any('"transcript_text", "' in sql for sql in page)
+    assert not any('"transcript_text" FROM' in sql for sql in page)
+    with django_assert_max_num_queries(count):
+        client.get(URL)

@@ -192,3 +192,28 @@ def test_its_queries_do_not_grow_with_the_number_of_tasks(
     with CaptureQueriesContext(connection) as eleven:
         alice_client.get("/dashboard")
     assert len(eleven) == len(one)
+
+
+def read_as_a_column(sql: str) -> bool:
+    return '"tasks_app_task"."transcript_text", "' in sql or '"transcript_text" FROM' in sql
+
+
+def test_it_reads_transcripts_only_to_search_them(
+    alice_client: Client, alice: User, make_task: Callable[..., Task]
+) -> None:
+    # Cards never show a transcript; only a search's snippets need its text.
+    make_task(alice, title="Board meeting", file=True, result={"text": "quarterly budget"})
+
+    def task_queries(path: str) -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            body = alice_client.get(path).content.decode()
+        sql = [q["sql"] for q in queries.captured_queries if 'FROM "tasks_app_task"' in q["sql"]]
+        return body, sql
+
+    body, plain = task_queries("/dashboard")
+    assert "Board meeting" in body and plain
+    # Read as a column of its own; whether it has any text (Task.has_transcript_text) is not.
+    assert not any(read_as_a_column(sql) for sql in plain)
+    body, searched = task_queries("/dashboard?q=budget")
+    assert "Board meeting" in body
+    assert any(read_as_a_column(sql) for sql in searched)
