@@ -21,7 +21,9 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from tasks_app.models import Attempt, Status
+from tasks_app.services import load_result
 from transcription import engine, monitoring
+from transcription.models import WorkerProcess
 from transcription.services import enqueue_task
 from transcription.tests.conftest import (
     assert_jfk,
@@ -30,6 +32,9 @@ from transcription.tests.conftest import (
     wait_for,
     worker_readings,
 )
+from transcription.tests.test_transcribe_piece import WORKERS as PIECE_WORKERS
+from transcription.tests.test_transcribe_piece import speech_185s  # noqa: F401 (fixture)
+from transcription.tests.test_transcription_worker import start_worker  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.gpu
 
@@ -178,3 +183,29 @@ def test_it_pins_a_supervised_worker_to_the_gpu_given(
     assert Attempt.objects.get(task=task).device == f"cuda:0 ({monitoring.gpu_name(0)})"
     assert re.search(rf"Loaded model tiny\.en from .* on cuda:0 \({name}\) \(float16\)", output)
     assert re.search(VRAM_LINE.format(stage="Task completed"), output)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_spreads_a_long_recording_over_the_gpus(
+    file_task: Any,
+    start_worker: Any,  # noqa: F811
+    speech_185s: Path,  # noqa: F811
+) -> None:
+    # Issue 18: the pieces of one long recording go to every idle worker, and with --gpu one
+    # worker runs on each card given; a one-GPU host runs both on GPU 0.
+    gpus = list(range(min(2, engine.cuda_device_count())))
+    start_worker("--gpu", ",".join(map(str, gpus)), "--concurrency", "2", **PIECE_WORKERS)
+    wait_for(lambda: WorkerProcess.objects.count() == 2, timeout=180)
+    devices = dict(WorkerProcess.objects.values_list("name", "device"))
+    task = file_task(speech_185s)
+    enqueue_task(task.pk)
+
+    wait_for(lambda: status_of(task) in (Status.COMPLETED, Status.FAILED), timeout=180)
+
+    task.refresh_from_db()
+    assert task.status == Status.COMPLETED, task.error_message
+    pieces = load_result(task)["run"]["pieces"]
+    assert pieces["count"] == 4
+    assert len(set(pieces["workers"])) == 2
+    used = {devices[name].split(" ")[0] for name in pieces["workers"]}
+    assert used == {f"cuda:{gpu}" for gpu in gpus}
