@@ -232,7 +232,9 @@ def test_it_skips_silence_with_the_vad_filter(late_jfk: Path, settings: Any) -> 
     # only hears the speech, and the timestamps are mapped back onto the whole recording.
     assert plain["segments"][0]["start"] < 15
     assert filtered["segments"][0]["start"] == pytest.approx(20, abs=0.5)
-    assert filtered["segments"][-1]["end"] == pytest.approx(31, abs=0.5)
+    # jfk's last word ends 10.4-11 s in, by the decoder's timestamps (they move with the CPU's
+    # kernels: 30.43 on an AMD EPYC host, 31 on an earlier one); unmapped, it would end near 11.
+    assert 30.2 <= filtered["segments"][-1]["end"] <= 31.5
     assert_jfk(plain["text"])
     assert_jfk(filtered["text"])
 
