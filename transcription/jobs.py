@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from tasks_app.models import Task
-from transcription import labelling, pieces, processing, runner
+from transcription import labelling, pieces, processing
 from transcription.runner import Transcription
 from transcription.services import enqueue_task
 from writers.logging import task_context
@@ -61,19 +61,10 @@ def stored_name(task_id: str, file_path: str) -> str:
     return stored or file_path
 
 
-def audio_work(job: Transcription, task: Task) -> dict[str, Any]:
-    """Whole, or in pieces over the idle workers when long (transcription.pieces). A first
-    attempt has no earlier pieces to keep, so one whose recording is too short to cut (its
-    length known from the upload's probe) asks nothing more."""
-    seconds = task.duration_seconds
-    if task.attempts == 1 and seconds is not None and pieces.piece_count(seconds, idle=1) < 2:
-        return runner.transcribe_work(job, task)
-    return pieces.transcribe_work(job, task)
-
-
 @QueuedJob
 def transcribe_audio(task_id: str, audio_file_path: str) -> None:
-    Transcription(task_id, stored_name(task_id, audio_file_path), audio_work).run()
+    # Whole, or in pieces over the idle workers when long (transcription.pieces).
+    Transcription(task_id, stored_name(task_id, audio_file_path), pieces.transcribe_work).run()
 
 
 @QueuedJob

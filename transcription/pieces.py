@@ -109,7 +109,8 @@ def plan(task: Task, options: engine.Options, path: Path) -> list[Piece]:
     """The pieces of this attempt: the earlier attempt's, when every one still matches these
     options (the done ones kept, the others queued again), else a new cut when the recording
     is long and workers are idle; [] to transcribe it whole."""
-    earlier = list(Piece.objects.filter(task=task))
+    # A first attempt has no earlier pieces: a short recording's job asks nothing here.
+    earlier = list(Piece.objects.filter(task=task)) if task.attempts > 1 else []
     if earlier and all(p.fingerprint == fingerprint(options, p.start, p.end) for p in earlier):
         Piece.objects.filter(task=task).update(attempt=task.attempts)
         Piece.objects.filter(task=task).exclude(status=Piece.Status.DONE).update(

@@ -22,7 +22,6 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import django_rq
 from croniter import croniter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -42,6 +41,7 @@ from tasks_app.services import create_task, enqueue_task, request_analysis
 from tasks_app.tags.services import tags_in
 from tasks_app.workspaces.models import Role, Workspace, in_workspaces_of, role_allows
 from tasks_app.workspaces.services import require, role_in
+from writers import queues
 
 logger = logging.getLogger(__name__)
 
@@ -347,7 +347,7 @@ def enqueue_slot(schedule_id: int) -> bool:
     if schedule is None or schedule.next_run_at is None:
         return False
     try:
-        django_rq.get_queue(QUEUE).enqueue_at(
+        queues.queue(QUEUE).enqueue_at(
             schedule.next_run_at,
             JOB,
             schedule.pk,
