@@ -35,13 +35,15 @@ install-gpu: $(VENV)/.installed-gpu
 # A product, not a debug server: DEBUG off (`make run DEBUG=1` for development) over plain HTTP on
 # loopback (HTTPS=0: cookies without Secure, no redirect to https). The port is checked first,
 # where gunicorn would retry a taken one for ever.
+# collectstatic one at a time: two make runs of one checkout share var/static, and one
+# rewriting a file the other is hashing fails it (flock: util-linux, on every Debian).
 run: export DEBUG ?= 0
 run: export HTTPS ?= 0
 run: install
 	$(PY) manage.py check_port $(PORT)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_superuser
-	$(PY) manage.py collectstatic --noinput --verbosity 0
+	flock $(VENV)/.collectstatic.lock $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/honcho --procfile Procfile start
 
 # PostgreSQL, ffmpeg, chromium, nginx, promtool and openssl: installed with apt when missing (as
