@@ -10,6 +10,7 @@ process, and never entering CTranslate2 in a process forked after a model was lo
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import hashlib
 import importlib.metadata
@@ -466,6 +467,56 @@ def _evict(keep: int) -> None:
     gc.collect()
 
 
+_whisper_class: Any = None
+
+
+def whisper_class() -> Any:
+    """faster-whisper's WhisperModel, made to encode a window once where detection and
+    decoding both need it (defined on first use: the web never imports faster-whisper).
+
+    Detecting a language encodes the window's features, and decoding the same window then
+    encodes them again (faster-whisper's own transcribe does so too): for a recording of one
+    window with its language detected, the default, that is two encoder passes where one
+    serves (about 40 % of the base model's time on an 11-second clip on a CPU). The last
+    window a detection encoded is kept, per thread, until the next encode; that encode returns
+    it when its features are the very same numbers, and anything else encodes as before."""
+    global _whisper_class
+    if _whisper_class is not None:
+        return _whisper_class
+    import numpy as np
+    from faster_whisper import WhisperModel
+
+    class Whisper(WhisperModel):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._detected = threading.local()
+
+        def detect_language(self, *args: Any, **kwargs: Any) -> Any:
+            self._detected.keep = True
+            try:
+                return super().detect_language(*args, **kwargs)
+            finally:
+                self._detected.keep = False
+
+        def encode(self, features: Any) -> Any:
+            kept = getattr(self._detected, "window", None)
+            self._detected.window = None
+            if (
+                kept is not None
+                and kept[0].shape == features.shape
+                and kept[0].dtype == features.dtype
+                and np.array_equal(kept[0], features)
+            ):
+                return kept[1]
+            output = super().encode(features)
+            if getattr(self._detected, "keep", False) and features.ndim == 2:
+                self._detected.window = (features, output)
+            return output
+
+    _whisper_class = Whisper
+    return Whisper
+
+
 def get_model(name: str) -> LoadedModel:
     """The loaded model for `name` on this process's device, loading it on first use only."""
     location = resolve_model(name)
@@ -489,10 +540,8 @@ def get_model(name: str) -> LoadedModel:
                     f"MODEL_DEVICE_INDEX={index}) but this host has {visible} CUDA device(s)."
                 )
             load_cuda_libraries()
-        from faster_whisper import WhisperModel
-
         try:
-            whisper = WhisperModel(
+            whisper = whisper_class()(
                 path,
                 device=device,
                 device_index=index,
@@ -737,7 +786,10 @@ def label_speakers(audio: Any, result: dict[str, Any], count: int) -> None:
     result["speaker_labels"] = {"speakers": count, "error": None}
 
 
+@functools.cache
 def versions() -> dict[str, str]:
+    # Read once: the installed metadata costs milliseconds a task, and the code running is the
+    # code imported at start, whatever is installed since.
     return {
         package.replace("-", "_"): importlib.metadata.version(package)
         for package in ("faster-whisper", "ctranslate2")
@@ -869,7 +921,11 @@ def _detect(whisper: Any, audio: Any, start: float, end: float) -> tuple[str | N
     piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
     if len(piece) == 0 or float(abs(piece).max()) < SILENCE_PEAK:
         return None, 0.0
-    language, probability, _ranked = whisper.detect_language(piece)
+    # The frames the decoder's first window of this piece holds (its `content_frames` leave out
+    # the extractor's last, padding frame), so that decoding can reuse the window's encoding
+    # (whisper_class).
+    features = whisper.feature_extractor(piece)
+    language, probability, _ranked = whisper.detect_language(features=features[..., :-1])
     return language, float(probability)
 
 
@@ -1108,7 +1164,7 @@ def transcribe(
             "device": loaded.device,
             "device_index": loaded.device_index if loaded.device == "cuda" else None,
             "gpu_name": loaded.gpu_name,
-            "versions": versions(),
+            "versions": dict(versions()),
             "options": asdict(options),
             "channels": "split" if split else "mix",
             "stereo": stereo,

@@ -101,3 +101,57 @@ def test_it_keeps_persian_digits_and_punctuation_as_the_model_wrote_them() -> No
     # A stretch decoded from 60 s on is placed there in the recording.
     assert (data["start"], data["words"][0]["start"], data["seek"]) == (61.0, 61.0, 6000)
     assert (data["language"], data["speaker"], data["channel"]) == ("fa", None, None)
+
+
+class EncoderCalls:
+    """The CTranslate2 model of a WhisperModel, counting its encoder passes."""
+
+    def __init__(self, model: object) -> None:
+        self.model = model
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.model, name)
+
+    def encode(self, *args: object, **kwargs: object) -> object:
+        self.calls += 1
+        return self.model.encode(*args, **kwargs)
+
+
+@pytest.mark.slow
+def test_it_encodes_a_one_window_recording_once_when_it_detects_its_language(
+    jfk_flac: Path, base_model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = engine.get_model(base_model)
+    encoder = EncoderCalls(loaded.whisper.model)
+    monkeypatch.setattr(loaded.whisper, "model", encoder)
+
+    result = engine.transcribe(jfk_flac, engine.Options(model_name=base_model))
+
+    # Detection encoded the window; decoding it took that encoding instead of a second pass.
+    assert result["language"] == "en" and encoder.calls == 1
+    # What the decoder writes when it encodes the window itself, the language given.
+    encoder.calls = 0
+    options = engine.Options(model_name=base_model)
+    segments, _info = loaded.whisper.transcribe(
+        engine.decode(jfk_flac), language="en", beam_size=options.beam_size
+    )
+    assert [s["text"] for s in result["segments"]] == [s.text.strip() for s in segments]
+    assert encoder.calls == 1
+
+
+@pytest.mark.slow
+def test_it_encodes_a_window_anew_when_it_is_not_the_one_detected(
+    german_then_english: Path, jfk_flac: Path, base_model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = engine.get_model(base_model)
+    encoder = EncoderCalls(loaded.whisper.model)
+    monkeypatch.setattr(loaded.whisper, "model", encoder)
+    german = engine.decode(german_then_english)[: 8 * engine.SAMPLE_RATE]
+    assert engine._detect(loaded.whisper, german, 0.0, 8.0)[0] == "de"
+
+    # The window kept from that detection is not jfk's: jfk is encoded (detected, decoded).
+    result = engine.transcribe(jfk_flac, engine.Options(model_name=base_model, language="en"))
+
+    assert encoder.calls == 2
+    assert {"americans", "country"} <= set(words(result["text"]))
