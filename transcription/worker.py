@@ -23,7 +23,7 @@ from typing import Any
 import django_rq
 import psutil
 from django.conf import settings
-from django.db import connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import SimpleWorker
@@ -70,6 +70,8 @@ class GraceTimerDeathPenalty(TimerDeathPenalty):
 
 class TranscriptionWorker(SimpleWorker):
     death_penalty_class = GraceTimerDeathPenalty
+    # Set by `work` in a worker process (see there): freeze once more after the first job.
+    freeze_after_first_job = False
 
     def _install_signal_handlers(self) -> None:
         # Signal handlers can only be installed from the main thread.
@@ -98,6 +100,11 @@ class TranscriptionWorker(SimpleWorker):
         return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
 
     def execute_job(self, job: Any, queue: Any) -> None:
+        # The connection stays open between jobs (a new one cost each task about 6 ms before
+        # its claim, bench/RESULTS.md "Fixed cost per task"): one that died while the worker
+        # idled (a database restart) fails its health check (CONN_HEALTH_CHECKS) at the first
+        # query and is replaced, and one older than CONN_MAX_AGE is closed here.
+        close_old_connections()
         WorkerProcess.objects.filter(name=self.name).update(
             current_task_id=job.kwargs.get("task_id"), last_seen_at=timezone.now()
         )
@@ -107,7 +114,13 @@ class TranscriptionWorker(SimpleWorker):
             WorkerProcess.objects.filter(name=self.name).update(
                 current_task_id=None, last_seen_at=timezone.now()
             )
-            connections.close_all()
+            if self.freeze_after_first_job:
+                # What the first job imported and warmed up (the tokenizer, RQ's and the job's
+                # modules: ~20 000 objects) lives as long as the process too. Left to the
+                # collector, every later decode's gc.collect() walked it: 7-13 ms a task.
+                self.freeze_after_first_job = False
+                gc.collect()
+                gc.freeze()
 
 
 class Presence(threading.Thread):
@@ -214,6 +227,7 @@ def work(
         # Frozen, they are skipped (issue 18's fixed cost per task). Tests' workers run in
         # threads of the test process and leave its objects alone.
         gc.freeze()
+        worker.freeze_after_first_job = True
     presence = Presence(worker.name, engine.device_label(), queues)
     with signals_to_main_thread():
         presence.start()

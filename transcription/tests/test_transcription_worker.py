@@ -15,6 +15,7 @@ from typing import Any
 import psutil
 import pytest
 from django.conf import settings
+from django.db import connection, connections
 from rq.exceptions import StopRequested
 
 from tasks_app.models import Attempt, Status, Task
@@ -117,6 +118,35 @@ def test_it_runs_a_burst_worker_in_process_and_exits(file_task: Any, start_worke
     assert process.wait(120) == 0
     assert status_of(task) == Status.COMPLETED
     assert not WorkerProcess.objects.exists()
+
+
+def backend_of_this_job() -> int:
+    """A job: the PostgreSQL backend its worker's connection is."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def test_it_keeps_its_database_connection_from_one_job_to_the_next(queues: Any) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL backends: make test runs this on PostgreSQL")
+    idle = worker.make_worker(["default"])
+    first, second, third = (queues["default"].enqueue(backend_of_this_job) for _ in range(3))
+
+    idle.execute_job(first, queues["default"])
+    idle.execute_job(second, queues["default"])
+    # The database restarted while the worker waited for work: its connection died.
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [first.return_value(refresh=True)])
+    other.close()
+    idle.execute_job(third, queues["default"])
+
+    # A connection a job costs about 6 ms before its claim (bench/RESULTS.md).
+    assert first.return_value(refresh=True) == second.return_value(refresh=True)
+    # The dead one failed its health check and was replaced: the job ran.
+    assert third.get_status(refresh=True) == "finished"
+    assert third.return_value(refresh=True) != first.return_value(refresh=True)
 
 
 def test_it_plans_one_process_per_core_or_round_robin_over_gpus() -> None:

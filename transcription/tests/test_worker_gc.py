@@ -29,3 +29,28 @@ def test_it_freezes_the_start_up_objects_before_the_first_job(
     # pytest runs this in the main thread, as a worker process runs `work`.
     worker.work(burst=True)
     assert gc.get_freeze_count() > 0
+
+
+# What a first job leaves for the life of the process (imports, caches, a warmed tokenizer).
+LASTING: list[list[int]] = []
+
+
+def job_that_warms_up() -> int:
+    """A job: leaves 1000 objects behind; returns the freeze count it started with."""
+    LASTING.extend([n] for n in range(1000))
+    return gc.get_freeze_count()
+
+
+def test_it_freezes_what_its_first_job_left_before_the_next(
+    queues: dict[str, Any], unfrozen: None
+) -> None:
+    first = queues["default"].enqueue(job_that_warms_up)
+    second = queues["default"].enqueue(job_that_warms_up)
+
+    worker.work(queues=("default",), burst=True)
+
+    # The second job's decode (gc.collect()) no longer walks what the first left.
+    assert second.return_value(refresh=True) >= first.return_value(refresh=True) + 1000
+    # Once: what later jobs leave goes to the collector as usual (frozen objects that die
+    # leave the count, none joins it).
+    assert gc.get_freeze_count() <= second.return_value(refresh=True)
