@@ -43,30 +43,32 @@ from bench.results import write_section  # noqa: E402
 from bench.run import JFK, epoch, setup_django, start_worker  # noqa: E402
 
 NOTES = """\
-What was cut (issue 18 item 6): a script no longer polls: `?wait=` answers when the worker
-announces the change (Redis pub/sub after its commit; the 50 ms look stays for a lost
-announcement); the worker freezes its start-up objects (`gc.freeze()`), so the full
-`gc.collect()` faster-whisper runs on every decode no longer walks Django and the model; an
-upload is probed in a fresh child of a warm probe server with PyAV loaded (the upload row: 249 ms
-before), and that child now runs the server's loaded probe instead of executing its module again.
-Since the run before (2026-12-01 14:59: upload 105 ms, worker's claim -> completed minus its
-decode loop 127 ms, on a loaded machine), profiled on one short task: every announcement, metric
-and enqueue opened a new Redis connection (django_rq builds a client per call: connect,
-handshake, and an INFO for each queue), now one client per process (`writers/queues.py`); the
-worker's queries around the engine went from 13 to 7 besides BEGIN/COMMIT (the claim reads the
-task once, with any result kept for the store, and knows its attempt number without reading it
-back; no piece question for a first attempt at a recording of at most CHUNK_MIN_SECONDS, its
-length known from the upload; no ownership check before the completion's conditional UPDATE,
-which is that check; no KeptResult delete unless one was used); a worker looks at a queue of one
-job or none in one round trip (LLEN) before each dequeue, and one user's jobs need no standing
-read. The worker's
-row still includes decoding the file to samples (what the engine row spends outside its decode
-loop), which its decode loop's time leaves out: the second fixed-cost row takes that into
-account. Not cut: the worker's PostgreSQL connection, closed after every job and opened again by
-the next (in "202 -> claim"); the web's own work on an upload (authentication, the form, the
-row, the 202's ETA), the answer after the wait and the result's separate GET. Every row is a
-median of runs on a 2-core machine; the spread is printed beside each fixed cost, and the load
-average above: the first fixed-cost row moves by hundreds of ms with the engine's drift."""
+What was cut (issue 18 item 6): a script no longer polls: `?wait=` answers when the change is
+announced (Redis pub/sub after the commit of every status transition; a look each second stays
+as a safety net while subscribed, every 50 ms while Redis is away); the worker freezes its
+start-up objects (`gc.freeze()`), so the full `gc.collect()` faster-whisper runs on every decode
+no longer walks Django and the model; an upload is probed in a fresh child of a warm probe
+server with PyAV loaded (the upload row: 249 ms before), and that child runs the server's loaded
+probe instead of executing its module again. Then, profiled on one short task (2026-12-01 14:59:
+upload 105 ms, worker's claim -> completed minus its decode loop 127 ms, on a loaded machine):
+every announcement, metric and enqueue opened a new Redis connection (django_rq builds a client
+per call), now one client per process (`writers/queues.py`); the worker's queries around the
+engine went from 13 to 7 besides BEGIN/COMMIT; a worker looks at a queue of one job or none in
+one round trip (LLEN) before each dequeue. Then, from a timeline of one run across the web, the
+worker and this script (2026-12-02): the worker kept its PostgreSQL connection closed between
+jobs and opened a new one for each (Claim.take 13 -> 5 ms), now kept, with a health check; what
+the worker's first job imported stayed with the collector, and every later decode's
+`gc.collect()` walked it (7-13 ms a task; frozen after the first job now, 0.1-0.2 ms); while a
+script waited, the web looked at the database 20 times a second beside the transcribing worker
+(now once a second, the announcement doing the rest). The engine itself got faster in the same
+change (a one-window recording whose language is detected is encoded once, not twice), which
+shortens both sides of these rows alike. The worker's row still includes decoding the file to
+samples (what the engine row spends outside its decode loop), which its decode loop's time
+leaves out: the second fixed-cost row takes that into account. Not cut: the web's own work on an
+upload (authentication, the form, the probe's fork and its decoding check, the row, the 202's
+ETA), the answer after the wait and the result's separate GET. Every row is a median of runs on
+a 2-core machine; the spread is printed beside each fixed cost, and the load average above: the
+first fixed-cost row moves by a hundred ms and more with the engine's drift."""
 HEADING = "## Fixed cost per task"
 POLL_SECONDS = 0.25
 TARGET_SECONDS = 0.15

@@ -11,6 +11,8 @@ from django.db.models.lookups import Regex
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app.announcements import announce
+
 
 class Status(models.TextChoices):
     PENDING = "PENDING", _("Pending")
@@ -160,7 +162,11 @@ class TaskQuerySet(models.QuerySet["Task"]):
         fields.setdefault("updated_at", now)
         if target == Status.COMPLETED:
             fields.setdefault("completed_at", now)
-        return self.filter(pk=pk, status__in=list(sources)).update(status=target, **fields) == 1
+        moved = self.filter(pk=pk, status__in=list(sources)).update(status=target, **fields) == 1
+        if moved:
+            # Requests waiting for this task (`?wait=`, the OpenAI endpoints) look at it now.
+            announce(pk)
+        return moved
 
 
 class Task(models.Model):

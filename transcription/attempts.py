@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from tasks_app.models import AnalysisStatus, Attempt, Status, Task
-from tasks_app.waiting import announce
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,6 @@ class Claim:
             Attempt.objects.create(
                 task_id=task_id, number=number, worker=worker[:200], device=device[:200]
             )
-            announce(task_id)
         task.status = Status.PROCESSING
         for name, value in claimed.items():
             setattr(task, name, value)
@@ -144,7 +142,6 @@ class Claim:
             )
             if done:
                 self.end(Attempt.Outcome.COMPLETED, progress=100)
-                announce(self.task_id)
         return done
 
     def fail(self, code: str, message: str, text: str, path: str) -> bool:
@@ -157,7 +154,6 @@ class Claim:
             )
             if failed:
                 self.end(Attempt.Outcome.FAILED, code=code, message=message)
-                announce(self.task_id)
         return failed
 
     def keep_partial(self, text: str, path: str) -> bool:
@@ -188,7 +184,6 @@ class Claim:
             )
             if moved:
                 self.end(Attempt.Outcome.FAILED, code=code, message=message)
-                announce(self.task_id)
         return moved
 
     def end(self, outcome: str, *, code: str = "", message: str = "", progress: Any = None) -> None:

@@ -167,6 +167,7 @@ def test_a_worker_ending_the_task_wakes_the_wait_before_its_next_poll(
 
     # Only the worker's announcement (Redis pub/sub) can end this wait in time.
     monkeypatch.setattr(waiting, "POLL_SECONDS", 30)
+    monkeypatch.setattr(waiting, "SUBSCRIBED_POLL_SECONDS", 30)
     task = make_task(alice, status=Status.IN_PROGRESS)
     claim = Claim.take(task.pk, "worker", "cpu")
     assert claim is not None
@@ -187,3 +188,90 @@ def test_a_worker_ending_the_task_wakes_the_wait_before_its_next_poll(
     waiter.join(30)
     assert seen and seen[0][1] == Status.COMPLETED
     assert seen[0][0] - completed < 5
+
+
+def wait_in_a_thread(task: Task, seconds: float) -> tuple[threading.Thread, list[Any]]:
+    """`wait_for_status` for any change from the task's status now, in a thread of its own;
+    the list gets (when it answered, the status)."""
+    from asgiref.sync import async_to_sync
+
+    from tasks_app import waiting
+
+    arrived = task.status
+    seen: list[Any] = []
+
+    def wait() -> None:
+        status = async_to_sync(waiting.wait_for_status)(
+            task.pk, seconds, lambda status: status != arrived
+        )
+        seen.append((time.monotonic(), status))
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    return waiter, seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_wakes_the_wait_before_its_next_poll(
+    alice: Any, make_task: Any, queues: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasks_app import services, waiting
+
+    # Every status transition is announced, not only the worker's.
+    monkeypatch.setattr(waiting, "POLL_SECONDS", 30)
+    monkeypatch.setattr(waiting, "SUBSCRIBED_POLL_SECONDS", 30)
+    task = make_task(alice, status=Status.IN_PROGRESS)
+    waiter, seen = wait_in_a_thread(task, 20)
+    time.sleep(1)  # it looked once, and subscribed
+
+    services.cancel_task(task)
+    cancelled = time.monotonic()
+    waiter.join(30)
+
+    assert seen and seen[0][1] == Status.CANCELLED
+    assert seen[0][0] - cancelled < 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_looks_at_the_database_about_once_a_second_while_subscribed(
+    alice: Any, make_task: Any, queues: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasks_app import waiting
+
+    looks: list[float] = []
+    real = waiting.task_statuses
+    monkeypatch.setattr(waiting, "task_statuses", lambda ids: (looks.append(1), real(ids))[1])
+    task = make_task(alice, status=Status.IN_PROGRESS)
+
+    waiter, seen = wait_in_a_thread(task, 3)
+    waiter.join(30)
+
+    assert seen and seen[0][1] == Status.IN_PROGRESS
+    # The first look, one when the subscription was confirmed, about one a second after: not
+    # the 60 of a look every POLL_SECONDS, which a worker's announcement makes needless.
+    assert 2 <= len(looks) <= 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_looks_every_poll_interval_while_redis_is_away(
+    alice: Any, make_task: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasks_app import waiting
+
+    # No announcement can arrive: the wait falls back to looking every POLL_SECONDS.
+    queues = {
+        name: {**queue, "URL": "redis://127.0.0.1:9/0"}
+        for name, queue in settings.RQ_QUEUES.items()
+    }
+    settings.RQ_QUEUES = queues
+    task = make_task(alice, status=Status.IN_PROGRESS)
+    waiter, seen = wait_in_a_thread(task, 20)
+    time.sleep(1)
+
+    # A write no announcement follows (the status transitions announce; this does not).
+    Task.objects.filter(pk=task.pk).update(status=Status.CANCELLED)
+    changed = time.monotonic()
+    waiter.join(30)
+
+    assert seen and seen[0][1] == Status.CANCELLED
+    assert seen[0][0] - changed < waiting.SUBSCRIBED_POLL_SECONDS

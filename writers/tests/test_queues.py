@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tasks_app.waiting import _publish
+from tasks_app.announcements import _publish
 from writers import metrics, queues
 
 
