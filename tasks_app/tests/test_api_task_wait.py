@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
@@ -156,40 +157,6 @@ def test_it_keeps_the_plain_detail_sync_and_waits_on_the_loop_only_when_asked() 
     assert not waits_on_the_loop({"path": path, "query_string": b""})
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_ending_the_task_wakes_the_wait_before_its_next_poll(
-    alice: Any, make_task: Any, queues: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from asgiref.sync import async_to_sync
-
-    from tasks_app import waiting
-    from transcription.attempts import Claim
-
-    # Only the worker's announcement (Redis pub/sub) can end this wait in time.
-    monkeypatch.setattr(waiting, "POLL_SECONDS", 30)
-    monkeypatch.setattr(waiting, "SUBSCRIBED_POLL_SECONDS", 30)
-    task = make_task(alice, status=Status.IN_PROGRESS)
-    claim = Claim.take(task.pk, "worker", "cpu")
-    assert claim is not None
-    seen: list[tuple[float, str | None]] = []
-
-    def wait() -> None:
-        status = async_to_sync(waiting.wait_for_status)(
-            task.pk, 20, lambda status: status != Status.PROCESSING
-        )
-        seen.append((time.monotonic(), status))
-
-    waiter = threading.Thread(target=wait)
-    waiter.start()
-    time.sleep(1)  # it looked once, and subscribed
-    result = {"duration": 11.0, "text": "And so", "language": "en", "language_probability": 1.0}
-    assert claim.complete(result, "results/x.json")
-    completed = time.monotonic()
-    waiter.join(30)
-    assert seen and seen[0][1] == Status.COMPLETED
-    assert seen[0][0] - completed < 5
-
-
 def wait_in_a_thread(task: Task, seconds: float) -> tuple[threading.Thread, list[Any]]:
     """`wait_for_status` for any change from the task's status now, in a thread of its own;
     the list gets (when it answered, the status)."""
@@ -211,25 +178,52 @@ def wait_in_a_thread(task: Task, seconds: float) -> tuple[threading.Thread, list
     return waiter, seen
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_cancel_wakes_the_wait_before_its_next_poll(
-    alice: Any, make_task: Any, queues: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tasks_app import services, waiting
+def a_worker_completes(task: Task) -> Callable[[], bool]:
+    """The worker's claim now; its completion when called."""
+    from transcription.attempts import Claim
 
-    # Every status transition is announced, not only the worker's.
+    claim = Claim.take(task.pk, "worker", "cpu")
+    assert claim is not None
+    result = {"duration": 11.0, "text": "And so", "language": "en", "language_probability": 1.0}
+    return lambda: claim.complete(result, "results/x.json")
+
+
+def its_owner_cancels(task: Task) -> Callable[[], bool]:
+    from tasks_app import services
+
+    return lambda: services.cancel_task(task)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("change", "after"),
+    [(a_worker_completes, Status.COMPLETED), (its_owner_cancels, Status.CANCELLED)],
+)
+def test_a_status_transition_wakes_the_wait_before_its_next_poll(
+    alice: Any,
+    make_task: Any,
+    queues: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[Task], Callable[[], bool]],
+    after: str,
+) -> None:
+    from tasks_app import waiting
+
+    # Only the announcement (Redis pub/sub) of the transition can end this wait in time.
     monkeypatch.setattr(waiting, "POLL_SECONDS", 30)
     monkeypatch.setattr(waiting, "SUBSCRIBED_POLL_SECONDS", 30)
     task = make_task(alice, status=Status.IN_PROGRESS)
+    make_the_change = change(task)
+    task.refresh_from_db()
     waiter, seen = wait_in_a_thread(task, 20)
     time.sleep(1)  # it looked once, and subscribed
 
-    services.cancel_task(task)
-    cancelled = time.monotonic()
+    assert make_the_change()
+    changed = time.monotonic()
     waiter.join(30)
 
-    assert seen and seen[0][1] == Status.CANCELLED
-    assert seen[0][0] - cancelled < 5
+    assert seen and seen[0][1] == after
+    assert seen[0][0] - changed < 5
 
 
 @pytest.mark.django_db(transaction=True)
