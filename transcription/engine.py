@@ -467,9 +467,7 @@ def _evict(keep: int) -> None:
     gc.collect()
 
 
-_whisper_class: Any = None
-
-
+@functools.cache
 def whisper_class() -> Any:
     """faster-whisper's WhisperModel, made to encode a window once where detection and
     decoding both need it (defined on first use: the web never imports faster-whisper).
@@ -480,9 +478,6 @@ def whisper_class() -> Any:
     serves (about 40 % of the base model's time on an 11-second clip on a CPU). The last
     window a detection encoded is kept, per thread, until the next encode; that encode returns
     it when its features are the very same numbers, and anything else encodes as before."""
-    global _whisper_class
-    if _whisper_class is not None:
-        return _whisper_class
     import numpy as np
     from faster_whisper import WhisperModel
 
@@ -513,7 +508,6 @@ def whisper_class() -> Any:
                 self._detected.window = (features, output)
             return output
 
-    _whisper_class = Whisper
     return Whisper
 
 
@@ -923,9 +917,11 @@ def _detect(whisper: Any, audio: Any, start: float, end: float) -> tuple[str | N
         return None, 0.0
     # The frames the decoder's first window of this piece holds (its `content_frames` leave out
     # the extractor's last, padding frame), so that decoding can reuse the window's encoding
-    # (whisper_class).
-    features = whisper.feature_extractor(piece)
-    language, probability, _ranked = whisper.detect_language(features=features[..., :-1])
+    # (whisper_class). A piece of under one frame (10 ms) holds none: nothing to decode there.
+    content = whisper.feature_extractor(piece)[..., :-1]
+    if content.shape[-1] == 0:
+        return None, 0.0
+    language, probability, _ranked = whisper.detect_language(features=content)
     return language, float(probability)
 
 

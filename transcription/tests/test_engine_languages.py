@@ -155,3 +155,17 @@ def test_it_encodes_a_window_anew_when_it_is_not_the_one_detected(
 
     assert encoder.calls == 2
     assert {"americans", "country"} <= set(words(result["text"]))
+
+
+@pytest.mark.slow
+def test_it_detects_nothing_in_a_piece_shorter_than_one_frame(base_model: str) -> None:
+    import numpy as np
+
+    loaded = engine.get_model(base_model)
+    # 100 samples (6 ms) of sound at the end of a window: the decoder has no frame of it either.
+    piece = (np.random.default_rng(0).standard_normal(100) * 0.1).astype(np.float32)
+
+    assert engine._detect(loaded.whisper, piece, 0.0, len(piece) / engine.SAMPLE_RATE) == (
+        None,
+        0.0,
+    )
