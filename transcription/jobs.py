@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
 
 from tasks_app.models import Task
 from transcription import labelling, pieces, processing
@@ -31,14 +30,10 @@ class QueuedJob:
         self.func = func
 
     def __call__(self, task_id: str, *args: Any, **kwargs: Any) -> Any:
-        # Every log line of the job names its task; connections are fresh on both sides of a job
-        # because the worker process lives for days and the database may restart meanwhile.
+        # Every log line of the job names its task. The worker checks its database connection
+        # on both sides of every job (TranscriptionWorker.execute_job).
         with task_context(task_id):
-            close_old_connections()
-            try:
-                return self.func(task_id, *args, **kwargs)
-            finally:
-                close_old_connections()
+            return self.func(task_id, *args, **kwargs)
 
     def delay(self, *, task_id: Any, audio_file_path: str | None = None) -> bool:
         """Enqueue through transcription.services so PENDING → IN_PROGRESS stays in one place.

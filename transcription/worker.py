@@ -101,9 +101,11 @@ class TranscriptionWorker(SimpleWorker):
 
     def execute_job(self, job: Any, queue: Any) -> None:
         # The connection stays open between jobs (a new one cost each task about 6 ms before
-        # its claim, bench/RESULTS.md "Fixed cost per task"): one that died while the worker
-        # idled (a database restart) fails its health check (CONN_HEALTH_CHECKS) at the first
-        # query and is replaced, and one older than CONN_MAX_AGE is closed here.
+        # its claim, bench/RESULTS.md "Fixed cost per task") and is checked on both sides of
+        # each, as the process lives for days and the database may restart meanwhile: one that
+        # died (while the worker idled, or broke during the job) fails its health check
+        # (CONN_HEALTH_CHECKS) at the next query and is replaced, and one older than
+        # CONN_MAX_AGE is closed.
         close_old_connections()
         WorkerProcess.objects.filter(name=self.name).update(
             current_task_id=job.kwargs.get("task_id"), last_seen_at=timezone.now()
@@ -111,6 +113,7 @@ class TranscriptionWorker(SimpleWorker):
         try:
             super().execute_job(job, queue)
         finally:
+            close_old_connections()
             WorkerProcess.objects.filter(name=self.name).update(
                 current_task_id=None, last_seen_at=timezone.now()
             )

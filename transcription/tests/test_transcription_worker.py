@@ -149,6 +149,29 @@ def test_it_keeps_its_database_connection_from_one_job_to_the_next(queues: Any) 
     assert third.return_value(refresh=True) != first.return_value(refresh=True)
 
 
+def end_my_own_backend() -> None:
+    """A job whose database connection dies under it (a restart mid-job)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+
+def test_it_replaces_a_connection_that_died_during_a_job(queues: Any) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL backends: make test runs this on PostgreSQL")
+    busy = worker.make_worker(["default"])
+    dying, after = (
+        queues["default"].enqueue(end_my_own_backend),
+        queues["default"].enqueue(backend_of_this_job),
+    )
+
+    # Its own bookkeeping after the job (WorkerProcess) runs on a new connection, not the dead.
+    busy.execute_job(dying, queues["default"])
+    busy.execute_job(after, queues["default"])
+
+    assert dying.get_status(refresh=True) == "failed"
+    assert after.get_status(refresh=True) == "finished"
+
+
 def test_it_plans_one_process_per_core_or_round_robin_over_gpus() -> None:
     assert [slot.gpu for slot in plan_slots(0, [])] == [None] * cpu_count()
     assert [slot.gpu for slot in plan_slots(0, [0, 1])] == [0, 1]
