@@ -476,23 +476,11 @@ class TaskSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(EtaSerializer(allow_null=True))
     def get_eta(self, task: Task) -> dict[str, Any] | None:
-        eta = self._eta(task)
-        if eta is None or (eta.estimated_start is None and eta.estimated_finish is None):
-            return None
-        field = serializers.DateTimeField()
-        return {
-            "estimated_start": field.to_representation(eta.estimated_start)
-            if eta.estimated_start
-            else None,
-            "estimated_finish": field.to_representation(eta.estimated_finish)
-            if eta.estimated_finish
-            else None,
-        }
+        return eta_fields(self._eta(task))["eta"]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_queue_position(self, task: Task) -> int | None:
-        eta = self._eta(task)
-        return getattr(eta, "queue_position", None)
+        return eta_fields(self._eta(task))["queue_position"]
 
     def get_has_result(self, task: Task) -> bool:
         return bool(task.result_path)
@@ -519,6 +507,23 @@ class TaskSerializer(serializers.ModelSerializer):
             "analyze": url("analyze") if task.can_analyze() else None,
             "speakers": url("speakers") if task.can_label_speakers() else None,
         }
+
+
+def eta_fields(eta: Any) -> dict[str, Any]:
+    """A task's `eta` and `queue_position` fields, from its transcription.services.Eta (None
+    for none)."""
+    position = getattr(eta, "queue_position", None)
+    if eta is None or (eta.estimated_start is None and eta.estimated_finish is None):
+        return {"eta": None, "queue_position": position}
+    field = serializers.DateTimeField()
+    start, finish = eta.estimated_start, eta.estimated_finish
+    return {
+        "eta": {
+            "estimated_start": field.to_representation(start) if start else None,
+            "estimated_finish": field.to_representation(finish) if finish else None,
+        },
+        "queue_position": position,
+    }
 
 
 PK_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"

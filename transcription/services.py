@@ -158,50 +158,52 @@ DEFAULT_DURATION_SECONDS = 60.0
 
 
 def eta_for_tasks(tasks: Iterable[Task]) -> dict[uuid.UUID, Eta]:
-    """Queue position and estimated start and finish for each of `tasks`.
-
-    No query when none of them is waiting or running. Otherwise the whole queue's schedule
-    (queue_schedule) is computed at most once per ETA_CACHE_SECONDS in a web process, or
-    sooner when one of the tasks asked about is not in it yet: every list and poll request
-    needs it, and on a deep queue it costs more than the rest of the request.
-    """
+    """Queue position and estimated start and finish for each of `tasks` (eta_for_states)."""
     tasks = list(tasks)
-    active = {task.pk for task in tasks if task.is_active}
+    etas = eta_for_states({task.pk: task.status for task in tasks if task.is_active})
+    return {task.pk: etas.get(task.pk, NO_ETA) for task in tasks}
+
+
+def eta_for_states(active: dict[uuid.UUID, str]) -> dict[uuid.UUID, Eta]:
+    """The ETA of each waiting or running task, given as its id and status (the API's list
+    asks so, with no Task objects); a task not in the schedule has NO_ETA.
+
+    No query when none is given. Otherwise the whole queue's schedule (queue_schedule) is
+    computed at most once per ETA_CACHE_SECONDS in a web process, or sooner when one of the
+    tasks asked about is not in it yet: every list and poll request needs it, and on a deep
+    queue it costs more than the rest of the request.
+    """
     if not active:
         # Nothing waits or runs among them (a page of finished tasks): no queue to read.
-        return {task.pk: NO_ETA for task in tasks}
+        return {}
     global _schedule
     cached = _schedule
-    if not _serves(cached, tasks, active):
+    if not _serves(cached, active):
         # One thread of the process works it out and the others wait for it: when each worked
         # out its own, a busy process's requests all found it stale at once, and their
         # computations, competing for the GIL, kept it stale (bench/LOAD.md: under wrk nearly
         # every dashboard request of a busy process read the whole queue again).
         with _schedule_lock:
             cached = _schedule
-            if not _serves(cached, tasks, active):
+            if not _serves(cached, active):
                 cached = _schedule = (time.monotonic(), queue_schedule())
     schedule = cached[1]
-    return {
-        task.pk: schedule.get(task.pk, NO_ETA) if task.pk in active else NO_ETA for task in tasks
-    }
+    return {pk: schedule.get(pk, NO_ETA) for pk in active}
 
 
-def _serves(
-    cached: tuple[float, dict[uuid.UUID, Eta]], tasks: list[Task], active: set[uuid.UUID]
-) -> bool:
+def _serves(cached: tuple[float, dict[uuid.UUID, Eta]], active: dict[uuid.UUID, str]) -> bool:
     computed_at, schedule = cached
     fresh = time.monotonic() - computed_at < settings.ETA_CACHE_SECONDS
-    return fresh and active <= schedule.keys() and _agrees(tasks, schedule)
+    return fresh and active.keys() <= schedule.keys() and _agrees(active, schedule)
 
 
-def _agrees(tasks: list[Task], schedule: dict[uuid.UUID, Eta]) -> bool:
+def _agrees(active: dict[uuid.UUID, str], schedule: dict[uuid.UUID, Eta]) -> bool:
     """Whether the cached schedule still sees each task as running or waiting as its row does:
     a task that started since must not show its old place in the queue."""
     return all(
-        (schedule[task.pk].queue_position == 0) == (task.status == Status.PROCESSING)
-        for task in tasks
-        if task.is_active and task.pk in schedule
+        (schedule[pk].queue_position == 0) == (status == Status.PROCESSING)
+        for pk, status in active.items()
+        if pk in schedule
     )
 
 
