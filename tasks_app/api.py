@@ -103,14 +103,14 @@ def written_list(tasks: Any, start: int, stop: int) -> bytes:
     """The list's answer for tasks[start:stop] as the serializer path gives it, with the
     tasks' JSON written by PostgreSQL (task_json); only a video with a kept sound track goes
     through the serializer."""
-    rows = task_json.page(tasks, start, stop)
+    rows, total = task_json.page(tasks, start, stop)
     etas = eta_for_states({row.pk: row.status for row in rows if row.active})
     serialized = serialized_tasks([row.pk for row in rows if row.text is None])
     items = ",".join(
         serialized[row.pk] if row.text is None else task_json.with_eta(row.text, etas.get(row.pk))
         for row in rows
     )
-    body = f'{{"tasks":[{items}],"total":{tasks.count()}}}'
+    body = f'{{"tasks":[{items}],"total":{tasks.count() if total is None else total}}}'
     # As DRF's JSONRenderer does: JavaScript takes these two for line ends.
     return body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 

@@ -53,8 +53,12 @@ class Row(NamedTuple):
     text: str | None
 
 
-def page(tasks: Any, start: int, stop: int) -> list[Row]:
-    """tasks[start:stop] as rows, in order."""
+def page(tasks: Any, start: int, stop: int) -> tuple[list[Row], int | None]:
+    """tasks[start:stop] as rows, in order, and how many tasks there are in all (None for a
+    page past the end, which has no row to carry it)."""
+    # The total comes with the page, counted once by the same statement: no second query,
+    # and the page and its total agree.
+    count_sql, count_params = tasks.order_by().values("pk").query.sql_with_params()
     rows = (
         tasks.prefetch_related(None)
         .select_related(None)
@@ -64,12 +68,14 @@ def page(tasks: Any, start: int, stop: int) -> list[Row]:
             RawSQL(_active(), ()),
             RawSQL(_sound_track(), ()),
             RawSQL(task_sql(), _request_params()),
+            RawSQL(f"(SELECT COUNT(*) FROM ({count_sql}) AS counted)", count_params),
         )
     )
+    found = list(rows[start:stop])
     return [
         Row(pk, status, active, None if sound else text)
-        for pk, status, active, sound, text in rows[start:stop]
-    ]
+        for pk, status, active, sound, text, _total in found
+    ], found[0][-1] if found else None
 
 
 ETA_UNKNOWN = '"eta":null,"queue_position":null'
