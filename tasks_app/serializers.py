@@ -480,7 +480,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_queue_position(self, task: Task) -> int | None:
-        return eta_fields(self._eta(task))["queue_position"]
+        return getattr(self._eta(task), "queue_position", None)
 
     def get_has_result(self, task: Task) -> bool:
         return bool(task.result_path)

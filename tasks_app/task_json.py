@@ -228,7 +228,8 @@ def _fields() -> dict[str, str]:
             f"(SELECT CASE WHEN {col('personal_owner_id', workspace)} IS NOT NULL"
             f" THEN {_text('%s::text')} ELSE {_text(col('name', workspace))} END"
             f" FROM {_table('workspace')} {workspace}"
-            f" WHERE {col('id', workspace)} = {col('workspace_id')})"
+            # LIMIT 1 on the key: looked up by its index, not by reading the table (below).
+            f" WHERE {col('id', workspace)} = {col('workspace_id')} LIMIT 1)"
         ),
         "assignee": _null_unless(
             f"{col('assignee_id')} IS NOT NULL",
@@ -241,7 +242,7 @@ def _fields() -> dict[str, str]:
                 ]
             )
             + f" FROM {_table('assignee')} {person}"
-            + f" WHERE {col('id', person)} = {col('assignee_id')})",
+            + f" WHERE {col('id', person)} = {col('assignee_id')} LIMIT 1)",
         ),
         "priority": _text(col("priority")),
         "tags": (
@@ -254,9 +255,11 @@ def _fields() -> dict[str, str]:
                 ]
             )
             + f", ',' ORDER BY {col('name', tag)}, {col('id', tag)}), ']')"
-            f" FROM {_table('tags')} {tag} WHERE {col('id', tag)} IN"
-            f' (SELECT "tag_id" FROM "{Task.tags.through._meta.db_table}"'
-            f' WHERE "task_id" = {col("id")}))'
+            f' FROM "{Task.tags.through._meta.db_table}" "tt" CROSS JOIN LATERAL'
+            # LIMIT 1 (the id is the key) makes PostgreSQL look each tag up by its index; a
+            # join read the whole tag table for every task (bench/LOAD.md).
+            f' (SELECT * FROM {_table("tags")} WHERE "id" = "tt"."tag_id" LIMIT 1) {tag}'
+            f' WHERE "tt"."task_id" = {col("id")})'
         ),
         "due_date": _moment(col("due_date")),
         "is_overdue": _boolean(overdue),
