@@ -26,6 +26,7 @@ from rest_framework.settings import api_settings
 
 from tasks_app.models import ACTIVE, ANALYSIS_STALE, AnalysisStatus, Kind, Status, Task
 from tasks_app.serializers import PK_PLACEHOLDER, eta_fields, task_url_templates
+from writers.prepared import prepared_cursor
 
 # Django names a query's own table by the table's name: the SQL below refers to its columns so.
 TASK = f'"{Task._meta.db_table}"'
@@ -71,7 +72,10 @@ def page(tasks: Any, start: int, stop: int) -> tuple[list[Row], int | None]:
             RawSQL(f"(SELECT COUNT(*) FROM ({count_sql}) AS counted)", count_params),
         )
     )
-    found = list(rows[start:stop])
+    sql, params = rows[start:stop].query.sql_with_params()
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
     return [
         Row(pk, status, active, None if sound else text)
         for pk, status, active, sound, text, _total in found
