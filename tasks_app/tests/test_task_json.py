@@ -224,18 +224,26 @@ def test_it_pages_filters_and_orders_as_the_serializer_path_does(
         if number % 4 == 1:
             task.tags.add(tag)
     client = api(alice)
+    make_task(alice, title="Late", due_date=datetime(2020, 1, 1, tzinfo=UTC), assignee=alice)
     for query in (
         {"skip": 3, "limit": 4, "ordering": "title"},
         {"ordering": "-priority"},
+        {"ordering": "due_date"},
+        {"ordering": "-status"},
         {"tag": tag.pk},
+        {"tag": [tag.pk, tag.pk]},
         {"workspace": team.pk, "ordering": "-title"},
         {"q": "T1"},
+        {"q": "Late", "overdue": "true"},
+        {"overdue": "false", "priority": Priority.URGENT},
+        {"assignee": "me"},
+        {"assignee": str(bob.pk), "status_filter": Status.PENDING},
         {"skip": 50},
     ):
         written, serialized = both(client, query)
         assert written.content == serialized.content, query
     # Past the end there is no row to carry the total: it is counted on its own.
-    assert written.json() == {"tasks": [], "total": 12}
+    assert written.json() == {"tasks": [], "total": 13}
     assert [t["title"] for t in both(client, {"tag": tag.pk})[0].json()["tasks"]] == [
         "T09",
         "T05",
