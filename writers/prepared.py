@@ -3,7 +3,7 @@
 Django binds parameters on the client, so PostgreSQL parses and plans every statement anew. For
 a long statement run on every request (the API list's page, tasks_app.task_json: 9 KB of SQL)
 that was a third of PostgreSQL's time for it (bench/LOAD.md). psycopg keeps such statements
-prepared per connection (at most `prepared_max`, the least used deallocated first).
+prepared per connection.
 """
 
 from __future__ import annotations
@@ -18,16 +18,12 @@ from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBinding
 from django.db.backends.utils import CursorWrapper
 from django_prometheus.db.common import ExportingCursorWrapper
 
-# psycopg prepares a statement run this many times even when not asked: in effect never.
-NEVER_UNASKED = 2**31
-
-
-class PreparingCursor(ServerBindingCursor):
-    """Binds parameters on the server and prepares every statement it runs."""
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        kwargs["prepare"] = True
-        return super().execute(query, params, **kwargs)
+# A statement is prepared the second time it runs on a connection: a one-off (a deep page of the
+# list: Django writes LIMIT and OFFSET into the SQL) is not kept.
+PREPARE_THRESHOLD = 1
+# Statements kept prepared per connection, the least recently used deallocated first: the list's
+# page keeps about 300 KB in its PostgreSQL backend (psycopg's default is 100).
+PREPARED_MAX = 16
 
 
 class LoggedCursor(CursorDebugWrapper):
@@ -45,21 +41,22 @@ class LoggedCursor(CursorDebugWrapper):
 @cache
 def _cursor_class(alias: str, vendor: str) -> type:
     # Counted in /metrics like Django's own cursors (django-prometheus).
-    return ExportingCursorWrapper(PreparingCursor, alias, vendor)
+    return ExportingCursorWrapper(ServerBindingCursor, alias, vendor)
 
 
 @contextmanager
 def prepared_cursor(using: str = "default") -> Iterator[CursorWrapper]:
     """A PostgreSQL cursor of Django's (errors translated, queries logged when Django logs
-    them) whose statements are prepared."""
+    them) whose statements psycopg prepares once they run again on the connection."""
     connection = connections[using]
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     if connection.connection.prepare_threshold is None:
-        # Django turns psycopg's preparing off (None); only cursors of this module ask for it
-        # (Django's own bind on the client, where psycopg never prepares).
-        connection.connection.prepare_threshold = NEVER_UNASKED
+        # Django turns psycopg's preparing off (None). It stays off for Django's own cursors,
+        # which bind on the client, where psycopg never prepares.
+        connection.connection.prepare_threshold = PREPARE_THRESHOLD
+        connection.connection.prepared_max = PREPARED_MAX
     with connection.wrap_database_errors:
         cursor = _cursor_class(connection.alias, connection.vendor)(connection.connection)
     wrapped = LoggedCursor(cursor, connection) if connection.queries_logged else None

@@ -23,7 +23,7 @@ def runs() -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def test_it_prepares_a_statement_once_and_runs_it_again(alice: User) -> None:
+def test_it_prepares_a_statement_that_runs_again_and_runs_it_prepared(alice: User) -> None:
     before = runs()
     for word in ("hello", "again", "and again"):
         with prepared_cursor() as cursor:
@@ -32,7 +32,15 @@ def test_it_prepares_a_statement_once_and_runs_it_again(alice: User) -> None:
     after = runs()
     [statement] = [text for text in after if "shout" in text]
     assert "$1" in statement and "$2" in statement
-    assert after[statement] - before.get(statement, 0) == 3
+    # The first run is not prepared: a statement that never comes back is not kept.
+    assert after[statement] - before.get(statement, 0) == 2
+
+
+def test_it_keeps_a_one_off_statement_unprepared(db: Any) -> None:
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int + 41 AS once", [1])
+        assert cursor.fetchone() == (42,)
+    assert not [text for text in runs() if "once" in text]
 
 
 def test_it_leaves_djangos_own_statements_unprepared(alice: User) -> None:
