@@ -95,11 +95,13 @@ def with_eta(text: str, eta: Any) -> str:
     return text.replace(ETA_UNKNOWN, JSONRenderer().render(fields).decode()[1:-1], 1)
 
 
+@cache
 def _active() -> str:
     statuses = ", ".join(_literal(status) for status in sorted(ACTIVE))
     return f"({_col('file_path')} <> '' AND {_col('status')} IN ({statuses}))"
 
 
+@cache
 def _sound_track() -> str:
     return (
         f"({_col('kind')} = {_literal(Kind.VIDEO)} AND {_col('normalized_audio')}"

@@ -59,6 +59,9 @@ def prepared_cursor(using: str = "default") -> Iterator[CursorWrapper]:
         connection.connection.prepared_max = PREPARED_MAX
     with connection.wrap_database_errors:
         cursor = _cursor_class(connection.alias, connection.vendor)(connection.connection)
-    wrapped = LoggedCursor(cursor, connection) if connection.queries_logged else None
-    with wrapped or connection.make_cursor(cursor) as used:
-        yield used
+    if connection.queries_logged:
+        wrapped = LoggedCursor(cursor, connection)
+    else:
+        wrapped = connection.make_cursor(cursor)
+    with wrapped:
+        yield wrapped

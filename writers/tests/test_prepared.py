@@ -66,3 +66,13 @@ def test_it_logs_the_statement_with_its_parameters_as_django_does(db: Any) -> No
 def test_it_raises_djangos_errors(db: Any) -> None:
     with pytest.raises(ProgrammingError), prepared_cursor() as cursor:
         cursor.execute("SELECT * FROM no_such_table WHERE id = %s", [1])
+
+
+def test_it_is_counted_in_the_metrics_like_djangos_own_queries(db: Any) -> None:
+    from django_prometheus.db.metrics import execute_total
+
+    counted = execute_total.labels(connection.alias, connection.vendor)
+    before = counted._value.get()
+    with prepared_cursor() as cursor:
+        cursor.execute(STATEMENT, ["counted", "nobody"])
+    assert counted._value.get() == before + 1
