@@ -6,6 +6,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import queue
+import signal
+import sys
 
 wsgi_app = "writers.asgi:application"
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -25,6 +28,10 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# gunicornc's socket: a thread with an event loop in the master, at one path per user
+# ($HOME/.gunicorn/gunicorn.ctl), so two masters on a host take it from each other. Nothing here
+# uses it; deploys restart the web through compose or systemd.
+control_socket_disable = True
 # The app is loaded once in the master, the URLs (so every view) imported too, and all of it
 # frozen out of the garbage collector before the workers fork (`when_ready`): the workers share
 # those pages instead of each copying them as its collector walks them (make run's web: 235 ->
@@ -41,3 +48,26 @@ def when_ready(server: object) -> None:
     connections.close_all()
     gc.collect()
     gc.freeze()
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+
+
+def post_fork(server: object, worker: object) -> None:
+    """A worker told to stop before it has booted stops at once.
+
+    Until a worker installs its own handlers (init_signals), a stop signal runs the master's
+    handler that the fork copied, which only queues it in the child's copy of the master's
+    queue: a worker forked just as the web was stopped booted and served on, and the master
+    waited graceful_timeout (150 s) before killing it. Booting, it has nothing to finish."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)  # what the uvicorn worker sets next, in init_signals
+    pending = server.SIG_QUEUE  # type: ignore[attr-defined]
+    stop = False
+    while True:
+        try:
+            stop |= pending.get_nowait() in STOP_SIGNALS
+        except queue.Empty:
+            break
+    if stop:
+        sys.exit(0)

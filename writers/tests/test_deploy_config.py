@@ -8,7 +8,10 @@ import os
 import re
 import runpy
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -261,3 +264,39 @@ def test_the_web_master_loads_and_freezes_the_app_before_its_workers_fork():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_web_worker_told_to_stop_while_it_boots_stops_at_once(tmp_path: Path):
+    """The web stopped right after it started (a deploy, a test's teardown) exits in seconds.
+
+    The wrapped post_fork holds the worker before its guard as a busy host's scheduler may, so
+    the master's SIGTERM reaches it before it has handlers of its own: without the guard the
+    worker booted and the master waited graceful_timeout (150 s) to kill it."""
+    conf = tmp_path / "gunicorn.conf.py"
+    conf.write_text(
+        "import runpy, time\n"
+        f"globals().update(runpy.run_path({str(DEPLOY / 'gunicorn.conf.py')!r}))\n"
+        "deployed_post_fork = post_fork\n"
+        "def post_fork(server, worker):\n"
+        "    time.sleep(2)\n"
+        "    deployed_post_fork(server, worker)\n"
+    )
+    log = tmp_path / "gunicorn.log"
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(conf), "--bind", "127.0.0.1:0"],
+        cwd=ROOT,
+        env={**os.environ, "WEB_CONCURRENCY": "1"},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while b"Booting worker" not in log.read_bytes():
+            assert web.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.02)
+        web.send_signal(signal.SIGTERM)
+        assert web.wait(timeout=20) == 0, log.read_text()
+    finally:
+        web.kill()
+        web.wait()
+    assert "Application startup complete" not in log.read_text()

@@ -113,7 +113,14 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
     finally:
         for process in (nginx, gunicorn):
             process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+        for process in (nginx, gunicorn):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                log = (tmp_path / "gunicorn.log").read_text(errors="replace")[-4000:]
+                pytest.fail(f"{process.args[0]} outlived SIGTERM by 30 s; gunicorn's log:\n{log}")
 
 
 def fetch(
