@@ -76,3 +76,47 @@ def test_every_request_checks_its_token_in_one_query_without_sorting(alice):
         assert tokens.user_for_access_token(access) == alice
     # The session by its id (unique) with its user: nothing to order.
     assert len(queries) == 1 and "ORDER BY" not in queries[0]["sql"]
+
+
+def test_the_prepared_session_check_agrees_with_the_orm_in_every_case(alice, bob):
+    """PostgreSQL asks for the session by one prepared statement; SQLite through the ORM."""
+    from django.db import connection
+
+    assert connection.vendor == "postgresql", "run through `make test` (PostgreSQL)"
+
+    def payload_of(user, **claims):
+        access = AccessToken(tokens.issue_tokens(user)[0])
+        return {**access.payload, **claims}
+
+    live = payload_of(alice)
+    revoked = payload_of(alice)
+    AuthSession.objects.filter(pk=revoked[tokens.SESSION_CLAIM]).update(revoked_at=timezone.now())
+    expired = payload_of(alice)
+    AuthSession.objects.filter(pk=expired[tokens.SESSION_CLAIM]).update(
+        created_at=timezone.now() - timedelta(days=settings.SESSION_MAX_DAYS, seconds=1)
+    )
+    inactive = payload_of(bob)
+    type(bob).objects.filter(pk=bob.pk).update(is_active=False)
+    cases = {
+        "live": live,
+        "revoked": revoked,
+        "expired": expired,
+        "inactive user": inactive,
+        "someone else's session": {**live, "user_id": str(bob.pk)},
+        "malformed session id": {**live, tokens.SESSION_CLAIM: "not-a-uuid"},
+        "no session id": {k: v for k, v in live.items() if k != tokens.SESSION_CLAIM},
+        "a number for the user": {**live, "user_id": 7},
+        "an older token version": {**live, tokens.VERSION_CLAIM: alice.token_version - 1},
+    }
+    for name, payload in cases.items():
+        prepared = tokens._prepared_live_session(payload)
+        orm = tokens._orm_live_session(payload)
+        assert (prepared and prepared.pk) == (orm and orm.pk), name
+        assert (tokens._live_session(payload) is not None) == (name == "live"), name
+    session = tokens._prepared_live_session(live)
+    expected = AuthSession.objects.select_related("user").get(pk=session.pk)
+    for field in AuthSession._meta.concrete_fields:
+        assert getattr(session, field.attname) == getattr(expected, field.attname), field
+    for field in type(alice)._meta.concrete_fields:
+        assert getattr(session.user, field.attname) == getattr(expected.user, field.attname), field
+    assert session.user.get_deferred_fields() == set()
