@@ -20,6 +20,7 @@ import os
 import re
 import sys
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "writers.settings")
@@ -34,12 +35,16 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 get_asgi_application()  # sets Django up; the handlers below need the apps loaded
 
-from asgiref.sync import sync_to_async  # noqa: E402
+from asgiref.sync import ThreadSensitiveContext, sync_to_async  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.urls import ResolverMatch  # noqa: E402
 
 from writers.asgi_middleware import stream_in_batches  # noqa: E402 (it needs the apps loaded)
 from writers.limits import FORM_OVERHEAD_BYTES  # noqa: E402
+
+# Threads a web process keeps idle for its next requests (SyncChainHandler): more than the
+# requests it serves at once at peak only hold memory.
+SPARE_THREADS = 32
 
 # The views that wait on the event loop; they need the async middleware chain: the OpenAI
 # endpoints, and a task's detail asked to `wait` (tasks_app.waiting).
@@ -112,6 +117,33 @@ class SyncChainHandler(ASGIHandler):
         super().__init__()
         # Requests of this process inside the middleware chain now (one event loop per process).
         self.in_views = 0
+        # Each an idle thread for the next request's sync code (`__call__`).
+        self.spare_threads: list[ThreadPoolExecutor] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Any) -> None:
+        """Django's, with the request's sync code in a thread kept from an earlier request.
+
+        Django gives each request a thread of its own, started for it and joined after it by
+        yet another thread: more of the CPU than the rest of answering `/health` (bench/LOAD.md).
+        A thread is taken back only once the request has left it idle: its database connection
+        went back to the pool as the request finished (request_finished, in that thread), and a
+        request whose client left still runs its view there before Django lets it go."""
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        if self.spare_threads:
+            thread = self.spare_threads.pop()
+        else:
+            thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+        idle = False
+        try:
+            async with ThreadSensitiveContext(executor=thread):
+                await self.handle(scope, receive, send)
+            idle = True
+        finally:
+            if idle and len(self.spare_threads) < SPARE_THREADS:
+                self.spare_threads.append(thread)
+            else:
+                thread.shutdown(wait=False)
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)

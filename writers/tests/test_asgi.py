@@ -7,6 +7,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -147,9 +148,19 @@ def held_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("held")
 
 
+def thread_view(request: HttpRequest) -> HttpResponse:
+    """The thread serving the request, and whether it has a database connection open."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse(str(threading.get_ident()))
+
+
 urlpatterns = [
     path("held", held_view),
     path("quick", lambda request: HttpResponse("quick")),
+    path("thread", thread_view),
 ]
 
 
@@ -186,3 +197,46 @@ def test_it_sends_a_client_elsewhere_while_this_process_serves_another(
     # Alone by the time it answered: its connection may stay.
     assert answers == [(b"held", None)]
     client.close()
+
+
+def test_a_request_runs_in_a_thread_an_earlier_one_left_idle(
+    asgi_server: str, settings: Any
+) -> None:
+    """No thread started (and another to join it) per request; a busy thread is not shared."""
+    from django.db import connections
+
+    from writers.asgi import sync_chain_application
+
+    settings.ROOT_URLCONF = __name__
+    spare = sync_chain_application.spare_threads
+    while spare:  # left by earlier tests in this process
+        spare.pop().shutdown()
+
+    def thread_of_a_request(then_spare: int) -> int:
+        with urlopen(f"{asgi_server}/thread", timeout=10) as response:
+            thread = int(response.read())
+        # The client has its answer a moment before the request has closed it and left.
+        deadline = time.monotonic() + 10
+        while len(spare) < then_spare and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(spare) == then_spare
+        return thread
+
+    first = thread_of_a_request(then_spare=1)
+    assert thread_of_a_request(then_spare=1) == first
+    # The request gave its database connection back as it finished, in its thread.
+    assert spare[0].submit(lambda: connections["default"].connection).result(10) is None
+
+    held_open.clear()
+    let_go.clear()
+    held = threading.Thread(target=urlopen, args=(f"{asgi_server}/held",), kwargs={"timeout": 10})
+    held.start()
+    assert held_open.wait(10)
+    beside = thread_of_a_request(then_spare=1)  # the only spare thread holds the view
+    assert beside != first
+    let_go.set()
+    held.join(10)
+    deadline = time.monotonic() + 10
+    while len(spare) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert {thread_of_a_request(then_spare=2) for _ in range(4)} <= {first, beside}
