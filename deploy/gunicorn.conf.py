@@ -12,7 +12,7 @@ import sys
 
 wsgi_app = "writers.asgi:application"
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# Each worker is an event loop: a request's sync Django code runs in a thread of its own, and a
+# Each worker is an event loop: a request's sync Django code runs in one of its threads, and a
 # request waiting for its task (the OpenAI endpoints, OPENAI_WAIT_SECONDS) holds no thread at
 # all, so waiting clients never keep others out (bench/LOAD.md, `make bench-stall`).
 worker_class = "uvicorn_worker.UvicornWorker"

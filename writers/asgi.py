@@ -6,9 +6,10 @@ Under ASGI the OpenAI endpoints wait for their task on the event loop instead of
 the chain and the view together in the request's thread (`SyncChainHandler`): one trip to a
 thread instead of two for each middleware, which under load cost more than the view itself
 (bench/LOAD.md). Two more things differ from WSGI and are handled here:
-- each request's sync code runs in a thread of its own, so a persistent database connection would
-  be left behind by every request: Django's persistent connections are off, and PostgreSQL
-  connections come from a pool per process instead (DB_POOL, DB_POOL_SIZE);
+- each request's sync code runs in a thread that serves one request at a time, kept idle between
+  requests (`SyncChainHandler.__call__`); Django's persistent connections are off (a request
+  closes its connection as it finishes), and PostgreSQL connections come from a pool per process
+  instead (DB_POOL, DB_POOL_SIZE);
 - Django reads a request's whole body before any middleware can refuse it, so `limit_body` never
   reads past the most any endpoint takes, and passes on a body declared larger than that unread,
   for writers.limits to refuse from its Content-Length (413).

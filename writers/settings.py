@@ -191,7 +191,7 @@ DATABASES = {
     )
 }
 # A pool of PostgreSQL connections per process, for the web (writers/asgi.py sets DB_POOL): under
-# ASGI each request runs in a thread of its own and would otherwise connect anew.
+# ASGI each request closes its connection as it finishes and would otherwise connect anew.
 if envbool("DB_POOL", False) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
