@@ -37,7 +37,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
@@ -157,67 +157,54 @@ def _session_max_age() -> timedelta:
 
 
 def _live_session(payload: dict[str, Any]) -> AuthSession | None:
-    """The session a token names, if it and its user are still good for this token."""
-    if connection.vendor == "postgresql":
-        session = _prepared_live_session(payload)
-    else:
-        session = _orm_live_session(payload)
-    if session is None or payload.get(VERSION_CLAIM) != session.user.token_version:
-        return None
-    return session
+    """The session a token names, if it and its user are still good for this token.
 
-
-def _orm_live_session(payload: dict[str, Any]) -> AuthSession | None:
+    One statement, prepared per connection on PostgreSQL (writers.prepared): every
+    authenticated request asks it, and Django built and compiled the ORM's query anew each
+    time, 1.4-1.6 ms of the web's CPU (bench/LOAD.md)."""
     try:
-        # get(), not first(): the id is unique, so no ORDER BY to compile and sort.
-        return (
-            AuthSession.objects.select_related("user")
-            .filter(
-                pk=payload.get(SESSION_CLAIM),
-                user_id=payload.get("user_id"),
-                user__is_active=True,
-                revoked_at__isnull=True,
-                created_at__gt=timezone.now() - _session_max_age(),
-            )
-            .get()
-        )
-    except (AuthSession.DoesNotExist, ValidationError):
-        # A malformed id (only a token signed with our key gets here) must still be a plain
-        # refusal rather than a 500.
-        return None
-
-
-def _prepared_live_session(payload: dict[str, Any]) -> AuthSession | None:
-    """_orm_live_session's query as one statement prepared per connection (writers.prepared).
-
-    Every authenticated request asks it: Django built and compiled the query anew each time,
-    0.7-0.9 ms of the web's CPU, more than the rest of authenticating (bench/LOAD.md)."""
-    try:
-        ids = [uuid.UUID(str(payload.get(SESSION_CLAIM))), uuid.UUID(str(payload.get("user_id")))]
+        session_id = uuid.UUID(str(payload.get(SESSION_CLAIM)))
+        user_id = uuid.UUID(str(payload.get("user_id")))
     except ValueError:
+        # A malformed id (only a token signed with our key gets here) is a plain refusal.
         return None
-    sql, session_fields, user_fields = _live_session_sql()
+    sql, columns = _live_session_statement(connection.alias)
+    cutoff = timezone.now() - _session_max_age()
+    params = [
+        AuthSession._meta.pk.get_db_prep_value(session_id, connection),
+        User._meta.pk.get_db_prep_value(user_id, connection),
+        AuthSession._meta.get_field("created_at").get_db_prep_value(cutoff, connection),
+    ]
     with prepared_cursor() as cursor:
-        cursor.execute(sql, [*ids, timezone.now() - _session_max_age()])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    session = AuthSession.from_db(connection.alias, session_fields, row[: len(session_fields)])
-    session.user = User.from_db(connection.alias, user_fields, row[len(session_fields) :])
+    values = []
+    for value, (column, converters) in zip(row, columns, strict=True):
+        for convert in converters:
+            value = convert(value, column, connection)
+        values.append(value)
+    split = len(AuthSession._meta.concrete_fields)
+    session = AuthSession.from_db(connection.alias, _attnames(AuthSession), values[:split])
+    session.user = User.from_db(connection.alias, _attnames(User), values[split:])
+    if payload.get(VERSION_CLAIM) != session.user.token_version:
+        return None
     return session
 
 
+def _attnames(model: Any) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
 @functools.cache
-def _live_session_sql() -> tuple[str, list[str], list[str]]:
-    """The statement and the attribute names of the columns it reads, in order."""
-    quote = connection.ops.quote_name
+def _live_session_statement(alias: str) -> tuple[str, list[tuple[Any, list[Any]]]]:
+    """The statement, and each column it reads with the converters Django applies to it
+    (none on PostgreSQL; SQLite's text UUIDs and timestamps)."""
+    quote = connections[alias].ops.quote_name
     sessions, users = AuthSession._meta, User._meta
-    for field in [*sessions.concrete_fields, *users.concrete_fields]:
-        # from_db() takes the row as psycopg reads it: no field here may need Django's
-        # conversion from the database's value (as a JSONField would).
-        assert not field.get_db_converters(connection), field
-    columns = [f"s.{quote(f.column)}" for f in sessions.concrete_fields]
-    columns += [f"u.{quote(f.column)}" for f in users.concrete_fields]
+    columns = [field.get_col("s") for field in sessions.concrete_fields]
+    columns += [field.get_col("u") for field in users.concrete_fields]
 
     def col(table: str, field: str) -> str:
         meta = sessions if table == "s" else users
@@ -225,16 +212,17 @@ def _live_session_sql() -> tuple[str, list[str], list[str]]:
 
     # Names from the models' options only; the values are bound.
     sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(sessions.db_table)} s"  # noqa: S608
+        f"SELECT {', '.join(f'{c.alias}.{quote(c.target.column)}' for c in columns)}"  # noqa: S608
+        f" FROM {quote(sessions.db_table)} s"
         f" JOIN {quote(users.db_table)} u ON {col('u', 'id')} = {col('s', 'user')}"
         f" WHERE {col('s', 'id')} = %s AND {col('s', 'user')} = %s AND {col('u', 'is_active')}"
         f" AND {col('s', 'revoked_at')} IS NULL AND {col('s', 'created_at')} > %s"
     )
-    return (
-        sql,
-        [f.attname for f in sessions.concrete_fields],
-        [f.attname for f in users.concrete_fields],
-    )
+    db = connections[alias]
+    return sql, [
+        (column, db.ops.get_db_converters(column) + column.get_db_converters(db))
+        for column in columns
+    ]
 
 
 def _revoke_session_of_reused_token(raw: str) -> None:

@@ -47,8 +47,13 @@ def _cursor_class(alias: str, vendor: str) -> type:
 @contextmanager
 def prepared_cursor(using: str = "default") -> Iterator[CursorWrapper]:
     """A PostgreSQL cursor of Django's (errors translated, queries logged when Django logs
-    them) whose statements psycopg prepares once they run again on the connection."""
+    them) whose statements psycopg prepares once they run again on the connection; on another
+    database (SQLite), Django's own cursor."""
     connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
