@@ -13,13 +13,17 @@ False and the list serializes every task.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
 from django.db import connections
 from django.db.models.expressions import RawSQL
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
@@ -54,9 +58,32 @@ class Row(NamedTuple):
     text: str | None
 
 
-def page(tasks: Any, start: int, stop: int) -> tuple[list[Row], int | None]:
+def page(
+    tasks: Any, start: int, stop: int, key: Hashable | None = None
+) -> tuple[list[Row], int | None]:
     """tasks[start:stop] as rows, in order, and how many tasks there are in all (None for a
-    page past the end, which has no row to carry it)."""
+    page past the end, which has no row to carry it).
+
+    `key`, when given, stands for everything `tasks` was built from (the reader and the
+    list's filters, none of them the current time): the statement is then compiled once per
+    key in the process instead of on every request, where building and compiling it was a
+    sixth of the web's CPU for a list (bench/LOAD.md)."""
+    if key is None:
+        sql, params = _statement(tasks, start, stop)
+    else:
+        # What _request_params reads goes in the key too.
+        kept_as = (key, start, stop, get_language(), get_script_prefix(), get_urlconf())
+        sql, params = _kept_statement(kept_as, tasks, start, stop)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return [
+        Row(pk, status, active, None if sound else text)
+        for pk, status, active, sound, text, _total in found
+    ], found[0][-1] if found else None
+
+
+def _statement(tasks: Any, start: int, stop: int) -> tuple[str, tuple[Any, ...]]:
     # The total comes with the page, counted once by the same statement: no second query,
     # and the page and its total agree.
     count_sql, count_params = tasks.order_by().values("pk").query.sql_with_params()
@@ -72,14 +99,33 @@ def page(tasks: Any, start: int, stop: int) -> tuple[list[Row], int | None]:
             RawSQL(f"(SELECT COUNT(*) FROM ({count_sql}) AS counted)", count_params),
         )
     )
-    sql, params = rows[start:stop].query.sql_with_params()
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
-    return [
-        Row(pk, status, active, None if sound else text)
-        for pk, status, active, sound, text, _total in found
-    ], found[0][-1] if found else None
+    return rows[start:stop].query.sql_with_params()
+
+
+# Statements kept per web process (_kept_statement): a reader's pages and filters in use.
+STATEMENTS_KEPT = 512
+_statements: OrderedDict[Hashable, tuple[str, tuple[Any, ...]]] = OrderedDict()
+# Each statement's text once, however many keys share it (readers differ only in parameters).
+_texts: dict[str, str] = {}
+_statements_lock = threading.Lock()
+
+
+def _kept_statement(
+    key: Hashable, tasks: Any, start: int, stop: int
+) -> tuple[str, tuple[Any, ...]]:
+    with _statements_lock:
+        kept = _statements.get(key)
+        if kept is not None:
+            _statements.move_to_end(key)
+            return kept
+    sql, params = _statement(tasks, start, stop)
+    with _statements_lock:
+        if len(_texts) >= STATEMENTS_KEPT:
+            _texts.clear()
+        kept = _statements[key] = (_texts.setdefault(sql, sql), params)
+        while len(_statements) > STATEMENTS_KEPT:
+            _statements.popitem(last=False)
+    return kept
 
 
 ETA_UNKNOWN = '"eta":null,"queue_position":null'

@@ -27,6 +27,7 @@ from tasks_app.serializers import TaskSerializer
 from transcription.models import WorkerProcess
 
 URL = "/api/v1/tasks"
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -280,3 +281,92 @@ def test_it_leaves_other_time_zones_to_the_serializer(
         assert not task_json.available()
         listed = api(alice).get(URL).json()["tasks"]
     assert listed[0]["due_date"] == "2026-03-01T15:30:00+03:30"
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The pages whose statement was compiled, as (start, stop), one entry per compilation."""
+    compiled: list[tuple[int, int]] = []
+    statement = task_json._statement
+
+    def counted(tasks: Any, start: int, stop: int) -> tuple[str, tuple[Any, ...]]:
+        compiled.append((start, stop))
+        return statement(tasks, start, stop)
+
+    monkeypatch.setattr(task_json, "_statement", counted)
+    return compiled
+
+
+def test_it_compiles_a_readers_page_once_and_still_reads_the_database_each_time(
+    alice: User,
+    team: Any,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    compiles: list[tuple[int, int]],
+) -> None:
+    from tasks_app.workspaces.models import Membership
+
+    make_task(alice, title="Mine")
+    make_task(alice, title="Ours", workspace=team)
+    client = api(alice)
+
+    first = client.get(URL).json()
+    make_task(alice, title="Later")
+    second = client.get(URL).json()
+    Membership.objects.filter(workspace=team, user=alice).delete()
+    third = client.get(URL).json()
+
+    assert compiles == [(0, 100)]
+    assert [task["title"] for task in first["tasks"]] == ["Ours", "Mine"]
+    assert [task["title"] for task in second["tasks"]] == ["Later", "Ours", "Mine"]
+    # Leaving the workspace ends access at once: the kept statement asks about membership.
+    assert [task["title"] for task in third["tasks"]] == ["Later", "Mine"]
+    assert third["total"] == 2
+
+
+def test_it_keeps_a_statement_per_reader_page_filter_and_language(
+    alice: User,
+    bob: User,
+    charlie: User,
+    team: Any,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    compiles: list[tuple[int, int]],
+) -> None:
+    make_task(alice, title="Alice's own", priority=Priority.HIGH)
+    make_task(alice, title="The team's", workspace=team)
+    make_task(charlie, title="Charlie's own")
+
+    def titles(user: User, query: dict[str, Any] | None = None, **headers: Any) -> list[str]:
+        tasks = api(user).get(URL, query or {}, **headers).json()["tasks"]
+        return [task["title"] for task in tasks]
+
+    assert titles(alice) == ["The team's", "Alice's own"]
+    assert titles(bob) == ["The team's"]
+    assert titles(charlie) == ["Charlie's own"]
+    assert titles(alice, {"priority": Priority.HIGH}) == ["Alice's own"]
+    assert titles(alice, {"skip": 1, "limit": 1}) == ["Alice's own"]
+    english = api(alice).get(URL).json()["tasks"][1]["workspace_name"]
+    persian = api(alice).get(URL, HTTP_ACCEPT_LANGUAGE="fa").json()["tasks"][1]["workspace_name"]
+
+    assert (english, persian) == ("Personal", "شخصی")
+    assert compiles == [(0, 100), (0, 100), (0, 100), (0, 100), (1, 2), (0, 100)]
+
+
+def test_it_compiles_the_overdue_filter_on_every_request(
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    compiles: list[tuple[int, int]],
+) -> None:
+    # It compares due dates with the time of the request, which the statement carries.
+    soon = make_task(alice, title="Soon", kind=Kind.TODO, due_date=timezone.now() + HOUR)
+    client = api(alice)
+
+    before = client.get(URL, {"overdue": "true"}).json()["tasks"]
+    # Due after the first request: a statement kept from it would leave the task out.
+    Task.objects.filter(pk=soon.pk).update(due_date=timezone.now())
+    after = client.get(URL, {"overdue": "true"}).json()["tasks"]
+
+    assert before == [] and [task["title"] for task in after] == ["Soon"]
+    assert compiles == [(0, 100), (0, 100)]
