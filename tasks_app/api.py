@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -100,10 +100,12 @@ def serialized_tasks(pks: list[Any]) -> dict[Any, str]:
     }
 
 
-def written_list(tasks: Any, start: int, stop: int, key: Hashable | None = None) -> bytes:
-    """The list's answer for tasks[start:stop] as the serializer path gives it, with the
+def written_list(
+    tasks: Callable[[], Any], start: int, stop: int, key: Hashable | None = None
+) -> bytes:
+    """The list's answer for tasks()[start:stop] as the serializer path gives it, with the
     tasks' JSON written by PostgreSQL (task_json); only a video with a kept sound track goes
-    through the serializer. `key`: what tasks was built from (task_json.page)."""
+    through the serializer. `tasks` builds the query, `key` stands for it (task_json.page)."""
     rows, total = task_json.page(tasks, start, stop, key)
     etas = eta_for_states({row.pk: row.status for row in rows if row.active})
     serialized = serialized_tasks([row.pk for row in rows if row.text is None])
@@ -111,7 +113,7 @@ def written_list(tasks: Any, start: int, stop: int, key: Hashable | None = None)
         serialized[row.pk] if row.text is None else task_json.with_eta(row.text, etas.get(row.pk))
         for row in rows
     )
-    body = f'{{"tasks":[{items}],"total":{tasks.count() if total is None else total}}}'
+    body = f'{{"tasks":[{items}],"total":{tasks().count() if total is None else total}}}'
     # As DRF's JSONRenderer does: JavaScript takes these two for line ends.
     return body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
@@ -160,24 +162,26 @@ class TasksView(TaskAPIView):
         query = TaskListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        filters = {
-            "status": params.get("status_filter", ""),
-            "q": params.get("q", ""),
-            "ordering": params["ordering"],
-            "workspace": params.get("workspace"),
-            "assignee": params.get("assignee"),
-            "tags": tuple(params.get("tag", ())),
-            "priority": params.get("priority", ""),
-            "overdue": params["overdue"],
-        }
-        tasks = services.tasks_for_user(request.user, **filters)
+        filters = services.task_filters(
+            request.user,
+            status=params.get("status_filter", ""),
+            q=params.get("q", ""),
+            ordering=params["ordering"],
+            workspace=params.get("workspace"),
+            assignee=params.get("assignee"),
+            tags=params.get("tag", ()),
+            priority=params.get("priority", ""),
+            overdue=params["overdue"],
+        )
         start = params["skip"]
         stop = start + min(params["limit"], MAX_LIMIT)
         if task_json.available():
-            # The overdue filter compares with the time of the request: compiled each time.
-            key = None if filters["overdue"] is not None else (request.user.pk, *filters.values())
+            # The overdue filter compares with the time of the request: built each time.
+            key = None if filters.overdue is not None else (request.user.pk, filters)
+            tasks = partial(services.tasks_matching, request.user, filters)
             body = written_list(tasks, start, stop, key)
             return HttpResponse(body, content_type="application/json")
+        tasks = services.tasks_matching(request.user, filters)
         page = list(tasks.prefetch_related(None).defer(*UNSHOWN).without_text()[start:stop])
         data = TaskSerializer(page, many=True, context=list_context(page)).data
         return Response({"tasks": data, "total": tasks.count()})

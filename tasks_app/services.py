@@ -706,7 +706,32 @@ def get_task_to_change(user: Any, task_id: Any) -> Task:
     return get_task_for_user(user, task_id, Role.EDITOR)
 
 
-def tasks_for_user(
+@dataclass(frozen=True)
+class TaskFilters:
+    """A task list's filters and order, checked (task_filters): what tasks_matching builds a
+    query from. Hashable: with its reader it stands for the query (tasks_app.task_json)."""
+
+    status: str = ""
+    q: str = ""
+    ordering: str = "-created_at"
+    kind: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    workspace_id: int | None = None
+    assignee_id: uuid.UUID | None = None
+    tag_ids: tuple[int, ...] = ()
+    priority: str = ""
+    overdue: bool | None = None
+
+
+def tasks_for_user(user: Any, **filters: Any) -> Any:
+    """The live tasks of the user's workspaces, filtered and ordered, each with the user's
+    `role` in its workspace, its workspace, assignee and tags loaded without a query per task.
+    Takes task_filters' arguments and raises its ValidationError."""
+    return tasks_matching(user, task_filters(user, **filters))
+
+
+def task_filters(
     user: Any,
     *,
     status: str = "",
@@ -720,70 +745,89 @@ def tasks_for_user(
     tags: Iterable[Any] = (),
     priority: str = "",
     overdue: bool | None = None,
-) -> Any:
-    """The live tasks of the user's workspaces, filtered and ordered, each with the user's
-    `role` in its workspace, its workspace, assignee and tags loaded without a query per task.
+) -> TaskFilters:
+    """The filters of a task list, checked; raises ValidationError for a bad one.
 
     `ordering` is one of ORDERINGS, optionally prefixed with '-' ("-priority": most urgent
-    first); raises ValidationError for anything else. `created_from`/`created_to` are calendar
-    days in the site's time zone, both included. `workspace` is a workspace id the user is a
-    member of; `assignee` is "me" or a user id; every tag id in `tags` must be on a task;
-    `overdue` True keeps only overdue to-dos, False leaves them out.
+    first). `created_from`/`created_to` are calendar days in the site's time zone, both
+    included. `workspace` is a workspace id the user is a member of; `assignee` is "me" or a
+    user id; every tag id in `tags` must be on a task; `overdue` True keeps only overdue
+    to-dos, False leaves them out.
     """
-    tasks = (
-        in_workspaces_of(Task.objects.alive(), user)
-        .select_related("workspace", "assignee")
-        .prefetch_related("tags")
-    )
-    if status:
-        if status not in Status.values:
-            raise ValidationError(
-                {"status_filter": [f"Unknown status '{status}'."]}, code="invalid"
-            )
-        tasks = tasks.filter(status=status)
-    if kind:
-        if kind not in Kind.values:
-            raise ValidationError({"kind": [f"Unknown kind '{kind}'."]}, code="invalid")
-        tasks = tasks.filter(kind=kind)
+    if status and status not in Status.values:
+        raise ValidationError({"status_filter": [f"Unknown status '{status}'."]}, code="invalid")
+    if kind and kind not in Kind.values:
+        raise ValidationError({"kind": [f"Unknown kind '{kind}'."]}, code="invalid")
+    workspace_id = None
     if workspace not in (None, ""):
         workspace_id = _whole_number(workspace, "workspace", "No such workspace.")
         if role_in(user, workspace_id) is None:
             raise ValidationError({"workspace": ["No such workspace."]}, code="unknown_workspace")
-        tasks = tasks.filter(workspace_id=workspace_id)
+    assignee_id = None
     if assignee not in (None, ""):
         assignee_id = user.pk if assignee == "me" else _uuid(assignee)
         if assignee_id is None:
             raise ValidationError({"assignee": ["Give 'me' or a user id."]}, code="invalid")
-        tasks = tasks.filter(assignee_id=assignee_id)
-    # One join per tag: a task must carry every tag asked for.
-    for tag in tags:
-        tasks = tasks.filter(tags__id=_whole_number(tag, "tag", "Give tag ids."))
-    if priority:
-        if priority not in Priority.values:
-            raise ValidationError(
-                {"priority": [f"Priority is one of: {', '.join(Priority.values)}."]},
-                code="invalid",
-            )
-        tasks = tasks.filter(priority=priority)
-    if overdue is True:
-        tasks = tasks.overdue()
-    elif overdue is False:
-        tasks = tasks.exclude(
-            Q(kind=Kind.TODO, due_date__lt=timezone.now())
-            & ~Q(status__in=[Status.COMPLETED, Status.CANCELLED])
+    tag_ids = tuple(_whole_number(tag, "tag", "Give tag ids.") for tag in tags)
+    if priority and priority not in Priority.values:
+        raise ValidationError(
+            {"priority": [f"Priority is one of: {', '.join(Priority.values)}."]}, code="invalid"
         )
-    # Bounds on the column itself (not created_at__date) so the (user, -created_at) index serves.
-    if created_from is not None:
-        tasks = tasks.filter(created_at__gte=_day_start(created_from))
-    if created_to is not None:
-        tasks = tasks.filter(created_at__lt=_day_start(created_to + timedelta(days=1)))
-    if q.strip():
-        tasks = search(tasks, q.strip())
     if ordering.lstrip("-") not in ORDERINGS:
         raise ValidationError(
             {"ordering": [f"Order by one of: {', '.join(ORDERINGS)} (prefix '-' to reverse)."]},
             code="invalid",
         )
+    return TaskFilters(
+        status=status,
+        q=q.strip(),
+        ordering=ordering,
+        kind=kind,
+        created_from=created_from,
+        created_to=created_to,
+        workspace_id=workspace_id,
+        assignee_id=assignee_id,
+        tag_ids=tag_ids,
+        priority=priority,
+        overdue=overdue,
+    )
+
+
+def tasks_matching(user: Any, filters: TaskFilters) -> Any:
+    """tasks_for_user for filters already checked."""
+    tasks = (
+        in_workspaces_of(Task.objects.alive(), user)
+        .select_related("workspace", "assignee")
+        .prefetch_related("tags")
+    )
+    if filters.status:
+        tasks = tasks.filter(status=filters.status)
+    if filters.kind:
+        tasks = tasks.filter(kind=filters.kind)
+    if filters.workspace_id is not None:
+        tasks = tasks.filter(workspace_id=filters.workspace_id)
+    if filters.assignee_id is not None:
+        tasks = tasks.filter(assignee_id=filters.assignee_id)
+    # One join per tag: a task must carry every tag asked for.
+    for tag_id in filters.tag_ids:
+        tasks = tasks.filter(tags__id=tag_id)
+    if filters.priority:
+        tasks = tasks.filter(priority=filters.priority)
+    if filters.overdue is True:
+        tasks = tasks.overdue()
+    elif filters.overdue is False:
+        tasks = tasks.exclude(
+            Q(kind=Kind.TODO, due_date__lt=timezone.now())
+            & ~Q(status__in=[Status.COMPLETED, Status.CANCELLED])
+        )
+    # Bounds on the column itself (not created_at__date) so the (user, -created_at) index serves.
+    if filters.created_from is not None:
+        tasks = tasks.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_to is not None:
+        tasks = tasks.filter(created_at__lt=_day_start(filters.created_to + timedelta(days=1)))
+    if filters.q:
+        tasks = search(tasks, filters.q)
+    ordering = filters.ordering
     if ordering.lstrip("-") == "priority":
         return tasks.by_priority(descending=ordering.startswith("-"))
     # The id breaks ties so that pages never repeat or skip a row.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -59,17 +59,17 @@ class Row(NamedTuple):
 
 
 def page(
-    tasks: Any, start: int, stop: int, key: Hashable | None = None
+    tasks: Callable[[], Any], start: int, stop: int, key: Hashable | None = None
 ) -> tuple[list[Row], int | None]:
-    """tasks[start:stop] as rows, in order, and how many tasks there are in all (None for a
+    """tasks()[start:stop] as rows, in order, and how many tasks there are in all (None for a
     page past the end, which has no row to carry it).
 
-    `key`, when given, stands for everything `tasks` was built from (the reader and the
-    list's filters, none of them the current time): the statement is then compiled once per
-    key in the process instead of on every request, where building and compiling it was a
-    sixth of the web's CPU for a list (bench/LOAD.md)."""
+    `key`, when given, stands for everything the query `tasks` builds depends on (the reader
+    and the list's checked filters, none of them the current time): the query is then built
+    and compiled once per key in the process instead of on every request, where that was a
+    fifth of the web's CPU for a list (bench/LOAD.md)."""
     if key is None:
-        sql, params = _statement(tasks, start, stop)
+        sql, params = _statement(tasks(), start, stop)
     else:
         # What _request_params reads goes in the key too.
         kept_as = (key, start, stop, get_language(), get_script_prefix(), get_urlconf())
@@ -111,14 +111,14 @@ _statements_lock = threading.Lock()
 
 
 def _kept_statement(
-    key: Hashable, tasks: Any, start: int, stop: int
+    key: Hashable, tasks: Callable[[], Any], start: int, stop: int
 ) -> tuple[str, tuple[Any, ...]]:
     with _statements_lock:
         kept = _statements.get(key)
         if kept is not None:
             _statements.move_to_end(key)
             return kept
-    sql, params = _statement(tasks, start, stop)
+    sql, params = _statement(tasks(), start, stop)
     with _statements_lock:
         if len(_texts) >= STATEMENTS_KEPT:
             _texts.clear()
