@@ -241,14 +241,14 @@ def redis_url_with_db(url: str, db: int) -> str:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # One client and pool per process (writers.cache): under ASGI each request would
+        # otherwise build its own client and open a Redis connection of its own.
+        "BACKEND": "writers.cache.RedisCache",
         "LOCATION": redis_url_with_db(REDIS_URL, REDIS_CACHE_DB),
         "KEY_PREFIX": "writers",
         "OPTIONS": {
             "socket_connect_timeout": 2,
             "socket_timeout": 2,
-            # Under ASGI each request would otherwise open a connection of its own.
-            "pool_class": "writers.cache.SharedConnectionPool",
         },
     }
 }

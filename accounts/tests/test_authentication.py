@@ -121,7 +121,7 @@ def test_it_still_authenticates_when_redis_is_unreachable(script, alice, setting
     access, _refresh = issue_tokens(alice)
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "writers.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/1",
         }
     }

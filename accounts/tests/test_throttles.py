@@ -130,7 +130,7 @@ def test_it_keeps_the_count_in_the_shared_cache_not_in_the_process(script, alice
 def test_it_lets_requests_through_when_redis_is_unreachable(script, alice, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "writers.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/1",
         }
     }

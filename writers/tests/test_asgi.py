@@ -123,19 +123,25 @@ def in_own_loop(awaitable: Any) -> Any:
     return done[0]
 
 
-def test_the_cache_shares_one_redis_pool_between_threads() -> None:
-    # Django makes a cache client per thread (per request under ASGI); without a shared pool
-    # each one would open its own Redis connection.
-    pools = []
+def test_the_cache_shares_one_redis_client_between_threads() -> None:
+    # Django makes a cache backend per thread (per request under ASGI); without a shared client
+    # each one would build its own and open its own Redis connection.
+    clients = []
 
-    def pool_of_this_thread() -> None:
-        pools.append(caches["default"]._cache._get_connection_pool(write=True))
+    def client_of_this_thread() -> None:
+        cache = caches["default"]
+        cache.set("shared", 1)
+        clients.append((cache, cache._cache.get_client(write=True), cache._cache.get_client()))
 
     for _ in range(2):
-        thread = threading.Thread(target=pool_of_this_thread)
+        thread = threading.Thread(target=client_of_this_thread)
         thread.start()
         thread.join()
-    assert pools[0] is pools[1]
+    (first, *first_clients), (second, *second_clients) = clients
+    assert first is not second  # Django's backend per thread...
+    assert first_clients == second_clients  # ...with the process's one client
+    assert first_clients[0] is first_clients[1]
+    assert caches["default"].get("shared") == 1
 
 
 # A view held open until the test lets it go, and a quick one (ROOT_URLCONF = this module).
