@@ -176,10 +176,8 @@ class TasksView(TaskAPIView):
         start = params["skip"]
         stop = start + min(params["limit"], MAX_LIMIT)
         if task_json.available():
-            # The overdue filter compares with the time of the request: built each time.
-            key = None if filters.overdue is not None else (request.user.pk, filters)
             tasks = partial(services.tasks_matching, request.user, filters)
-            body = written_list(tasks, start, stop, key)
+            body = written_list(tasks, start, stop, filters.statement_key(request.user))
             return HttpResponse(body, content_type="application/json")
         tasks = services.tasks_matching(request.user, filters)
         page = list(tasks.prefetch_related(None).defer(*UNSHOWN).without_text()[start:stop])

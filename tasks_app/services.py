@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
@@ -722,6 +722,15 @@ class TaskFilters:
     tag_ids: tuple[int, ...] = ()
     priority: str = ""
     overdue: bool | None = None
+
+    def statement_key(self, user: Any) -> Hashable | None:
+        """What the query tasks_matching(user, self) builds depends on, to keep its compiled
+        statement by (tasks_app.task_json.page); None when it carries the time of the request
+        (the overdue filter compares due dates with it)."""
+        if self.overdue is not None:
+            return None
+        # Calendar days become moments in the current time zone (_day_start).
+        return (user.pk, self, timezone.get_current_timezone_name())
 
 
 def tasks_for_user(user: Any, **filters: Any) -> Any:

@@ -240,3 +240,23 @@ def test_clean_options_treats_auto_as_detect() -> None:
         "channels": "auto",
         "speakers": 0,
     }
+
+
+def test_a_task_lists_statement_key_names_everything_its_query_depends_on(
+    alice: User, bob: User
+) -> None:
+    from datetime import date
+
+    filters = services.task_filters(alice, ordering="-priority", created_from=date(2026, 1, 1))
+
+    assert filters.statement_key(alice) == services.task_filters(
+        alice, ordering="-priority", created_from=date(2026, 1, 1)
+    ).statement_key(alice)
+    assert filters.statement_key(alice) != filters.statement_key(bob)
+    assert filters.statement_key(alice) != services.task_filters(alice).statement_key(alice)
+    in_utc = filters.statement_key(alice)
+    with timezone.override("Asia/Tehran"):  # the day starts at another moment
+        assert filters.statement_key(alice) not in (None, in_utc)
+    # The overdue filter compares due dates with the time of the request.
+    assert services.task_filters(alice, overdue=True).statement_key(alice) is None
+    assert services.task_filters(alice, overdue=False).statement_key(alice) is None
