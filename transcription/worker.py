@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import math
 import os
 import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -25,6 +27,7 @@ import psutil
 from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
+from rq.exceptions import StopRequested
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import SimpleWorker
 
@@ -37,6 +40,9 @@ logger = logging.getLogger(__name__)
 # The job checks its own deadline between segments and fails cleanly with TIMEOUT; RQ's
 # timer is the backstop for a job stuck in Python code, so it fires a little later.
 TIMER_GRACE_SECONDS = 30
+# The longest an idle worker waits in one BLPOP before it looks whether a stop was requested
+# (TranscriptionWorker.dequeue_job_and_maintain_ttl).
+STOP_CHECK_SECONDS = 5
 
 
 @contextlib.contextmanager
@@ -94,10 +100,31 @@ class TranscriptionWorker(SimpleWorker):
     def dequeue_job_and_maintain_ttl(
         self, timeout: int | None, max_idle_time: int | None = None
     ) -> Any:
+        if timeout is None:  # burst: a plain pop that never waits
+            self._reorder_queues_fairly()
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        # RQ waits for work in one BLPOP of minutes (its dequeue_timeout) and leaves it only
+        # when the stop signal's exception reaches it. When that exception is lost (raised
+        # inside a finaliser or a library's `except Exception`) or the signal lands on another
+        # thread, the worker slept on through its stop. Waiting in short slices, with the stop
+        # flag looked at between them, bounds that to STOP_CHECK_SECONDS.
+        deadline = None if max_idle_time is None else time.monotonic() + max_idle_time
+        while True:
+            if self._stop_requested:
+                raise StopRequested()
+            left = STOP_CHECK_SECONDS if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self._reorder_queues_fairly()
+            wait = max(1, math.ceil(min(left, STOP_CHECK_SECONDS, timeout)))
+            result = super().dequeue_job_and_maintain_ttl(wait, max_idle_time=wait)
+            if result is not None:
+                return result
+
+    def _reorder_queues_fairly(self) -> None:
         # The head of each queue becomes the job fairness picks; RQ then pops it as usual.
         for queue in self.queues:
             fairness.reorder(queue)
-        return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
 
     def execute_job(self, job: Any, queue: Any) -> None:
         # The connection stays open between jobs (a new one cost each task about 6 ms before

@@ -115,5 +115,10 @@ def test_it_keeps_a_running_worker_process_serving_across_a_restart(
         wait_for(lambda: status_of(after) == Status.COMPLETED, timeout=90)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
-        sys.stdout.write(log.read_text())
+        try:
+            assert process.wait(30) == 0
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            # The worker's own account, on failure too: what it did with the restart and stop.
+            sys.stdout.write(log.read_text())

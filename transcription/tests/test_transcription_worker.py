@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -212,6 +213,27 @@ def test_it_stops_an_idle_worker_whose_stop_exception_a_finaliser_swallowed(queu
     runner = threading.Thread(target=lambda: (idle.work(), finished.set()), daemon=True)
     runner.start()
     assert finished.wait(15), "the worker kept waiting for work after a stop request"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stops_a_worker_waiting_for_work_whose_stop_exception_was_lost(
+    queues: Any, monkeypatch: Any
+) -> None:
+    # CI caught this too: a worker idle in Redis's BLPOP outlived its SIGTERM by more than
+    # 30 s. Whatever lost the stop's exception, the worker must look again soon by itself.
+    monkeypatch.setattr(worker, "STOP_CHECK_SECONDS", 1)
+    idle = worker.make_worker(["media", "default"])
+    finished = threading.Event()
+    runner = threading.Thread(target=lambda: (idle.work(), finished.set()), daemon=True)
+    runner.start()
+    wait_for(lambda: idle.get_state() == "idle", timeout=15)
+    time.sleep(0.5)  # into the BLPOP
+
+    with contextlib.suppress(StopRequested):
+        idle._shutdown()
+
+    assert finished.wait(10), "the worker slept on in BLPOP after a stop request"
+    assert idle.dequeue_timeout > 10  # RQ's own wait would have outlasted the test
 
 
 def test_it_refuses_to_pin_to_a_gpu_this_host_does_not_have() -> None:
