@@ -57,7 +57,7 @@ from tasks_app.transcripts import services as transcripts
 from tasks_app.uploads import UploadRejected, display_filename, limit_upload_size
 from tasks_app.waiting import Wait, waiting_view
 from transcription.services import FORMATS, eta_for_states, eta_for_tasks, render_download
-from writers.api import validated
+from writers.api import validated, validated_query
 from writers.schema import RETRY_AFTER, ErrorSerializer, server_busy
 
 MEDIA_TYPES = ("audio/", "video/")
@@ -159,9 +159,7 @@ class TasksView(TaskAPIView):
         responses={200: TaskListSerializer, **errors(400)},
     )
     def get(self, request: Request) -> Response:
-        query = TaskListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated_query(TaskListQuerySerializer, request.query_params)
         filters = services.task_filters(
             request.user,
             status=params.get("status_filter", ""),

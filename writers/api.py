@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import serializers, status
@@ -41,6 +44,37 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def validated_query(
+    serializer_class: type[serializers.Serializer], query: QueryDict
+) -> Mapping[str, Any]:
+    """A query string checked by `serializer_class`, as `validated` does, for a serializer that
+    reads nothing but the query (no database, request or clock).
+
+    Clients ask for the same list again and again (a page's poll, a script's loop), and DRF
+    builds a serializer by deep-copying every declared field: more of a list request's CPU than
+    the rest of its checks (bench/LOAD.md). So each distinct query's result is kept (read-only,
+    lists as tuples); a refused one is checked, and refused, every time."""
+    items = tuple(sorted((name, tuple(values)) for name, values in query.lists()))
+    return _validated_query(serializer_class, items)
+
+
+# Distinct queries kept per process: a busy process's readers, filters and pages.
+QUERIES_KEPT = 512
+
+
+@lru_cache(maxsize=QUERIES_KEPT)
+def _validated_query(
+    serializer_class: type[serializers.Serializer], items: tuple[tuple[str, tuple[str, ...]], ...]
+) -> Mapping[str, Any]:
+    query = QueryDict(mutable=True)
+    for name, values in items:
+        query.setlist(name, list(values))
+    data = validated(serializer_class, query)
+    return MappingProxyType(
+        {name: tuple(value) if isinstance(value, list) else value for name, value in data.items()}
+    )
 
 
 # A request that needed stored bytes while the object store could not be reached (uploads

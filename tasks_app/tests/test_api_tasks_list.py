@@ -244,3 +244,43 @@ def test_it_reads_no_transcript_text_yet_offers_analysis_only_where_there_is_tex
     assert not any('"transcript_text" FROM' in sql for sql in page)
     with django_assert_max_num_queries(count):
         client.get(URL)
+
+
+def test_it_checks_each_distinct_query_once_and_a_bad_one_every_time(
+    alice: User,
+    api: Callable[..., APIClient],
+    make_task: Callable[..., Task],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tasks_app import serializers
+    from writers.api import _validated_query
+
+    built: list[Any] = []
+    original = serializers.TaskListQuerySerializer.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(kwargs.get("data"))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(serializers.TaskListQuerySerializer, "__init__", counting)
+    _validated_query.cache_clear()
+    make_task(alice, title="Only")
+    client = api(alice)
+    query = {"limit": 7, "skip": 0, "ordering": "title", "q": "Only"}
+
+    first = client.get(URL, query)
+    again = client.get(URL, query)
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content
+    assert len(built) == 1
+    # The same parameters in another order are the same query; another value is another.
+    assert client.get(URL, dict(reversed(query.items()))).status_code == 200
+    assert len(built) == 1
+    assert titles(first) == titles(client.get(URL, {**query, "q": ""})) == ["Only"]
+    assert len(built) == 2
+
+    for _ in range(2):
+        refused = client.get(URL, {**query, "limit": 0})
+        assert refused.status_code == 400
+        assert refused.json()["limit"]
+    assert len(built) == 4
