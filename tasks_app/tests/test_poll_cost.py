@@ -76,6 +76,45 @@ def test_it_reads_neither_the_workspace_nor_the_assignee(
     assert '"accounts_user"' not in read and '"tasks_app_workspace"."name"' not in read
 
 
+def test_it_builds_the_polls_lookup_once_per_reader_and_reads_the_database_each_time(
+    client: Client,
+    alice: User,
+    bob: User,
+    dave: User,
+    charlie: User,
+    team: Any,
+    make_task: Callable[..., Task],
+) -> None:
+    from tasks_app import services
+    from tasks_app.workspaces.models import Membership
+
+    services._task_lookup.cache_clear()
+    task = make_task(alice, workspace=team, file=True, status=Status.PENDING)
+    other = make_task(alice, workspace=team, file=True, status=Status.PENDING)
+
+    def poll_as(user: User, polled: Task) -> Any:
+        client.cookies["access_token"] = issue_tokens(user)[0]
+        return poll(client, polled)
+
+    assert poll_as(bob, task).status_code == 200
+    assert poll_as(bob, other).status_code == 200
+    assert poll_as(bob, task).status_code == 200
+    # One statement for bob's polls of any task; another for dave, who sees no buttons.
+    assert services._task_lookup.cache_info().misses == 1
+    assert "Cancel transcription" in poll_as(bob, task).content.decode()
+    dave_sees = poll_as(dave, task).content.decode()
+    assert "hx-get" in dave_sees and "Cancel transcription" not in dave_sees
+    assert services._task_lookup.cache_info().misses == 2
+    # Kept, the statement still asks the database: a stranger, a member who left, a deleted
+    # task are each the poll's way out (a redirect to the page's 404).
+    assert poll_as(charlie, task)["HX-Redirect"]
+    Membership.objects.filter(user=bob).delete()
+    assert poll_as(bob, task)["HX-Redirect"]
+    Task.objects.filter(pk=other.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    assert poll_as(dave, other)["HX-Redirect"]
+    assert poll_as(dave, task).status_code == 200
+
+
 def test_it_reads_the_attempts_once_there_are_some(
     alice_client: Client,
     alice: User,
