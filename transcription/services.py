@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -168,53 +169,77 @@ def eta_for_states(active: dict[uuid.UUID, str]) -> dict[uuid.UUID, Eta]:
     """The ETA of each waiting or running task, given as its id and status (the API's list
     asks so, with no Task objects); a task not in the schedule has NO_ETA.
 
-    No query when none is given. Otherwise the whole queue's schedule (queue_schedule) is
-    computed at most once per ETA_CACHE_SECONDS in a web process, or sooner when one of the
-    tasks asked about is not in it yet: every list and poll request needs it, and on a deep
-    queue it costs more than the rest of the request.
+    No query when none is given. Otherwise the whole queue's schedule (queue_schedule) is kept
+    by the web process: every list and poll request needs it, and on a deep queue it costs more
+    than the rest of the request. Once it is ETA_CACHE_SECONDS old, the request still answers
+    from it and a thread of the process works out the next one (`_refresh_behind`): the request
+    that found it old used to work it out itself, and the process's other requests waited
+    for it, tens of ms every ETA_CACHE_SECONDS in every process, the slowest of its answers
+    (bench/LOAD.md). A schedule that does not know one of the tasks, or knows it waiting
+    where it now runs, is worked out again before the answer.
     """
     if not active:
         # Nothing waits or runs among them (a page of finished tasks): no queue to read.
         return {}
     global _schedule
     cached = _schedule
-    if not _serves(cached, active):
+    if not _knows(cached[1], active):
         # One thread of the process works it out and the others wait for it: when each worked
         # out its own, a busy process's requests all found it stale at once, and their
-        # computations, competing for the GIL, kept it stale (bench/LOAD.md: under wrk nearly
-        # every dashboard request of a busy process read the whole queue again).
+        # computations, competing for the GIL, kept it stale.
         with _schedule_lock:
             cached = _schedule
-            if not _serves(cached, active):
+            if not _knows(cached[1], active):
                 cached = _schedule = (time.monotonic(), queue_schedule())
+    elif time.monotonic() - cached[0] >= settings.ETA_CACHE_SECONDS:
+        _refresh_behind()
     schedule = cached[1]
     return {pk: schedule.get(pk, NO_ETA) for pk in active}
 
 
-def _serves(cached: tuple[float, dict[uuid.UUID, Eta]], active: dict[uuid.UUID, str]) -> bool:
-    computed_at, schedule = cached
-    fresh = time.monotonic() - computed_at < settings.ETA_CACHE_SECONDS
-    return fresh and active.keys() <= schedule.keys() and _agrees(active, schedule)
-
-
-def _agrees(active: dict[uuid.UUID, str], schedule: dict[uuid.UUID, Eta]) -> bool:
-    """Whether the cached schedule still sees each task as running or waiting as its row does:
-    a task that started since must not show its old place in the queue."""
-    return all(
+def _knows(schedule: dict[uuid.UUID, Eta], active: dict[uuid.UUID, str]) -> bool:
+    """Whether the schedule has each task, running or waiting as its row says: a task that
+    started since must not show its old place in the queue."""
+    return active.keys() <= schedule.keys() and all(
         (schedule[pk].queue_position == 0) == (status == Status.PROCESSING)
         for pk, status in active.items()
-        if pk in schedule
     )
+
+
+def _refresh_behind() -> None:
+    """Work the schedule out again in a thread, unless one of this process is already at it."""
+    if _refreshing.acquire(blocking=False):
+        try:
+            threading.Thread(target=_refresh, name="eta-schedule", daemon=True).start()
+        except BaseException:
+            _refreshing.release()
+            raise
+
+
+def _refresh() -> None:
+    global _schedule
+    try:
+        with _schedule_lock:
+            _schedule = (time.monotonic(), queue_schedule())
+    except Exception:
+        # The requests keep the schedule they have; the next one to find it old tries again.
+        logger.warning("Could not work out the queue's schedule", exc_info=True)
+    finally:
+        connections.close_all()  # this thread's, back to the pool
+        _refreshing.release()
 
 
 # (monotonic time computed, schedule) of this process; replaced whole, so threads may share it.
 _schedule: tuple[float, dict[uuid.UUID, Eta]] = (float("-inf"), {})
 _schedule_lock = threading.Lock()
+# Held while a thread works the next schedule out (_refresh_behind).
+_refreshing = threading.Lock()
 
 
 def forget_eta_schedule() -> None:
     global _schedule
-    _schedule = (float("-inf"), {})
+    with _schedule_lock:
+        _schedule = (float("-inf"), {})
 
 
 def queue_schedule() -> dict[uuid.UUID, Eta]:

@@ -57,3 +57,70 @@ def test_it_works_the_schedule_out_once_for_threads_that_find_it_stale_together(
         thread.join(30)
     assert positions == [1] * THREADS
     assert len(worked_out) == 1
+
+
+def waiting_task(user: Any) -> Task:
+    return Task.objects.create(
+        user=user,
+        title="waiting",
+        kind=Kind.TRANSCRIPTION,
+        status=Status.IN_PROGRESS,
+        file_path="uploads/x.flac",
+        queued_at=timezone.now(),
+    )
+
+
+def test_an_old_schedule_still_answers_while_a_thread_works_out_the_next(
+    alice: Any, settings: Any, monkeypatch: Any
+) -> None:
+    from transcription.models import WorkerProcess
+
+    WorkerProcess.objects.create(name="w", hostname="h", pid=1, device="cpu")
+    first, second = waiting_task(alice), waiting_task(alice)
+    settings.ETA_CACHE_SECONDS = 60
+    assert services.eta_for_tasks([second])[second.pk].queue_position == 2
+    Task.objects.filter(pk=first.pk).update(status=Status.COMPLETED)
+    real = services.queue_schedule
+    released = threading.Event()
+    worked_out: list[int] = []
+
+    def slow_queue() -> dict:
+        worked_out.append(threading.get_ident())
+        released.wait(30)
+        return real()
+
+    monkeypatch.setattr(services, "queue_schedule", slow_queue)
+    settings.ETA_CACHE_SECONDS = 0  # old from now on
+    answers: list[int | None] = []
+    asking = threading.Thread(
+        target=lambda: answers.extend(
+            services.eta_for_tasks([second])[second.pk].queue_position for _ in range(5)
+        )
+    )
+    asking.start()
+    asking.join(10)
+    # Answered at once, from the schedule it had, while one thread works the next one out.
+    assert answers == [2] * 5
+    deadline = time.monotonic() + 10
+    while not worked_out and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(worked_out) == 1 and worked_out[0] != threading.get_ident()
+
+    released.set()
+    deadline = time.monotonic() + 10
+    while services.eta_for_tasks([second])[second.pk].queue_position != 1:
+        assert time.monotonic() < deadline, "the next schedule never came"
+        time.sleep(0.01)
+
+
+def test_a_task_the_old_schedule_does_not_know_is_worked_out_before_the_answer(
+    alice: Any, settings: Any
+) -> None:
+    settings.ETA_CACHE_SECONDS = 60
+    known = waiting_task(alice)
+    assert services.eta_for_tasks([known])[known.pk].queue_position == 1
+    uploaded = waiting_task(alice)
+    assert services.eta_for_tasks([uploaded])[uploaded.pk].queue_position == 2
+    Task.objects.filter(pk=known.pk).update(status=Status.PROCESSING, started_at=timezone.now())
+    # Started since: its old place in the queue is not an answer.
+    assert services.eta_for_states({known.pk: Status.PROCESSING})[known.pk].queue_position == 0
