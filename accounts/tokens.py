@@ -10,12 +10,10 @@ has four layers, each for one situation:
   stole it), so the session row is revoked and every token of the family stops working. A reuse
   within REUSE_GRACE of the rotation is taken for two tabs refreshing at once and only refused.
   A session also ends SESSION_MAX_DAYS after its sign-in: rotation cannot extend it.
-- The access token of a session that logs out goes on a deny list in the Redis cache, keyed by its
-  `jti`, until the moment it would have expired anyway. We chose the deny list over bumping
-  `User.token_version` on logout because the version bump would log the user out on every device.
-  If Redis is unreachable the deny list is skipped (logged): the browser has dropped the cookie
-  already and the token expires within ACCESS_TOKEN_EXPIRE_MINUTES, while failing closed would
-  log every user out during a Redis outage.
+- Logging out revokes the session row of the tokens presented, so every token of that sign-in
+  (the access token too, before it expires) is refused from the next request on, and the user's
+  other sessions (devices) are left alone. It is the database's word, not the cache's: a logout
+  during a Redis outage holds, and a request asks Redis nothing to know it (bench/LOAD.md).
 - `User.token_version` is bumped to revoke every token of a user at once (password change or
   reset, "sign out everywhere"); each token carries the version it was issued under.
 
@@ -28,18 +26,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
-from redis.exceptions import RedisError
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -53,7 +48,6 @@ logger = logging.getLogger(__name__)
 
 VERSION_CLAIM = "ver"
 SESSION_CLAIM = "sid"
-DENY_PREFIX = "jwt:deny:"
 # Two tabs whose access tokens expired together both send the same refresh cookie; the loser's
 # request arrives moments after the winner's rotation and must not end the session.
 REUSE_GRACE = timedelta(seconds=10)
@@ -78,8 +72,6 @@ def user_for_access_token(raw: str) -> User | None:
     try:
         token = AccessToken(raw)
     except TokenError:
-        return None
-    if _is_denied(token):
         return None
     session = _live_session(token.payload)
     return None if session is None else session.user
@@ -108,16 +100,27 @@ def rotate_refresh_token(raw: str) -> tuple[User, str, str]:
 
 
 def revoke_tokens(access: str | None, refresh: str | None) -> None:
-    """Logout: blacklist the refresh token and deny the access token until it expires.
+    """Logout: end the session these tokens belong to and blacklist the refresh token.
 
     Invalid or already revoked tokens are ignored: there is nothing left to revoke.
     """
+    sessions = []
     if refresh:
         with contextlib.suppress(TokenError):
-            _blacklist(RefreshToken(refresh))
+            token = RefreshToken(refresh)
+            _blacklist(token)
+            sessions.append(token.get(SESSION_CLAIM))
     if access:
         with contextlib.suppress(TokenError):
-            _deny(AccessToken(access))
+            sessions.append(AccessToken(access).get(SESSION_CLAIM))
+    ids = []
+    for session in sessions:
+        with contextlib.suppress(ValueError):
+            ids.append(uuid.UUID(str(session)))
+    if ids:
+        AuthSession.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
 
 
 def make_reset_token(user: User) -> str:
@@ -266,21 +269,3 @@ def _blacklist(token: RefreshToken) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def _deny(token: AccessToken) -> None:
-    remaining = int(token["exp"] - time.time()) + 1
-    if remaining <= 0:
-        return
-    try:
-        cache.set(DENY_PREFIX + token["jti"], 1, timeout=remaining)
-    except RedisError:
-        logger.exception("Could not deny-list access token %s: Redis is unreachable", token["jti"])
-
-
-def _is_denied(token: AccessToken) -> bool:
-    try:
-        return cache.get(DENY_PREFIX + str(token.get("jti"))) is not None
-    except RedisError:
-        logger.warning("Access token deny list skipped: Redis is unreachable")
-        return False

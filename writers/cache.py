@@ -13,8 +13,9 @@ from django.core.cache.backends.redis import RedisCacheClient
 
 class SharedClient(RedisCacheClient):
     """Django's client, with one redis.Redis per connection pool instead of a new one for each
-    call (each is built with its table of some 170 reply handlers): a third of the cost of the
-    token deny-list lookup every authenticated request makes (bench/LOAD.md)."""
+    call (each is built with its table of some 170 reply handlers): a third of the cost of each
+    cache lookup, such as the token deny-list lookup every authenticated request made until
+    logout ended sessions in the database instead (bench/LOAD.md)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

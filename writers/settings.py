@@ -215,7 +215,7 @@ DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
     "django.db.backends.", "django_prometheus.db.backends.", 1
 )
 
-# Redis: one server, separate databases for the cache (throttling, token deny list) and queues.
+# Redis: one server, separate databases for the cache (throttling) and queues.
 # Without REDIS_URL, `make run` starts an embedded Redis (transcription's embedded_redis command)
 # on a unix socket under STORAGE_ROOT: no TCP port to collide with another Redis or another
 # Writers. It holds pickled jobs and cache entries: whoever can write to it runs code as Writers,
@@ -387,7 +387,8 @@ RAM_WARNING_THRESHOLD = envfloat("RAM_WARNING_THRESHOLD", 0.90)
 DASHBOARD_POLL_SECONDS = envint("DASHBOARD_POLL_SECONDS", 10)
 # Deleted tasks wait in the Trash this long before `manage.py purge_deleted` removes them.
 TRASH_RETENTION_HOURS = envfloat("TRASH_RETENTION_HOURS", 24)
-# How old a web process's queue ETAs may be before it works them out again.
+# How old a web process's queue schedule (ETAs) may get before a thread of it works out the next
+# one; requests answer from the old one meanwhile (transcription.services.eta_for_states).
 ETA_CACHE_SECONDS = envfloat("ETA_CACHE_SECONDS", 2)
 
 # Integrations (tasks_app.integrations): webhooks, notifications, retention, the OpenAI endpoint.

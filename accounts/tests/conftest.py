@@ -54,5 +54,5 @@ def script(db: Any) -> APIClient:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Throttle counters and the access-token deny list live in Redis; start each test clean."""
+    """Throttle counters live in Redis; start each test clean."""
     cache.clear()

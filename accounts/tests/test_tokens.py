@@ -3,9 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -24,14 +22,23 @@ def test_rotation_hands_out_one_new_pair_when_two_requests_race(alice, monkeypat
         tokens.rotate_refresh_token(refresh)
 
 
-def test_the_deny_list_entry_lives_exactly_as_long_as_the_access_token(alice):
-    access, _refresh = tokens.issue_tokens(alice)
+def test_logging_out_ends_that_sign_in_only(alice):
+    access, refresh = tokens.issue_tokens(alice)
+    other_access, _other_refresh = tokens.issue_tokens(alice)
     tokens.revoke_tokens(access, None)
-    jti = AccessToken(access)["jti"]
-    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    ttl = client.ttl(cache.make_key(tokens.DENY_PREFIX + jti))
-    lifetime = settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60
-    assert lifetime - 5 <= ttl <= lifetime + 1
+    session = AuthSession.objects.get(pk=AccessToken(access)[tokens.SESSION_CLAIM])
+    assert session.revoked_at is not None
+    # Every token of the sign-in: the access token before it expires, and its refresh token.
+    assert tokens.user_for_access_token(access) is None
+    with pytest.raises(TokenError):
+        tokens.rotate_refresh_token(refresh)
+    assert tokens.user_for_access_token(other_access) == alice
+
+
+def test_logging_out_with_the_refresh_token_alone_ends_the_sign_in(alice):
+    access, refresh = tokens.issue_tokens(alice)
+    tokens.revoke_tokens(None, refresh)
+    assert tokens.user_for_access_token(access) is None
 
 
 def test_revoking_garbage_is_a_no_op(db):
