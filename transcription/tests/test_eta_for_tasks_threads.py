@@ -97,16 +97,17 @@ def test_an_old_schedule_still_answers_while_a_thread_works_out_the_next(
             services.eta_for_tasks([second])[second.pk].queue_position for _ in range(5)
         )
     )
-    asking.start()
-    asking.join(10)
-    # Answered at once, from the schedule it had, while one thread works the next one out.
-    assert answers == [2] * 5
-    deadline = time.monotonic() + 10
-    while not worked_out and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert len(worked_out) == 1 and worked_out[0] != threading.get_ident()
-
-    released.set()
+    try:
+        asking.start()
+        asking.join(10)
+        # Answered at once, from the schedule it had, while one thread works the next one out.
+        assert answers == [2] * 5
+        deadline = time.monotonic() + 10
+        while not worked_out and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(worked_out) == 1 and worked_out[0] != threading.get_ident()
+    finally:
+        released.set()  # else the held thread keeps the schedule's lock from the next test
     deadline = time.monotonic() + 10
     while services.eta_for_tasks([second])[second.pk].queue_position != 1:
         assert time.monotonic() < deadline, "the next schedule never came"
