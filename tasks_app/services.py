@@ -679,7 +679,7 @@ def _task_lookup(user_pk: Any) -> tuple[str, tuple[Any, ...], int]:
     tasks = in_workspaces_of(Task.objects.alive(), user_pk).filter(pk=_ANY_TASK)
     sql, params = tasks.query.sql_with_params()
     placeholder = _task_pk_param(_ANY_TASK)
-    if [param == placeholder for param in params].count(True) != 1:
+    if list(params).count(placeholder) != 1:
         raise AssertionError(f"the task's id is not one parameter of {sql!r}: {params!r}")
     return sql, tuple(params), params.index(placeholder)
 

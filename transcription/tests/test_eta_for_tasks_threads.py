@@ -18,18 +18,22 @@ pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 4
 
 
-def test_it_works_the_schedule_out_once_for_threads_that_find_it_stale_together(
-    alice: Any, settings: Any, monkeypatch: Any
-) -> None:
-    settings.ETA_CACHE_SECONDS = 60
-    task = Task.objects.create(
-        user=alice,
+def waiting_task(user: Any) -> Task:
+    return Task.objects.create(
+        user=user,
         title="waiting",
         kind=Kind.TRANSCRIPTION,
         status=Status.IN_PROGRESS,
         file_path="uploads/x.flac",
         queued_at=timezone.now(),
     )
+
+
+def test_it_works_the_schedule_out_once_for_threads_that_find_it_stale_together(
+    alice: Any, settings: Any, monkeypatch: Any
+) -> None:
+    settings.ETA_CACHE_SECONDS = 60
+    task = waiting_task(alice)
     worked_out = []
     real = services.queue_schedule
 
@@ -57,17 +61,6 @@ def test_it_works_the_schedule_out_once_for_threads_that_find_it_stale_together(
         thread.join(30)
     assert positions == [1] * THREADS
     assert len(worked_out) == 1
-
-
-def waiting_task(user: Any) -> Task:
-    return Task.objects.create(
-        user=user,
-        title="waiting",
-        kind=Kind.TRANSCRIPTION,
-        status=Status.IN_PROGRESS,
-        file_path="uploads/x.flac",
-        queued_at=timezone.now(),
-    )
 
 
 def test_an_old_schedule_still_answers_while_a_thread_works_out_the_next(
