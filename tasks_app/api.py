@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Callable, Hashable
 from functools import partial
 from pathlib import Path
@@ -101,12 +102,17 @@ def serialized_tasks(pks: list[Any]) -> dict[Any, str]:
 
 
 def written_list(
-    tasks: Callable[[], Any], start: int, stop: int, key: Hashable | None = None
+    tasks: Callable[[], Any],
+    start: int,
+    stop: int,
+    key: Hashable | None = None,
+    reader: uuid.UUID | None = None,
 ) -> bytes:
     """The list's answer for tasks()[start:stop] as the serializer path gives it, with the
     tasks' JSON written by PostgreSQL (task_json); only a video with a kept sound track goes
-    through the serializer. `tasks` builds the query, `key` stands for it (task_json.page)."""
-    rows, total = task_json.page(tasks, start, stop, key)
+    through the serializer. `tasks` builds the query, `key` stands for it, `reader` is whose
+    list it is (task_json.page)."""
+    rows, total = task_json.page(tasks, start, stop, key, reader)
     etas = eta_for_states({row.pk: row.status for row in rows if row.active})
     serialized = serialized_tasks([row.pk for row in rows if row.text is None])
     items = ",".join(
@@ -175,7 +181,9 @@ class TasksView(TaskAPIView):
         stop = start + min(params["limit"], MAX_LIMIT)
         if task_json.available():
             tasks = partial(services.tasks_matching, request.user, filters)
-            body = written_list(tasks, start, stop, filters.statement_key(request.user))
+            body = written_list(
+                tasks, start, stop, filters.statement_key(request.user), request.user.pk
+            )
             return HttpResponse(body, content_type="application/json")
         tasks = services.tasks_matching(request.user, filters)
         page = list(tasks.prefetch_related(None).defer(*UNSHOWN).without_text()[start:stop])

@@ -289,9 +289,9 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     compiled: list[tuple[int, int]] = []
     statement = task_json._statement
 
-    def counted(tasks: Any, start: int, stop: int) -> tuple[str, tuple[Any, ...]]:
+    def counted(tasks: Any, start: int, stop: int, reader: Any) -> tuple[str, tuple[Any, ...]]:
         compiled.append((start, stop))
-        return statement(tasks, start, stop)
+        return statement(tasks, start, stop, reader)
 
     monkeypatch.setattr(task_json, "_statement", counted)
     return compiled
@@ -390,7 +390,7 @@ def test_its_tag_lookup_is_covered_by_an_index(
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
-        sql, params = task_json._statement(services.tasks_for_user(alice), 0, 100)
+        sql, params = task_json._statement(services.tasks_for_user(alice), 0, 100, alice.pk)
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = [line.strip() for (line,) in cursor.fetchall()]
 
@@ -398,3 +398,69 @@ def test_its_tag_lookup_is_covered_by_an_index(
     assert lookups and all(
         line.startswith("->  Index Only Scan using tag_lookup on tasks_app_tag") for line in lookups
     ), plan
+
+
+def test_it_plans_each_readers_list_for_that_reader(
+    alice: User, charlie: User, api: Callable[..., APIClient]
+) -> None:
+    # PostgreSQL keeps a plan per prepared statement and, after five runs, may keep a generic
+    # one. Made on alice's list (she sees most tasks: walk the newest, keep hers), it read
+    # every task of hers to find charlie's three, older than all of them.
+    from django.db import connection
+
+    from tasks_app.workspaces.models import Membership, Role, Workspace
+
+    now = timezone.now()
+    personal = Workspace.objects.get(personal_owner=charlie)
+    Task.objects.bulk_create(
+        Task(user=charlie, workspace=personal, title=f"mine {n}", created_at=now - 10 * HOUR)
+        for n in range(3)
+    )
+    teams = Workspace.objects.bulk_create(
+        Workspace(name=f"Team {n}", created_by=alice) for n in range(30)
+    )
+    Membership.objects.bulk_create(
+        Membership(workspace=team, user=alice, role=Role.ADMIN) for team in teams
+    )
+    Task.objects.bulk_create(
+        Task(user=alice, workspace=team, title=f"team {n}", created_at=now - HOUR)
+        for team in teams
+        for n in range(100)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tasks_app_task, tasks_app_membership, tasks_app_workspace")
+    hers, his = api(alice), api(charlie)
+    for _ in range(8):
+        assert hers.get(URL, {"limit": 100}).json()["total"] == 3000
+    for _ in range(7):
+        assert his.get(URL, {"limit": 100}).json()["total"] == 3
+
+    def tasks_read() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)"
+                " FROM pg_stat_xact_user_tables WHERE relname = 'tasks_app_task'"
+            )
+            return cursor.fetchone()[0]
+
+    before = tasks_read()
+    titles = [task["title"] for task in his.get(URL, {"limit": 100}).json()["tasks"]]
+    assert sorted(titles) == ["mine 0", "mine 1", "mine 2"]
+    # His three for the page and three for the count, not alice's 3000.
+    assert tasks_read() - before < 100
+
+
+def test_it_writes_the_readers_id_in_and_keeps_every_other_parameter_in_its_place() -> None:
+    import uuid
+
+    reader, other = uuid.uuid4(), uuid.uuid4()
+    sql, params = task_json._written_in(
+        "a = %s AND b LIKE '%%x' AND c = %s AND d = %s AND e = %s",
+        [reader, other, 5, reader],
+        reader,
+    )
+    assert (
+        sql
+        == f"a = '{reader}'::uuid AND b LIKE '%%x' AND c = %s AND d = %s AND e = '{reader}'::uuid"
+    )
+    assert params == (other, 5)
