@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 import uuid
@@ -12,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -172,11 +175,17 @@ def eta_for_states(active: dict[uuid.UUID, str]) -> dict[uuid.UUID, Eta]:
     No query when none is given. Otherwise the whole queue's schedule (queue_schedule) is kept
     by the web process: every list and poll request needs it, and on a deep queue it costs more
     than the rest of the request. Once it is ETA_CACHE_SECONDS old, the request still answers
-    from it and a thread of the process works out the next one (`_refresh_behind`): the request
+    from it and a thread of the process gets the next one (`_refresh_behind`): the request
     that found it old used to work it out itself, and the process's other requests waited
     for it, tens of ms every ETA_CACHE_SECONDS in every process, the slowest of its answers
     (bench/LOAD.md). A schedule that does not know one of the tasks, or knows it waiting
-    where it now runs, is worked out again before the answer.
+    where it now runs, is replaced before the answer.
+
+    The web processes, on every machine, share one schedule through the cache (Redis): one of
+    them works it out and publishes it, the others take it (`_next_schedule`). Each worked out
+    its own before, so the queue's reading and scheduling cost grew with the web processes and
+    with the queue: on a backlog of 10 000 uploads, a quarter of a second of each process's
+    CPU and as much of PostgreSQL's every ETA_CACHE_SECONDS.
     """
     if not active:
         # Nothing waits or runs among them (a page of finished tasks): no queue to read.
@@ -184,13 +193,13 @@ def eta_for_states(active: dict[uuid.UUID, str]) -> dict[uuid.UUID, Eta]:
     global _schedule
     cached = _schedule
     if not _knows(cached[1], active):
-        # One thread of the process works it out and the others wait for it: when each worked
-        # out its own, a busy process's requests all found it stale at once, and their
+        # One thread of the process gets it and the others wait for it: when each worked out
+        # its own, a busy process's requests all found it stale at once, and their
         # computations, competing for the GIL, kept it stale.
         with _schedule_lock:
             cached = _schedule
             if not _knows(cached[1], active):
-                cached = _schedule = (time.monotonic(), queue_schedule())
+                cached = _schedule = _next_schedule(active)
     elif time.monotonic() - cached[0] >= settings.ETA_CACHE_SECONDS:
         _refresh_behind()
     schedule = cached[1]
@@ -207,7 +216,7 @@ def _knows(schedule: dict[uuid.UUID, Eta], active: dict[uuid.UUID, str]) -> bool
 
 
 def _refresh_behind() -> None:
-    """Work the schedule out again in a thread, unless one of this process is already at it."""
+    """Get the next schedule in a thread, unless one of this process is already at it."""
     if _refreshing.acquire(blocking=False):
         try:
             threading.Thread(target=_refresh, name="eta-schedule", daemon=True).start()
@@ -219,8 +228,12 @@ def _refresh_behind() -> None:
 def _refresh() -> None:
     global _schedule
     try:
+        # Got outside the lock, which a request needing a schedule that knows its task takes:
+        # this may wait for another process's schedule.
+        following = _next_schedule(None)
         with _schedule_lock:
-            _schedule = (time.monotonic(), queue_schedule())
+            if following[0] > _schedule[0]:  # not older than one a request got meanwhile
+                _schedule = following
     except Exception:
         # The requests keep the schedule they have; the next one to find it old tries again.
         logger.warning("Could not work out the queue's schedule", exc_info=True)
@@ -229,17 +242,90 @@ def _refresh() -> None:
         _refreshing.release()
 
 
+# The schedule the web processes share (eta_for_states): (time.time() it was worked out, the
+# schedule), and that time alone, for a look that does not fetch the schedule itself.
+SHARED_SCHEDULE_KEY = "eta-schedule"
+SHARED_STAMP_KEY = "eta-schedule:at"
+# Held by the process working the shared schedule out; expires should that process die at it.
+SHARED_LOCK_KEY = "eta-schedule:working"
+SHARED_LOCK_SECONDS = 60
+# How long a thread waits for the schedule another process is working out before it works one
+# out itself, and how often it looks meanwhile.
+SHARED_WAIT_SECONDS = 2.0
+SHARED_LOOK_SECONDS = 0.02
+
+
+def _next_schedule(active: dict[uuid.UUID, str] | None) -> tuple[float, dict[uuid.UUID, Eta]]:
+    """The next schedule, as (time.monotonic() it was worked out, schedule): the published one
+    if it is newer than this process's, not ETA_CACHE_SECONDS old and, for a request, knows
+    its `active` tasks; else worked out here and published. A thread getting the next one
+    behind the requests (`active` None) leaves the work to one process at a time and waits
+    for its schedule; a request waits for none. Without the cache (Redis down), each process
+    works out its own, as before it was shared."""
+    try:
+        published = _published(active)
+        if published is not None or active is not None:
+            return published or _publish(queue_schedule())
+        if cache.add(SHARED_LOCK_KEY, os.getpid(), timeout=SHARED_LOCK_SECONDS):
+            try:
+                return _publish(queue_schedule())
+            finally:
+                cache.delete(SHARED_LOCK_KEY)
+        deadline = time.monotonic() + SHARED_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(SHARED_LOOK_SECONDS)
+            if (published := _published(None)) is not None:
+                return published
+    except RedisError:
+        logger.debug("Cache unreachable: the queue's schedule is this process's own")
+    return time.monotonic(), queue_schedule()
+
+
+def _published(active: dict[uuid.UUID, str] | None) -> tuple[float, dict[uuid.UUID, Eta]] | None:
+    at = cache.get(SHARED_STAMP_KEY)
+    now = time.time()
+    # Whether it is newer than this process's is asked of the stamp, before fetching it.
+    if at is None or now - at >= settings.ETA_CACHE_SECONDS or at <= _wall_time(_schedule[0]):
+        return None
+    published = cache.get(SHARED_SCHEDULE_KEY)
+    if published is None:
+        return None
+    at, schedule = published
+    if now - at >= settings.ETA_CACHE_SECONDS or (active and not _knows(schedule, active)):
+        return None
+    # A clock ahead of this one (another machine's) makes it no younger than new.
+    return time.monotonic() - max(0.0, now - at), schedule
+
+
+def _publish(schedule: dict[uuid.UUID, Eta]) -> tuple[float, dict[uuid.UUID, Eta]]:
+    at = time.time()
+    try:
+        # The schedule first: a process that sees the new stamp finds it.
+        cache.set(SHARED_SCHEDULE_KEY, (at, schedule), timeout=SHARED_LOCK_SECONDS)
+        cache.set(SHARED_STAMP_KEY, at, timeout=SHARED_LOCK_SECONDS)
+    except RedisError:
+        logger.debug("Cache unreachable: the queue's schedule stays this process's own")
+    return time.monotonic(), schedule
+
+
+def _wall_time(monotonic: float) -> float:
+    return time.time() - (time.monotonic() - monotonic)
+
+
 # (monotonic time computed, schedule) of this process; replaced whole, so threads may share it.
 _schedule: tuple[float, dict[uuid.UUID, Eta]] = (float("-inf"), {})
 _schedule_lock = threading.Lock()
-# Held while a thread works the next schedule out (_refresh_behind).
+# Held while a thread gets the next schedule (_refresh_behind).
 _refreshing = threading.Lock()
 
 
 def forget_eta_schedule() -> None:
+    """Drop this process's schedule and the shared one."""
     global _schedule
     with _schedule_lock:
         _schedule = (float("-inf"), {})
+        with contextlib.suppress(RedisError):
+            cache.delete_many([SHARED_SCHEDULE_KEY, SHARED_STAMP_KEY, SHARED_LOCK_KEY])
 
 
 def queue_schedule() -> dict[uuid.UUID, Eta]:
