@@ -387,8 +387,9 @@ RAM_WARNING_THRESHOLD = envfloat("RAM_WARNING_THRESHOLD", 0.90)
 DASHBOARD_POLL_SECONDS = envint("DASHBOARD_POLL_SECONDS", 10)
 # Deleted tasks wait in the Trash this long before `manage.py purge_deleted` removes them.
 TRASH_RETENTION_HOURS = envfloat("TRASH_RETENTION_HOURS", 24)
-# How old a web process's queue schedule (ETAs) may get before a thread of it works out the next
-# one; requests answer from the old one meanwhile (transcription.services.eta_for_states).
+# How old a web process's queue schedule (ETAs) may get before a thread of it gets the next one,
+# worked out by one web process at a time and shared through Redis; requests answer from the old
+# one meanwhile (transcription.services.eta_for_states).
 ETA_CACHE_SECONDS = envfloat("ETA_CACHE_SECONDS", 2)
 
 # Integrations (tasks_app.integrations): webhooks, notifications, retention, the OpenAI endpoint.
