@@ -287,10 +287,14 @@ def _published(active: dict[uuid.UUID, str] | None) -> tuple[float, dict[uuid.UU
     # Whether it is newer than this process's is asked of the stamp, before fetching it.
     if at is None or now - at >= settings.ETA_CACHE_SECONDS or at <= _wall_time(_schedule[0]):
         return None
-    published = cache.get(SHARED_SCHEDULE_KEY)
-    if published is None:
+    try:
+        at, schedule = cache.get(SHARED_SCHEDULE_KEY)
+    except RedisError:
+        raise
+    except Exception:
+        # Gone since the stamp was read, or published by a web process of another version
+        # (during an upgrade) in a shape this one cannot read: worked out here instead.
         return None
-    at, schedule = published
     if now - at >= settings.ETA_CACHE_SECONDS or (active and not _knows(schedule, active)):
         return None
     # A clock ahead of this one (another machine's) makes it no younger than new.

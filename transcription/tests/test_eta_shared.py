@@ -63,6 +63,16 @@ def test_it_answers_from_the_published_schedule(waiting: Task, settings: Any) ->
     assert position(waiting) == 7
 
 
+def test_it_works_the_schedule_out_when_the_published_one_cannot_be_read(
+    waiting: Task, settings: Any
+) -> None:
+    settings.ETA_CACHE_SECONDS = 60
+    # As a web process of another version might have published it, during an upgrade.
+    cache.set(services.SHARED_SCHEDULE_KEY, {"schedule": "in another shape"})
+    cache.set(services.SHARED_STAMP_KEY, time.time())
+    assert position(waiting) == 1
+
+
 def test_it_works_the_schedule_out_again_when_the_published_one_is_old(
     waiting: Task, settings: Any
 ) -> None:
