@@ -264,8 +264,10 @@ def _next_schedule(active: dict[uuid.UUID, str] | None) -> tuple[float, dict[uui
     works out its own, as before it was shared."""
     try:
         published = _published(active)
-        if published is not None or active is not None:
-            return published or _publish(queue_schedule())
+        if published is not None:
+            return published
+        if active is not None:  # a request waits for no other process
+            return _publish(queue_schedule())
         if cache.add(SHARED_LOCK_KEY, os.getpid(), timeout=SHARED_LOCK_SECONDS):
             try:
                 return _publish(queue_schedule())

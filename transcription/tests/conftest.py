@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import User
 from conftest import JFK_TEXT, make_user
@@ -57,6 +58,18 @@ def looped_jfk(directory: Path, times: int) -> Path:
 def long_flac(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """jfk.flac twelve times over: 132 s, long enough to stop or time out mid-job."""
     return looped_jfk(tmp_path_factory.mktemp("audio"), 12)
+
+
+def waiting_task(user: User, title: str = "waiting") -> Task:
+    """A transcription waiting on the queue (no worker has it yet)."""
+    return Task.objects.create(
+        user=user,
+        title=title,
+        kind=Kind.TRANSCRIPTION,
+        status=Status.IN_PROGRESS,
+        file_path="uploads/x.flac",
+        queued_at=timezone.now(),
+    )
 
 
 @pytest.fixture

@@ -11,22 +11,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from tasks_app.models import Kind, Status, Task
+from tasks_app.models import Status, Task
 from transcription import services
+from transcription.tests.conftest import waiting_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 4
-
-
-def waiting_task(user: Any) -> Task:
-    return Task.objects.create(
-        user=user,
-        title="waiting",
-        kind=Kind.TRANSCRIPTION,
-        status=Status.IN_PROGRESS,
-        file_path="uploads/x.flac",
-        queued_at=timezone.now(),
-    )
 
 
 def test_it_works_the_schedule_out_once_for_threads_that_find_it_stale_together(

@@ -10,24 +10,17 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 from redis.exceptions import RedisError
 
-from tasks_app.models import Kind, Status, Task
+from tasks_app.models import Task
 from transcription import services
 from transcription.services import Eta
+from transcription.tests.conftest import waiting_task
 
 
 @pytest.fixture
 def waiting(alice: Any) -> Task:
-    return Task.objects.create(
-        user=alice,
-        title="waiting",
-        kind=Kind.TRANSCRIPTION,
-        status=Status.IN_PROGRESS,
-        file_path="uploads/x.flac",
-        queued_at=timezone.now(),
-    )
+    return waiting_task(alice)
 
 
 def another_process() -> None:
@@ -90,14 +83,7 @@ def test_it_works_the_schedule_out_when_the_published_one_lacks_a_task(
 ) -> None:
     settings.ETA_CACHE_SECONDS = 60
     publish(waiting, 7)
-    uploaded = Task.objects.create(
-        user=alice,
-        title="just uploaded",
-        kind=Kind.TRANSCRIPTION,
-        status=Status.IN_PROGRESS,
-        file_path="uploads/y.flac",
-        queued_at=timezone.now(),
-    )
+    uploaded = waiting_task(alice, "just uploaded")
     etas = services.eta_for_tasks([waiting, uploaded])
     assert (etas[waiting.pk].queue_position, etas[uploaded.pk].queue_position) == (1, 2)
 
@@ -166,14 +152,7 @@ def test_a_request_does_not_wait_for_the_thread_waiting_for_another_process(
     services._refresh_behind()
     refreshing = next(t for t in threading.enumerate() if t.name == "eta-schedule")
     try:
-        uploaded = Task.objects.create(
-            user=alice,
-            title="just uploaded",
-            kind=Kind.TRANSCRIPTION,
-            status=Status.IN_PROGRESS,
-            file_path="uploads/y.flac",
-            queued_at=timezone.now(),
-        )
+        uploaded = waiting_task(alice, "just uploaded")
         assert position(uploaded) == 2
         assert refreshing.is_alive()  # answered while the thread still waits
     finally:
