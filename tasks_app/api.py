@@ -107,12 +107,13 @@ def written_list(
     stop: int,
     key: Hashable | None = None,
     reader: uuid.UUID | None = None,
+    totals: Callable[[], Any] | None = None,
 ) -> bytes:
     """The list's answer for tasks()[start:stop] as the serializer path gives it, with the
     tasks' JSON written by PostgreSQL (task_json); only a video with a kept sound track goes
     through the serializer. `tasks` builds the query, `key` stands for it, `reader` is whose
-    list it is (task_json.page)."""
-    rows, total = task_json.page(tasks, start, stop, key, reader)
+    list it is, `totals` builds the counts that add up to its total (task_json.page)."""
+    rows, total = task_json.page(tasks, start, stop, key, reader, totals)
     etas = eta_for_states({row.pk: row.status for row in rows if row.active})
     serialized = serialized_tasks([row.pk for row in rows if row.text is None])
     items = ",".join(
@@ -181,9 +182,9 @@ class TasksView(TaskAPIView):
         stop = start + min(params["limit"], MAX_LIMIT)
         if task_json.available():
             tasks = partial(services.tasks_matching, request.user, filters)
-            body = written_list(
-                tasks, start, stop, filters.statement_key(request.user), request.user.pk
-            )
+            totals = partial(services.task_totals, request.user, filters)
+            key = filters.statement_key(request.user)
+            body = written_list(tasks, start, stop, key, request.user.pk, totals)
             return HttpResponse(body, content_type="application/json")
         tasks = services.tasks_matching(request.user, filters)
         page = list(tasks.prefetch_related(None).defer(*UNSHOWN).without_text()[start:stop])

@@ -46,7 +46,13 @@ from tasks_app.tags.models import Tag
 from tasks_app.tags.services import tags_in
 from tasks_app.transcripts.models import TranscriptRevision
 from tasks_app.uploads import store_upload
-from tasks_app.workspaces.models import Role, Workspace, in_workspaces_of, role_allows
+from tasks_app.workspaces.models import (
+    LiveTaskCount,
+    Role,
+    Workspace,
+    in_workspaces_of,
+    role_allows,
+)
 from tasks_app.workspaces.services import personal_workspace, require, role_in
 from transcription.services import (
     LANGUAGES,
@@ -760,6 +766,11 @@ class TaskFilters:
         # Calendar days become moments in the current time zone (_day_start).
         return (user.pk, self, timezone.get_current_timezone_name())
 
+    def whole_workspaces(self) -> bool:
+        """Whether the list holds every live task of its workspaces: no filter but the
+        workspace, so its total is their LiveTaskCount (task_totals)."""
+        return self == TaskFilters(ordering=self.ordering, workspace_id=self.workspace_id)
+
 
 def tasks_for_user(user: Any, **filters: Any) -> Any:
     """The live tasks of the user's workspaces, filtered and ordered, each with the user's
@@ -869,6 +880,18 @@ def tasks_matching(user: Any, filters: TaskFilters) -> Any:
         return tasks.by_priority(descending=ordering.startswith("-"))
     # The id breaks ties so that pages never repeat or skip a row.
     return tasks.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+
+
+def task_totals(user: Any, filters: TaskFilters) -> Any:
+    """The counts whose sum is how many tasks tasks_matching(user, filters) finds, one per
+    workspace (LiveTaskCount, PostgreSQL only), when the filters keep whole workspaces; None
+    otherwise, and the tasks are counted."""
+    if not filters.whole_workspaces():
+        return None
+    totals = LiveTaskCount.objects.filter(workspace__memberships__user=user)
+    if filters.workspace_id is not None:
+        totals = totals.filter(workspace_id=filters.workspace_id)
+    return totals
 
 
 def _whole_number(value: Any, field: str, message: str) -> int:

@@ -66,6 +66,7 @@ def page(
     stop: int,
     key: Hashable | None = None,
     reader: uuid.UUID | None = None,
+    totals: Callable[[], Any] | None = None,
 ) -> tuple[list[Row], int | None]:
     """tasks()[start:stop] as rows, in order, and how many tasks there are in all (None for a
     page past the end, which has no row to carry it).
@@ -74,16 +75,20 @@ def page(
     being one of its parameters, so that each reader's statement is prepared and planned apart
     (`_written_in`).
 
-    `key`, when given, stands for everything the query `tasks` builds depends on (the reader
-    and the list's checked filters, none of them the current time): the query is then built
-    and compiled once per key in the process instead of on every request, where that was a
-    fifth of the web's CPU for a list (bench/LOAD.md)."""
+    `totals`, when given, builds a query of LiveTaskCount rows whose `live` add up to how many
+    tasks `tasks` finds (or None where they do not): the total is then their sum, not a count
+    of the tasks, which read an index entry for every task the reader sees (bench/LOAD.md).
+
+    `key`, when given, stands for everything the queries `tasks` and `totals` build depend on
+    (the reader and the list's checked filters, none of them the current time): the statement
+    is then built and compiled once per key in the process instead of on every request, where
+    that was a fifth of the web's CPU for a list (bench/LOAD.md)."""
     if key is None:
-        sql, params = _statement(tasks(), start, stop, reader)
+        sql, params = _statement(tasks(), start, stop, reader, totals and totals())
     else:
         # What _request_params reads goes in the key too.
         kept_as = (key, start, stop, reader, get_language(), get_script_prefix(), get_urlconf())
-        sql, params = _kept_statement(kept_as, tasks, start, stop, reader)
+        sql, params = _kept_statement(kept_as, tasks, start, stop, reader, totals)
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
@@ -94,11 +99,16 @@ def page(
 
 
 def _statement(
-    tasks: Any, start: int, stop: int, reader: uuid.UUID | None
+    tasks: Any, start: int, stop: int, reader: uuid.UUID | None, totals: Any = None
 ) -> tuple[str, tuple[Any, ...]]:
-    # The total comes with the page, counted once by the same statement: no second query,
-    # and the page and its total agree.
-    count_sql, count_params = tasks.order_by().values("pk").query.sql_with_params()
+    # The total comes with the page from the same statement: no second query, and the page
+    # and its total agree (the counts change in the transactions that change the tasks).
+    if totals is None:
+        count_sql, count_params = tasks.order_by().values("pk").query.sql_with_params()
+        total = f"(SELECT COUNT(*) FROM ({count_sql}) AS counted)"
+    else:
+        count_sql, count_params = totals.order_by().values("live").query.sql_with_params()
+        total = f'(SELECT coalesce(sum("live"), 0) FROM ({count_sql}) AS counted)'
     rows = (
         tasks.prefetch_related(None)
         .select_related(None)
@@ -108,7 +118,7 @@ def _statement(
             RawSQL(_active(), ()),
             RawSQL(_sound_track(), ()),
             RawSQL(task_sql(), _request_params()),
-            RawSQL(f"(SELECT COUNT(*) FROM ({count_sql}) AS counted)", count_params),
+            RawSQL(total, count_params),
         )
     )
     sql, params = rows[start:stop].query.sql_with_params()
@@ -154,14 +164,19 @@ _statements_lock = threading.Lock()
 
 
 def _kept_statement(
-    key: Hashable, tasks: Callable[[], Any], start: int, stop: int, reader: uuid.UUID | None
+    key: Hashable,
+    tasks: Callable[[], Any],
+    start: int,
+    stop: int,
+    reader: uuid.UUID | None,
+    totals: Callable[[], Any] | None,
 ) -> tuple[str, tuple[Any, ...]]:
     with _statements_lock:
         kept = _statements.get(key)
         if kept is not None:
             _statements.move_to_end(key)
             return kept
-    sql, params = _statement(tasks(), start, stop, reader)
+    sql, params = _statement(tasks(), start, stop, reader, totals and totals())
     with _statements_lock:
         if len(_texts) >= STATEMENTS_KEPT:
             _texts.clear()

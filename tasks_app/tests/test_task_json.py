@@ -289,9 +289,10 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     compiled: list[tuple[int, int]] = []
     statement = task_json._statement
 
-    def counted(tasks: Any, start: int, stop: int, reader: Any) -> tuple[str, tuple[Any, ...]]:
+    def counted(*args: Any) -> tuple[str, tuple[Any, ...]]:
+        _tasks, start, stop, *_rest = args
         compiled.append((start, stop))
-        return statement(tasks, start, stop, reader)
+        return statement(*args)
 
     monkeypatch.setattr(task_json, "_statement", counted)
     return compiled

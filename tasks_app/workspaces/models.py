@@ -97,6 +97,25 @@ class Membership(models.Model):
         return role_allows(self.role, role)
 
 
+class LiveTaskCount(models.Model):
+    """How many live (not deleted) tasks a workspace holds, kept by triggers on the task table
+    in PostgreSQL (migration 0013), so that the API list's total is a sum over the reader's
+    workspaces instead of a count of every task they can see, which grew with the table: 10 000
+    index entries read for every list request of a user who sees them all (bench/LOAD.md).
+
+    PostgreSQL only: elsewhere no trigger keeps it, the table stays empty and a list counts its
+    tasks. The triggers see every write, the ORM's, the admin's and raw SQL alike; a data-only
+    restore with triggers disabled must be followed by `manage.py recount_tasks`."""
+
+    workspace = models.OneToOneField(
+        Workspace, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    live = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}: {self.live}"
+
+
 def in_workspaces_of(rows: models.QuerySet[Any], user: Any) -> models.QuerySet[Any]:
     """The rows (of a model with a `workspace`) in the workspaces `user` is a member of, each
     with the user's `role` there: one join, so a list or a lookup asks no query per row."""
