@@ -159,9 +159,10 @@ NO_ETA = Eta(None, None, None)
 
 class Schedule(Mapping[uuid.UUID, Eta]):
     """A queue schedule (queue_schedule) as the web processes keep and share it: each task's
-    ETA by its id's integer, as plain values. Unpickling the published schedule's 1 000 UUID
-    and Eta objects took 5-10 ms of each web process every ETA_CACHE_SECONDS, holding the GIL
-    while its requests waited; plain values take 0.3 ms (bench/LOAD.md)."""
+    ETA by its id's integer, as plain values. Taking the published schedule of 1 000 waiting
+    tasks as UUID and Eta objects cost a web process 14 ms of CPU every ETA_CACHE_SECONDS,
+    mostly unpickling them while holding the GIL its requests waited for; as plain values
+    2.3 ms, the cache's round trips included (bench/LOAD.md)."""
 
     __slots__ = ("_rows",)
 
