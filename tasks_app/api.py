@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -101,19 +100,10 @@ def serialized_tasks(pks: list[Any]) -> dict[Any, str]:
     }
 
 
-def written_list(
-    tasks: Callable[[], Any],
-    start: int,
-    stop: int,
-    key: Hashable | None = None,
-    reader: uuid.UUID | None = None,
-    totals: Callable[[], Any] | None = None,
-) -> bytes:
-    """The list's answer for tasks()[start:stop] as the serializer path gives it, with the
-    tasks' JSON written by PostgreSQL (task_json); only a video with a kept sound track goes
-    through the serializer. `tasks` builds the query, `key` stands for it, `reader` is whose
-    list it is, `totals` builds the counts that add up to its total (task_json.page)."""
-    rows, total = task_json.page(tasks, start, stop, key, reader, totals)
+def written_list(rows: list[task_json.Row], total: int | None, tasks: Callable[[], Any]) -> bytes:
+    """The list's answer for a page as the serializer path gives it, from its rows and total
+    written by PostgreSQL (task_json.page); only a video with a kept sound track goes through
+    the serializer. `tasks` builds the list's query, counted for a page past the end."""
     etas = eta_for_states({row.pk: row.status for row in rows if row.active})
     serialized = serialized_tasks([row.pk for row in rows if row.text is None])
     items = ",".join(
@@ -184,7 +174,8 @@ class TasksView(TaskAPIView):
             tasks = partial(services.tasks_matching, request.user, filters)
             totals = partial(services.task_totals, request.user, filters)
             key = filters.statement_key(request.user)
-            body = written_list(tasks, start, stop, key, request.user.pk, totals)
+            rows, total = task_json.page(tasks, start, stop, key, request.user.pk, totals)
+            body = written_list(rows, total, tasks)
             return HttpResponse(body, content_type="application/json")
         tasks = services.tasks_matching(request.user, filters)
         page = list(tasks.prefetch_related(None).defer(*UNSHOWN).without_text()[start:stop])

@@ -84,7 +84,7 @@ def page(
     is then built and compiled once per key in the process instead of on every request, where
     that was a fifth of the web's CPU for a list (bench/LOAD.md)."""
     if key is None:
-        sql, params = _statement(tasks(), start, stop, reader, totals and totals())
+        sql, params = _statement(tasks(), start, stop, reader, totals)
     else:
         # What _request_params reads goes in the key too.
         kept_as = (key, start, stop, reader, get_language(), get_script_prefix(), get_urlconf())
@@ -99,15 +99,20 @@ def page(
 
 
 def _statement(
-    tasks: Any, start: int, stop: int, reader: uuid.UUID | None, totals: Any = None
+    tasks: Any,
+    start: int,
+    stop: int,
+    reader: uuid.UUID | None,
+    totals: Callable[[], Any] | None = None,
 ) -> tuple[str, tuple[Any, ...]]:
     # The total comes with the page from the same statement: no second query, and the page
     # and its total agree (the counts change in the transactions that change the tasks).
-    if totals is None:
+    counts = totals() if totals is not None else None
+    if counts is None:
         count_sql, count_params = tasks.order_by().values("pk").query.sql_with_params()
         total = f"(SELECT COUNT(*) FROM ({count_sql}) AS counted)"
     else:
-        count_sql, count_params = totals.order_by().values("live").query.sql_with_params()
+        count_sql, count_params = counts.order_by().values("live").query.sql_with_params()
         total = f'(SELECT coalesce(sum("live"), 0) FROM ({count_sql}) AS counted)'
     rows = (
         tasks.prefetch_related(None)
@@ -176,7 +181,7 @@ def _kept_statement(
         if kept is not None:
             _statements.move_to_end(key)
             return kept
-    sql, params = _statement(tasks(), start, stop, reader, totals and totals())
+    sql, params = _statement(tasks(), start, stop, reader, totals)
     with _statements_lock:
         if len(_texts) >= STATEMENTS_KEPT:
             _texts.clear()
