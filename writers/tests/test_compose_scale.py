@@ -19,7 +19,7 @@ import compose
 import pytest
 from django.conf import settings
 
-from scripts.services import PORTS, free_port, wait_for_port
+from scripts.services import PORTS, free_port, free_ports, wait_for_port
 
 # Docker Compose's binary on every profile and a real SeaweedFS, 20 s: run by make test-slow.
 pytestmark = pytest.mark.slow
@@ -186,7 +186,7 @@ def test_a_gpu_host_missing_a_setting_is_refused_by_name(tmp_path, missing):
 @pytest.fixture
 def store(tmp_path):
     """deploy/objectstore/start.sh, as the compose service runs it, on loopback ports."""
-    ports = {name: free_port() for name in PORTS}
+    ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
     env = {
         **os.environ,
         "WEED": str(WEED),
