@@ -48,14 +48,35 @@ def free_ports(count: int) -> list[int]:
 def wait_for_port(
     port: int, timeout: float = 30.0, process: subprocess.Popen | None = None
 ) -> None:
+    """Until something listens on `port`; with `process`, until that process (or one it
+    started) does: a port chosen free can be taken by another server before `process` binds
+    it, and answering for it is that server (CI once saw nginx's redirect where gunicorn was
+    expected, while gunicorn retried its bind)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server on port {port} exited with {process.returncode}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
+            if process is None or listens(process, port):
+                return
         time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+    if process is None:
+        raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+    raise RuntimeError(f"{process.args[0]} does not listen on port {port} after {timeout}s")
+
+
+def listens(process: subprocess.Popen, port: int) -> bool:
+    """Whether `process` or one of its descendants holds a socket listening on `port`."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(process.pid)
+        for member in (root, *root.children(recursive=True)):
+            with contextlib.suppress(psutil.Error):
+                for sock in member.net_connections("tcp"):
+                    if sock.status == psutil.CONN_LISTEN and sock.laddr.port == port:
+                        return True
+    return False
 
 
 def stop_groups(processes: list[subprocess.Popen], grace: float) -> None:

@@ -105,7 +105,6 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
     )
     try:
         wait_for_port(app_port, process=gunicorn)
-        wait_for_own_port(tmp_path / "gunicorn.log", app_port, gunicorn)
         wait_for_port(https_port, process=nginx)
         yield Stack(
             f"https://localhost:{https_port}",
@@ -124,17 +123,6 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
                 process.wait()
                 log = (tmp_path / "gunicorn.log").read_text(errors="replace")[-4000:]
                 pytest.fail(f"{process.args[0]} outlived SIGTERM by 30 s; gunicorn's log:\n{log}")
-
-
-def wait_for_own_port(log: Path, port: int, process: subprocess.Popen) -> None:
-    """Whatever answers on `port` is gunicorn only once it says it bound it: another test's
-    server may hold the port gunicorn was given, and gunicorn retries its bind before giving up."""
-    listening = f"Listening at: http://127.0.0.1:{port} "
-    deadline = time.monotonic() + 30
-    while listening not in (text := log.read_text(errors="replace")):
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"gunicorn did not bind 127.0.0.1:{port}; its log:\n{text[-4000:]}")
-        time.sleep(0.1)
 
 
 def fetch(
