@@ -4,12 +4,16 @@ way a task is written, set again by `manage.py recount_tasks`, and the API list'
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count
@@ -128,6 +132,23 @@ def test_it_sets_every_count_again_from_the_tasks(
     LiveTaskCount.objects.exclude(workspace=team).delete()
     call_command("recount_tasks", stdout=io.StringIO())
     assert counted() == right == actual()
+
+
+def test_it_refuses_to_recount_on_sqlite_and_says_why(tmp_path) -> None:
+    # `make run`'s SQLite has no triggers and no counts: the command must say so and fail, not
+    # report a recount it did not do.
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "recount_tasks"],
+        cwd=settings.BASE_DIR,
+        env={**env, "STORAGE_ROOT": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Only PostgreSQL keeps task counts" in result.stderr
+    assert "Recounted" not in result.stdout
 
 
 def test_it_can_take_the_triggers_out_and_put_them_back(alice: User) -> None:
