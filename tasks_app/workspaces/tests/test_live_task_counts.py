@@ -4,16 +4,13 @@ way a task is written, set again by `manage.py recount_tasks`, and the API list'
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count
@@ -25,6 +22,7 @@ from tasks_app import services
 from tasks_app.models import Status, Task
 from tasks_app.workspaces import counts
 from tasks_app.workspaces.models import LiveTaskCount, Membership, Workspace
+from writers.tests.test_private_storage import fresh_env, manage
 
 URL = "/api/v1/tasks"
 
@@ -134,18 +132,10 @@ def test_it_sets_every_count_again_from_the_tasks(
     assert counted() == right == actual()
 
 
-def test_it_refuses_to_recount_on_sqlite_and_says_why(tmp_path) -> None:
+def test_it_refuses_to_recount_on_sqlite_and_says_why(tmp_path: Path) -> None:
     # `make run`'s SQLite has no triggers and no counts: the command must say so and fail, not
     # report a recount it did not do.
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "recount_tasks"],
-        cwd=settings.BASE_DIR,
-        env={**env, "STORAGE_ROOT": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = manage("recount_tasks", env=fresh_env(tmp_path))
     assert result.returncode == 1
     assert "Only PostgreSQL keeps task counts" in result.stderr
     assert "Recounted" not in result.stdout
